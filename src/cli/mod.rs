@@ -1,0 +1,68 @@
+//! Subcommands, each in its own module; `run` returns the process exit code.
+
+mod inspect;
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use scopegate::diagnostic::Diagnostic;
+use scopegate::report;
+
+/// Exit codes shared by every subcommand.
+pub mod exit {
+    /// Nothing at or above the failing severity.
+    pub const OK: i32 = 0;
+    /// Findings (or a deny, for `check`).
+    pub const FINDINGS: i32 = 1;
+    /// Usage, configuration or I/O errors.
+    pub const USAGE: i32 = 2;
+}
+
+#[derive(Parser)]
+#[command(name = "scopegate", version, about = "OpenAPI OAuth2 scope linter, compiler and evaluator")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Print the security model of one description as JSON: schemes, the top-level list, and
+    /// what each operation requires and where that comes from.
+    Inspect {
+        /// An OpenAPI or Swagger file (`.yaml`, `.yml`, `.json`), or `-` for stdin.
+        file: PathBuf,
+    },
+}
+
+/// How diagnostics on stderr are drawn.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum DiagnosticStyle {
+    Pretty,
+    Plain,
+}
+
+pub fn run() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { exit::USAGE } else { exit::OK };
+        }
+    };
+    match cli.command {
+        Command::Inspect { file } => inspect::run(&file),
+    }
+}
+
+/// Prints a diagnostic on stderr: a snippet on a terminal, a plain line otherwise.
+pub fn eprint_diagnostic(d: &Diagnostic) {
+    let stderr = std::io::stderr();
+    if stderr.is_terminal() {
+        eprint!("{}", report::render_pretty(d, true));
+    } else {
+        eprintln!("{}", report::render_plain(d));
+    }
+}

@@ -1,0 +1,23 @@
+//! scopegate: lint OpenAPI descriptions against the OAuth2 scope guideline, compile their
+//! scope requirements into a permission table, and evaluate requests against that table.
+//!
+//! The pipeline, one module per stage:
+//!
+//! ```text
+//! load (bytes → positioned tree, $refs) → model (security model) → report (diagnostics)
+//! runtime (table → decisions; usable alone with `default-features = false, features = ["runtime"]`)
+//! ```
+
+#[cfg(feature = "lint")]
+pub mod diagnostic;
+#[cfg(feature = "lint")]
+pub mod load;
+#[cfg(feature = "lint")]
+pub mod model;
+#[cfg(feature = "cli")]
+pub mod report;
+#[cfg(feature = "runtime")]
+pub mod runtime;
+
+/// The version printed in reports and stamped into compiled tables.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,0 +1,336 @@
+//! JSON → [`Tree`], on jsonc-parser's token stream.
+//!
+//! The parser is a loop over tokens with an explicit stack, so nesting depth costs heap, not
+//! stack, and is bounded by [`limits::MAX_DEPTH`]. Strict JSON only: no comments, trailing
+//! commas, single quotes or bare words.
+//!
+//! A [`SkipPolicy`] names the object members whose values are validated but not built; they
+//! become [`Kind::Unbuilt`](super::tree::Kind::Unbuilt) nodes that keep their span, so a
+//! `$ref` into one can build it later with [`parse`] on that slice.
+
+use std::borrow::Cow;
+
+use jsonc_parser::tokens::Token;
+use jsonc_parser::{Scanner, ScannerOptions};
+
+use super::source::Span;
+use super::tree::{limits, BuildError, Tree, TreeBuilder};
+
+/// One step of the path from the root to a container.
+#[derive(Debug, Clone)]
+pub enum Seg<'a> {
+    Key(Cow<'a, str>),
+    Index,
+}
+
+impl Seg<'_> {
+    pub fn is(&self, key: &str) -> bool {
+        matches!(self, Seg::Key(k) if k == key)
+    }
+}
+
+/// Decides, from the path of the enclosing object and a member's key, whether to leave that
+/// member's value unbuilt.
+pub type SkipPolicy = fn(path: &[Seg<'_>], key: &str) -> bool;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum State {
+    Value,
+    ValueOrClose,
+    Key,
+    KeyOrClose,
+    After,
+}
+
+fn strict() -> ScannerOptions {
+    ScannerOptions {
+        allow_single_quoted_strings: false,
+        allow_hexadecimal_numbers: false,
+        allow_unary_plus_numbers: false,
+        allow_bare_decimal_point_numbers: false,
+        allow_non_finite_numbers: false,
+        allow_extended_string_escapes: false,
+    }
+}
+
+/// Parses `text`, which starts at byte `base` of its file, into a tree whose spans are
+/// offsets into that file.
+pub fn parse(text: &str, base: usize, skip: Option<SkipPolicy>) -> Result<Tree, BuildError> {
+    Parser {
+        scanner: Scanner::new(text, &strict()),
+        base,
+        builder: TreeBuilder::new(text.len()),
+        stack: Vec::new(),
+        path: Vec::new(),
+        skipping: None,
+        skip,
+    }
+    .run()
+}
+
+struct Parser<'a> {
+    scanner: Scanner<'a>,
+    base: usize,
+    builder: TreeBuilder,
+    /// Every open container, built or skipped: `true` for objects.
+    stack: Vec<bool>,
+    /// The path to each open built container (the root's entry is a placeholder).
+    path: Vec<Seg<'a>>,
+    /// While inside a skipped value: the stack depth and byte offset where it started.
+    skipping: Option<(usize, usize)>,
+    skip: Option<SkipPolicy>,
+}
+
+impl<'a> Parser<'a> {
+    fn span(&self) -> Span {
+        Span::new(
+            self.base + self.scanner.token_start(),
+            self.base + self.scanner.token_end(),
+        )
+    }
+
+    fn next(&mut self) -> Result<Option<Token<'a>>, BuildError> {
+        self.scanner.scan().map_err(|e| {
+            let r = e.range();
+            BuildError::new(
+                format!("invalid JSON: {}", e.kind()),
+                Span::new(self.base + r.start, self.base + r.end),
+            )
+        })
+    }
+
+    fn run(mut self) -> Result<Tree, BuildError> {
+        let mut state = State::Value;
+        // Set after a key whose value the policy skips.
+        let mut skip_next = false;
+        let mut key: Option<Cow<'a, str>> = None;
+        loop {
+            let token = self.next()?;
+            let span = self.span();
+            state = match (state, token) {
+                (State::ValueOrClose, Some(Token::CloseBracket))
+                | (State::KeyOrClose, Some(Token::CloseBrace)) => self.close(span)?,
+                (State::Value | State::ValueOrClose, Some(t @ (Token::OpenBrace | Token::OpenBracket))) => {
+                    let is_object = t == Token::OpenBrace;
+                    self.open(is_object, span, skip_next, key.take())?;
+                    skip_next = false;
+                    if is_object {
+                        State::KeyOrClose
+                    } else {
+                        State::ValueOrClose
+                    }
+                }
+                (State::Value | State::ValueOrClose, Some(t)) => {
+                    self.scalar(t, span, skip_next)?;
+                    skip_next = false;
+                    key = None;
+                    State::After
+                }
+                (State::Key | State::KeyOrClose, Some(Token::String(k))) => {
+                    if self.skipping.is_none() {
+                        skip_next = self.skip.is_some_and(|policy| policy(&self.path[1..], &k));
+                        self.builder.key(&k, span);
+                        key = Some(k);
+                    }
+                    match self.next()? {
+                        Some(Token::Colon) => State::Value,
+                        other => return Err(self.unexpected(other, "`:` after an object key")),
+                    }
+                }
+                (State::After, t) => match (self.stack.last(), t) {
+                    (None, None) => break,
+                    (Some(true), Some(Token::Comma)) => State::Key,
+                    (Some(false), Some(Token::Comma)) => State::Value,
+                    (Some(true), Some(Token::CloseBrace)) | (Some(false), Some(Token::CloseBracket)) => {
+                        self.close(span)?
+                    }
+                    (None, t) => return Err(self.unexpected(t, "the end of the document")),
+                    (Some(true), t) => return Err(self.unexpected(t, "`,` or `}`")),
+                    (Some(false), t) => return Err(self.unexpected(t, "`,` or `]`")),
+                },
+                (State::Key | State::KeyOrClose, t) => {
+                    return Err(self.unexpected(t, "an object key in double quotes"))
+                }
+                (State::Value | State::ValueOrClose, None) => {
+                    return Err(self.unexpected(None, "a value"))
+                }
+            };
+        }
+        let end = self.base + self.scanner.file_text().len();
+        self.builder
+            .finish()
+            .ok_or_else(|| BuildError::new("the document is empty", Span::empty(end)))
+    }
+
+    fn open(
+        &mut self,
+        is_object: bool,
+        span: Span,
+        skip: bool,
+        key: Option<Cow<'a, str>>,
+    ) -> Result<(), BuildError> {
+        if self.stack.len() >= limits::MAX_DEPTH {
+            return Err(BuildError::new(
+                format!("nesting deeper than {} levels", limits::MAX_DEPTH),
+                span,
+            ));
+        }
+        if self.skipping.is_none() {
+            if skip {
+                self.skipping = Some((self.stack.len(), span.start as usize));
+            } else {
+                self.builder.begin(is_object, span.start as usize)?;
+                self.path.push(key.map_or(Seg::Index, Seg::Key));
+            }
+        }
+        self.stack.push(is_object);
+        Ok(())
+    }
+
+    fn close(&mut self, span: Span) -> Result<State, BuildError> {
+        self.stack.pop();
+        let end = span.end as usize;
+        match self.skipping {
+            Some((depth, start)) if depth == self.stack.len() => {
+                self.skipping = None;
+                self.builder.unbuilt(Span::new(start, end))?;
+            }
+            Some(_) => {}
+            None => {
+                self.builder.end(end)?;
+                self.path.pop();
+            }
+        }
+        Ok(State::After)
+    }
+
+    fn scalar(&mut self, token: Token<'a>, span: Span, skip: bool) -> Result<(), BuildError> {
+        if !matches!(
+            token,
+            Token::String(_) | Token::Number(_) | Token::Boolean(_) | Token::Null
+        ) {
+            return Err(self.unexpected(Some(token), "a value"));
+        }
+        if self.skipping.is_some() {
+            return Ok(());
+        }
+        if skip {
+            self.builder.unbuilt(span)?;
+            return Ok(());
+        }
+        match token {
+            Token::String(s) => self.builder.string(&s, span)?,
+            Token::Number(n) => self.builder.number(n, span)?,
+            Token::Boolean(b) => self.builder.bool(b, span)?,
+            _ => self.builder.null(span)?,
+        };
+        Ok(())
+    }
+
+    fn unexpected(&self, token: Option<Token<'_>>, expected: &str) -> BuildError {
+        let found = match &token {
+            None => "the end of the file".to_string(),
+            Some(Token::CommentLine(_) | Token::CommentBlock(_)) => {
+                "a comment (comments are not allowed in JSON)".to_string()
+            }
+            Some(Token::String(_)) => "a string".to_string(),
+            Some(t) => format!("`{}`", truncate(t.as_str())),
+        };
+        let span = if token.is_none() {
+            Span::empty(self.base + self.scanner.file_text().len())
+        } else {
+            self.span()
+        };
+        BuildError::new(
+            format!("invalid JSON: expected {expected}, found {found}"),
+            span,
+        )
+    }
+}
+
+fn truncate(s: &str) -> &str {
+    match s.char_indices().nth(40) {
+        Some((i, _)) => &s[..i],
+        None => s,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load::tree::Kind;
+
+    #[test]
+    fn builds_values_with_spans() {
+        let text = r#"{"a": [1, "x\u00e9", true, null], "b": {"c": -2.5e3}}"#;
+        let tree = parse(text, 0, None).unwrap();
+        let a = tree.root().get("a").unwrap();
+        assert_eq!(&text[a.span().start as usize..a.span().end as usize], r#"[1, "x\u00e9", true, null]"#);
+        assert_eq!(a.item(1).unwrap().as_str(), Some("xé"));
+        assert_eq!(tree.root().get("b").unwrap().get("c").unwrap().scalar_text(), Some("-2.5e3"));
+    }
+
+    #[test]
+    fn decodes_surrogate_pairs() {
+        let tree = parse(r#"{"emoji": "\ud83d\ude00"}"#, 0, None).unwrap();
+        assert_eq!(tree.root().get_str("emoji"), Some("😀"));
+    }
+
+    #[test]
+    fn skipped_members_keep_their_span() {
+        fn skip_schemas(path: &[Seg<'_>], key: &str) -> bool {
+            path.is_empty() && key == "schemas"
+        }
+        let text = r#"{"schemas": {"x": [1, {"y": 2}]}, "keep": {"z": 1}}"#;
+        let tree = parse(text, 10, Some(skip_schemas)).unwrap();
+        let schemas = tree.root().get("schemas").unwrap();
+        assert_eq!(schemas.kind(), Kind::Unbuilt);
+        assert_eq!(schemas.span(), Span::new(10 + 12, 10 + 32));
+        assert_eq!(tree.root().get("keep").unwrap().get("z").unwrap().scalar_text(), Some("1"));
+    }
+
+    #[test]
+    fn rejects_what_strict_json_does_not_allow() {
+        for bad in [
+            "{\"a\": 1,}",
+            "[1 2]",
+            "{'a': 1}",
+            "// c\n{}",
+            "{\"a\" 1}",
+            "[1]]",
+            "{\"a\": tru}",
+            "",
+            "   ",
+            "[",
+            "{\"a\": {\"b\": [}}",
+        ] {
+            assert!(parse(bad, 0, None).is_err(), "accepted {bad:?}");
+        }
+    }
+
+    #[test]
+    fn skipped_values_are_still_validated() {
+        fn skip_all(_: &[Seg<'_>], _: &str) -> bool {
+            true
+        }
+        assert!(parse(r#"{"a": [1 2]}"#, 0, Some(skip_all)).is_err());
+        assert!(parse(r#"{"a": {"b": 1,}}"#, 0, Some(skip_all)).is_err());
+    }
+
+    #[test]
+    fn duplicate_keys_are_reported_at_the_second() {
+        let err = parse(r#"{"a": 1, "b": 2, "a": 3}"#, 0, None).unwrap_err();
+        assert!(err.message.contains("duplicate key `a`"), "{}", err.message);
+        assert_eq!(err.span, Span::new(17, 20));
+        assert_eq!(err.related, Some(Span::new(1, 4)));
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_crash() {
+        let text = "[".repeat(100_000) + &"]".repeat(100_000);
+        let err = parse(&text, 0, None).unwrap_err();
+        assert!(err.message.contains("nesting deeper"), "{}", err.message);
+        let text = "{\"a\":".repeat(100_000);
+        assert!(parse(&text, 0, None).is_err());
+    }
+}

@@ -1,0 +1,374 @@
+//! Loading: bytes → a positioned tree, the OpenAPI version, and `$ref` resolution.
+//!
+//! ```text
+//! read_source (I/O, size limit, UTF-8) → parse (JSON or YAML → Tree) → detect version
+//! ```
+//! JSON documents are read with [`openapi_skip`], which leaves schemas, examples and
+//! responses unbuilt: the security model never reads them, and they are most of the bytes.
+
+pub mod json;
+pub mod pointer;
+pub mod refs;
+pub mod source;
+pub mod tree;
+pub mod walk;
+pub mod yaml;
+
+use std::fmt;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+pub use pointer::Pointer;
+pub use refs::Workspace;
+pub use source::{Position, SourceFile, Span};
+pub use tree::{Kind, NodeId, NodeRef, Tree};
+
+use json::Seg;
+use tree::{limits, BuildError};
+
+/// The version a document declares.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+pub enum SpecFamily {
+    #[serde(rename = "swagger-2.0")]
+    /// Swagger 2.0.
+    Swagger2,
+    /// OpenAPI 3.0.x.
+    #[serde(rename = "openapi-3.0")]
+    OpenApi30,
+    /// OpenAPI 3.1.x, and 3.2.x read as 3.1.
+    #[serde(rename = "openapi-3.1")]
+    OpenApi31,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Syntax {
+    Json,
+    Yaml,
+}
+
+/// A parsed file (or a subtree of one that was built on demand).
+#[derive(Debug)]
+pub struct Document {
+    pub source: Arc<SourceFile>,
+    pub tree: Tree,
+    pub syntax: Syntax,
+}
+
+impl Document {
+    pub fn node(&self, id: NodeId) -> NodeRef<'_> {
+        self.tree.node(id)
+    }
+
+    pub fn position(&self, span: Span) -> Position {
+        self.source.position(span.start as usize)
+    }
+}
+
+/// Why a file could not be loaded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LoadErrorKind {
+    /// The file could not be read.
+    Io,
+    /// The file could not be decoded or parsed, or broke a loading limit.
+    Invalid,
+    /// The file parsed but is not an OpenAPI or Swagger document.
+    NotOpenApi,
+}
+
+#[derive(Debug, Clone)]
+pub struct LoadError {
+    pub kind: LoadErrorKind,
+    pub message: String,
+    /// The file, when it could be read; `span` is a place in it.
+    pub source: Option<Arc<SourceFile>>,
+    pub path: PathBuf,
+    pub span: Option<Span>,
+    pub related: Option<Span>,
+}
+
+impl LoadError {
+    fn io(path: &Path, message: String) -> LoadError {
+        LoadError {
+            kind: LoadErrorKind::Io,
+            message,
+            source: None,
+            path: path.to_path_buf(),
+            span: None,
+            related: None,
+        }
+    }
+
+    fn at(kind: LoadErrorKind, source: &Arc<SourceFile>, error: BuildError) -> LoadError {
+        let mut message = error.message;
+        if let Some(related) = error.related {
+            let p = source.position(related.start as usize);
+            message += &format!(" (first at line {}, column {})", p.line, p.column);
+        }
+        LoadError {
+            kind,
+            message,
+            source: Some(source.clone()),
+            path: source.path.clone(),
+            span: Some(error.span),
+            related: error.related,
+        }
+    }
+}
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.path.display())?;
+        if let (Some(source), Some(span)) = (&self.source, self.span) {
+            let p = source.position(span.start as usize);
+            write!(f, ":{}:{}", p.line, p.column)?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+/// Reads a file, or standard input for `-`, into a [`SourceFile`].
+pub fn read_source(path: &Path) -> Result<Arc<SourceFile>, LoadError> {
+    let limit = limits::MAX_FILE_BYTES;
+    let mut bytes = Vec::new();
+    let result = if path == Path::new("-") {
+        std::io::stdin().lock().take(limit + 1).read_to_end(&mut bytes)
+    } else {
+        std::fs::File::open(path).and_then(|f| f.take(limit + 1).read_to_end(&mut bytes))
+    };
+    if let Err(e) = result {
+        return Err(LoadError::io(path, format!("cannot read: {e}")));
+    }
+    if bytes.len() as u64 > limit {
+        return Err(LoadError::io(
+            path,
+            format!("larger than the {} MiB limit", limit >> 20),
+        ));
+    }
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok(SourceFile::new(path, text)),
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            let source = SourceFile::new(path, String::from_utf8_lossy(e.as_bytes()).into_owned());
+            Err(LoadError::at(
+                LoadErrorKind::Invalid,
+                &source,
+                BuildError::new("invalid UTF-8", Span::new(at, at + 1)),
+            ))
+        }
+    }
+}
+
+/// The syntax a file is parsed with: by extension, else by its first character.
+pub fn syntax_of(source: &SourceFile) -> Syntax {
+    match source.path.extension().and_then(|e| e.to_str()) {
+        Some(e) if e.eq_ignore_ascii_case("json") => Syntax::Json,
+        Some(e) if e.eq_ignore_ascii_case("yaml") || e.eq_ignore_ascii_case("yml") => Syntax::Yaml,
+        _ => match source.text.trim_start_matches('\u{feff}').trim_start().chars().next() {
+            Some('{' | '[') => Syntax::Json,
+            _ => Syntax::Yaml,
+        },
+    }
+}
+
+/// Parses a whole file. `skip` applies to JSON only; YAML is always built whole.
+pub fn parse(source: &Arc<SourceFile>, skip: Option<json::SkipPolicy>) -> Result<Document, LoadError> {
+    let text = source.text.as_str();
+    let base = if text.starts_with('\u{feff}') { 3 } else { 0 };
+    let syntax = syntax_of(source);
+    let body = &text[base..];
+    if body.trim().is_empty() {
+        return Err(LoadError::at(
+            LoadErrorKind::Invalid,
+            source,
+            BuildError::new("the file is empty", Span::empty(0)),
+        ));
+    }
+    if let Some(at) = body.find('\0') {
+        return Err(LoadError::at(
+            LoadErrorKind::Invalid,
+            source,
+            BuildError::new("the file holds a NUL byte (binary data?)", Span::new(base + at, base + at + 1)),
+        ));
+    }
+    let tree = match syntax {
+        Syntax::Json => json::parse(body, base, skip),
+        Syntax::Yaml => yaml::parse(body, base),
+    }
+    .map_err(|e| LoadError::at(LoadErrorKind::Invalid, source, e))?;
+    Ok(Document {
+        source: source.clone(),
+        tree,
+        syntax,
+    })
+}
+
+/// An OpenAPI or Swagger document: its tree and the version it declares.
+#[derive(Debug)]
+pub struct Loaded {
+    pub document: Arc<Document>,
+    pub family: SpecFamily,
+    /// The version exactly as written (`2.0`, `3.0.3`, `3.1.0`).
+    pub version: String,
+}
+
+/// Reads and parses one file and checks that it is an OpenAPI document.
+pub fn load(path: &Path) -> Result<Loaded, LoadError> {
+    load_source(&read_source(path)?)
+}
+
+pub fn load_source(source: &Arc<SourceFile>) -> Result<Loaded, LoadError> {
+    let document = parse(source, Some(openapi_skip))?;
+    let (family, version) = detect(&document)?;
+    Ok(Loaded {
+        document: Arc::new(document),
+        family,
+        version,
+    })
+}
+
+/// Reads the `swagger` or `openapi` field.
+fn detect(document: &Document) -> Result<(SpecFamily, String), LoadError> {
+    let root = document.tree.root();
+    let not_openapi = |message: &str, span: Span| {
+        LoadError::at(
+            LoadErrorKind::NotOpenApi,
+            &document.source,
+            BuildError::new(message, span),
+        )
+    };
+    if !root.is_object() {
+        return Err(not_openapi(
+            &format!("not an OpenAPI document: the top level is {}, not an object", article(root.kind())),
+            root.span(),
+        ));
+    }
+    let (field, entry) = match (root.entry("swagger"), root.entry("openapi")) {
+        (Some(e), _) => ("swagger", e),
+        (None, Some(e)) => ("openapi", e),
+        (None, None) => {
+            return Err(not_openapi(
+                "not an OpenAPI document: no `openapi` or `swagger` field at the top level",
+                Span::empty(root.span().start as usize),
+            ))
+        }
+    };
+    let version = entry.value.scalar_text().unwrap_or("").to_string();
+    let family = match (field, version.as_str()) {
+        ("swagger", "2.0") => Some(SpecFamily::Swagger2),
+        ("openapi", v) if v.starts_with("3.0.") || v == "3.0" => Some(SpecFamily::OpenApi30),
+        ("openapi", v) if ["3.1", "3.2"].iter().any(|p| v == *p || v.starts_with(&format!("{p}."))) => {
+            Some(SpecFamily::OpenApi31)
+        }
+        _ => None,
+    };
+    match family {
+        Some(family) => Ok((family, version)),
+        None => Err(LoadError::at(
+            LoadErrorKind::Invalid,
+            &document.source,
+            BuildError::new(
+                format!("unsupported {field} version `{version}` (supported: Swagger 2.0, OpenAPI 3.0.x, 3.1.x, 3.2.x read as 3.1)"),
+                entry.value.span(),
+            ),
+        )),
+    }
+}
+
+fn article(kind: Kind) -> String {
+    match kind {
+        Kind::Object | Kind::Array | Kind::Unbuilt => format!("an {}", kind.name()),
+        _ => format!("a {}", kind.name()),
+    }
+}
+
+/// The members of an OpenAPI document that the security model never reads, left unbuilt when
+/// loading JSON: schemas, examples, bodies and responses. A `$ref` into one builds it then.
+pub fn openapi_skip(path: &[Seg<'_>], key: &str) -> bool {
+    const PARAMETER_BODY: [&str; 4] = ["schema", "content", "examples", "example"];
+    let is_path_map = |s: &Seg<'_>| s.is("paths") || s.is("webhooks");
+    match path {
+        [] => matches!(key, "definitions" | "responses" | "examples"),
+        [c] if c.is("components") => matches!(
+            key,
+            "schemas" | "responses" | "examples" | "requestBodies" | "headers" | "links" | "callbacks"
+        ),
+        // An operation: its body, responses and callbacks.
+        [p, _, op] if is_path_map(p) && !op.is("parameters") => {
+            matches!(key, "responses" | "requestBody" | "callbacks")
+        }
+        // Parameters of an operation, of a path item, of components, or Swagger 2.0's
+        // top-level ones: everything but their name, location and flags.
+        [p, _, _, params, Seg::Index] if is_path_map(p) && params.is("parameters") => {
+            PARAMETER_BODY.contains(&key)
+        }
+        [p, _, params, Seg::Index] if is_path_map(p) && params.is("parameters") => {
+            PARAMETER_BODY.contains(&key)
+        }
+        [c, params, _] if c.is("components") && params.is("parameters") => PARAMETER_BODY.contains(&key),
+        [params, _] if params.is("parameters") => PARAMETER_BODY.contains(&key),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn source(name: &str, text: &str) -> Arc<SourceFile> {
+        SourceFile::new(name, text.to_string())
+    }
+
+    fn error(name: &str, text: &str) -> LoadError {
+        load_source(&source(name, text)).unwrap_err()
+    }
+
+    #[test]
+    fn detects_each_version() {
+        let cases = [
+            ("a.yaml", "swagger: '2.0'\n", SpecFamily::Swagger2),
+            ("a.yaml", "openapi: 3.0.3\n", SpecFamily::OpenApi30),
+            ("a.json", r#"{"openapi": "3.1.0"}"#, SpecFamily::OpenApi31),
+            ("a.json", r#"{"openapi": "3.2.0"}"#, SpecFamily::OpenApi31),
+        ];
+        for (name, text, family) in cases {
+            assert_eq!(load_source(&source(name, text)).unwrap().family, family, "{text}");
+        }
+    }
+
+    #[test]
+    fn refuses_what_is_not_openapi() {
+        assert_eq!(error("a.yaml", "name: x\n").kind, LoadErrorKind::NotOpenApi);
+        assert_eq!(error("a.yaml", "- a\n").kind, LoadErrorKind::NotOpenApi);
+        let unsupported = error("a.yaml", "openapi: 4.0.0\n");
+        assert_eq!(unsupported.kind, LoadErrorKind::Invalid);
+        assert!(unsupported.message.contains("`4.0.0`"));
+        assert_eq!(error("a.yaml", "swagger: 2\n").kind, LoadErrorKind::Invalid);
+    }
+
+    #[test]
+    fn empty_and_binary_files_are_invalid() {
+        assert!(error("a.yaml", "").message.contains("empty"));
+        assert!(error("a.json", "  \n").message.contains("empty"));
+        assert!(error("a.yaml", "# only a comment\n").message.contains("empty"));
+        assert!(error("a.yaml", "a\0b").message.contains("NUL"));
+    }
+
+    #[test]
+    fn stdin_sniffs_its_syntax() {
+        assert_eq!(syntax_of(&source("-", "  {\"openapi\": 1}")), Syntax::Json);
+        assert_eq!(syntax_of(&source("-", "openapi: 3.0.0")), Syntax::Yaml);
+    }
+
+    #[test]
+    fn errors_say_where() {
+        let e = error("a.json", "{\n  \"openapi\": \"3.0.0\",\n  \"paths\": {,}\n}");
+        assert_eq!(e.to_string(), "a.json:3:13: invalid JSON: expected an object key in double quotes, found `,`");
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_skipped() {
+        let loaded = load_source(&source("a.json", "\u{feff}{\"openapi\": \"3.0.0\"}")).unwrap();
+        assert_eq!(loaded.document.tree.root().span().start, 3);
+    }
+}

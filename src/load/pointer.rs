@@ -1,0 +1,119 @@
+//! RFC 6901 JSON pointers: building them while walking a tree, and splitting them to follow.
+
+use std::borrow::Cow;
+use std::fmt;
+
+/// A JSON pointer such as `/paths/~1orders/get`; the empty pointer is the whole document.
+#[derive(Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Pointer(String);
+
+impl Pointer {
+    pub fn root() -> Pointer {
+        Pointer(String::new())
+    }
+
+    /// Takes a pointer that is already escaped, such as a `$ref` fragment.
+    pub fn from_escaped(escaped: impl Into<String>) -> Pointer {
+        Pointer(escaped.into())
+    }
+
+    /// This pointer with one more reference token (a key or an index).
+    pub fn join(&self, token: impl fmt::Display) -> Pointer {
+        use fmt::Write;
+        let mut out = String::with_capacity(self.0.len() + 16);
+        out.push_str(&self.0);
+        out.push('/');
+        let token = token.to_string();
+        for c in token.chars() {
+            match c {
+                '~' => out.push_str("~0"),
+                '/' => out.push_str("~1"),
+                c => out.write_char(c).unwrap(),
+            }
+        }
+        Pointer(out)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Pointer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Debug for Pointer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}", self.0)
+    }
+}
+
+impl serde::Serialize for Pointer {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
+
+/// The reference tokens of an escaped pointer, unescaped. A pointer that is neither empty nor
+/// starts with `/`, or holds a `~` not followed by `0` or `1`, yields an error.
+pub fn tokens(pointer: &str) -> impl Iterator<Item = Result<Cow<'_, str>, InvalidPointer>> {
+    let (rest, bad_start) = match pointer.strip_prefix('/') {
+        Some(rest) => (Some(rest), false),
+        None => (None, !pointer.is_empty()),
+    };
+    let start_error = bad_start.then_some(Err(InvalidPointer));
+    start_error
+        .into_iter()
+        .chain(rest.into_iter().flat_map(|r| r.split('/')).map(unescape))
+}
+
+fn unescape(token: &str) -> Result<Cow<'_, str>, InvalidPointer> {
+    if !token.contains('~') {
+        return Ok(Cow::Borrowed(token));
+    }
+    let mut out = String::with_capacity(token.len());
+    let mut chars = token.chars();
+    while let Some(c) = chars.next() {
+        if c == '~' {
+            match chars.next() {
+                Some('0') => out.push('~'),
+                Some('1') => out.push('/'),
+                _ => return Err(InvalidPointer),
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    Ok(Cow::Owned(out))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InvalidPointer;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn split(p: &str) -> Result<Vec<String>, InvalidPointer> {
+        tokens(p).map(|t| t.map(|t| t.into_owned())).collect()
+    }
+
+    #[test]
+    fn join_escapes_slash_and_tilde() {
+        let p = Pointer::root().join("paths").join("/a/{b}~c").join(0);
+        assert_eq!(p.as_str(), "/paths/~1a~1{b}~0c/0");
+    }
+
+    #[test]
+    fn tokens_round_trip_the_rfc_examples() {
+        assert_eq!(split(""), Ok(vec![]));
+        assert_eq!(split("/"), Ok(vec!["".to_string()]));
+        assert_eq!(split("/a~1b/m~0n"), Ok(vec!["a/b".into(), "m~n".into()]));
+        assert_eq!(split("/~01"), Ok(vec!["~1".into()]));
+        assert_eq!(split("a/b"), Err(InvalidPointer));
+        assert_eq!(split("/a~2"), Err(InvalidPointer));
+    }
+}

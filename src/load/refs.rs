@@ -1,0 +1,311 @@
+//! `$ref` resolution across the files of one description.
+//!
+//! A [`Workspace`] starts from the root document and reads referenced files when a reference
+//! first names them. Whatever a reference leads to stays a node of the file it is written in,
+//! so positions and pointers always point into that file. Remote references (`http:`,
+//! `https:`, `//host`, any URI scheme) are reported, never fetched. Chains of references are
+//! followed with cycle detection.
+
+use std::collections::HashMap;
+use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+
+use super::tree::{Lookup, NodeId, NodeRef};
+use super::{json, openapi_skip, parse, read_source, Document, LoadError, Pointer, Span};
+
+/// A node in some file of the description, with the pointer that names it in that file.
+#[derive(Clone, Debug)]
+pub struct Target {
+    pub doc: Arc<Document>,
+    pub node: NodeId,
+    pub pointer: Pointer,
+}
+
+impl Target {
+    pub fn new(doc: &Arc<Document>, node: NodeId, pointer: Pointer) -> Target {
+        Target {
+            doc: doc.clone(),
+            node,
+            pointer,
+        }
+    }
+
+    pub fn node(&self) -> NodeRef<'_> {
+        self.doc.tree.node(self.node)
+    }
+
+    /// A member of this object, with its pointer.
+    pub fn child(&self, key: &str) -> Option<Target> {
+        let child = self.node().get(key)?;
+        Some(Target::new(&self.doc, child.id(), self.pointer.join(key)))
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RefErrorKind {
+    /// A reference to another host; not fetched.
+    Remote,
+    /// The file or the node it names does not exist, or cannot be read.
+    Unresolved,
+    /// The chain of references comes back to itself.
+    Cycle,
+}
+
+/// A reference that could not be followed, located at its `$ref` value.
+#[derive(Clone, Debug)]
+pub struct RefError {
+    pub kind: RefErrorKind,
+    pub message: String,
+    /// The document and pointer of the `$ref` member, and the span of its value.
+    pub doc: Arc<Document>,
+    pub pointer: Pointer,
+    pub span: Span,
+}
+
+/// The longest chain of references followed before giving up.
+const MAX_CHAIN: usize = 64;
+
+pub struct Workspace {
+    /// Whole files by path (the root document included); failures are kept too, so that a
+    /// broken file is read once.
+    files: HashMap<PathBuf, Result<Arc<Document>, LoadError>>,
+    /// Subtrees built on demand from unbuilt JSON nodes, by file and node.
+    fragments: HashMap<(PathBuf, NodeId), Arc<Document>>,
+}
+
+impl Workspace {
+    pub fn new(root: &Arc<Document>) -> Workspace {
+        let mut files = HashMap::new();
+        files.insert(root.source.path.clone(), Ok(root.clone()));
+        Workspace {
+            files,
+            fragments: HashMap::new(),
+        }
+    }
+
+    /// Files read so far, the root included.
+    pub fn file_count(&self) -> usize {
+        self.files.len()
+    }
+
+    /// When `at` is a `{"$ref": ...}` object, follows the chain of references to the node it
+    /// names; otherwise returns `at` itself.
+    pub fn follow(&mut self, at: Target) -> Result<Target, RefError> {
+        let mut current = at;
+        let mut seen: Vec<(PathBuf, Pointer)> = Vec::new();
+        loop {
+            let node = current.node();
+            let Some(entry) = node.entry("$ref") else {
+                return Ok(current);
+            };
+            let fail = |kind, message: String| RefError {
+                kind,
+                message,
+                doc: current.doc.clone(),
+                pointer: current.pointer.join("$ref"),
+                span: entry.value.span(),
+            };
+            let Some(reference) = entry.value.as_str() else {
+                return Err(fail(
+                    RefErrorKind::Unresolved,
+                    format!("`$ref` must be a string, not {}", entry.value.kind().name()),
+                ));
+            };
+            if seen.len() >= MAX_CHAIN {
+                return Err(fail(
+                    RefErrorKind::Cycle,
+                    format!("more than {MAX_CHAIN} references in a chain"),
+                ));
+            }
+            seen.push((current.doc.source.path.clone(), current.pointer.clone()));
+            let next = self
+                .resolve(&current.doc, reference)
+                .map_err(|(kind, message)| fail(kind, message))?;
+            let key = (next.doc.source.path.clone(), next.pointer.clone());
+            if seen.contains(&key) {
+                return Err(fail(
+                    RefErrorKind::Cycle,
+                    format!("reference cycle: `{reference}` leads back to itself"),
+                ));
+            }
+            current = next;
+        }
+    }
+
+    /// Resolves one reference written in `from`.
+    fn resolve(
+        &mut self,
+        from: &Arc<Document>,
+        reference: &str,
+    ) -> Result<Target, (RefErrorKind, String)> {
+        let (file_part, fragment) = match reference.split_once('#') {
+            Some((f, frag)) => (f, frag),
+            None => (reference, ""),
+        };
+        if is_remote(file_part) {
+            return Err((
+                RefErrorKind::Remote,
+                format!("remote reference `{reference}` is not fetched"),
+            ));
+        }
+        let unresolved = |m: String| (RefErrorKind::Unresolved, m);
+        let pointer = percent_decode(fragment)
+            .ok_or_else(|| unresolved(format!("`{reference}`: invalid percent-encoding")))?;
+        if !pointer.is_empty() && !pointer.starts_with('/') {
+            return Err(unresolved(format!(
+                "`{reference}`: only JSON pointer fragments (`#/...`) are supported"
+            )));
+        }
+        let doc = if file_part.is_empty() {
+            self.file(&from.source.path.clone())
+        } else {
+            let relative = percent_decode(file_part)
+                .ok_or_else(|| unresolved(format!("`{reference}`: invalid percent-encoding")))?;
+            let path = normalize(&base_dir(&from.source.path).join(relative));
+            self.file(&path)
+        }
+        .map_err(|e| unresolved(format!("`{reference}`: {}", e.message)))?;
+        self.find(&doc, &pointer).ok_or_else(|| {
+            unresolved(format!(
+                "`{reference}` names nothing in {}",
+                doc.source.path.display()
+            ))
+        })
+    }
+
+    /// Follows `pointer` in `doc`, building unbuilt subtrees on the way.
+    fn find(&mut self, doc: &Arc<Document>, pointer: &str) -> Option<Target> {
+        match doc.tree.lookup(pointer) {
+            Lookup::Found(node) => Some(Target::new(doc, node.id(), Pointer::from_escaped(pointer))),
+            Lookup::Missing => None,
+            Lookup::InUnbuilt { node, consumed } => {
+                let key = (doc.source.path.clone(), node.id());
+                let fragment = match self.fragments.get(&key) {
+                    Some(f) => f.clone(),
+                    None => {
+                        let span = node.span();
+                        let text = &doc.source.text[span.start as usize..span.end as usize];
+                        let tree = json::parse(text, span.start as usize, None).ok()?;
+                        let fragment = Arc::new(Document {
+                            source: doc.source.clone(),
+                            tree,
+                            syntax: doc.syntax,
+                        });
+                        self.fragments.insert(key, fragment.clone());
+                        fragment
+                    }
+                };
+                let rest: String = pointer
+                    .split('/')
+                    .skip(consumed + 1)
+                    .flat_map(|t| ["/", t])
+                    .collect();
+                match fragment.tree.lookup(&rest) {
+                    Lookup::Found(n) => Some(Target::new(&fragment, n.id(), Pointer::from_escaped(pointer))),
+                    _ => None,
+                }
+            }
+        }
+    }
+
+    fn file(&mut self, path: &Path) -> Result<Arc<Document>, LoadError> {
+        if let Some(known) = self.files.get(path) {
+            return known.clone();
+        }
+        let loaded = read_source(path).and_then(|s| parse(&s, Some(openapi_skip)).map(Arc::new));
+        self.files.insert(path.to_path_buf(), loaded.clone());
+        loaded
+    }
+}
+
+/// `http://…`, `https://…`, `//host/…` and any other `scheme:` are remote. A Windows drive
+/// letter (`C:`) is not a scheme.
+fn is_remote(file_part: &str) -> bool {
+    if file_part.starts_with("//") {
+        return true;
+    }
+    match file_part.split_once(':') {
+        Some((scheme, _)) => {
+            scheme.len() > 1
+                && scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+                && scheme
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+        }
+        None => false,
+    }
+}
+
+fn base_dir(path: &Path) -> PathBuf {
+    if path == Path::new("-") {
+        return PathBuf::from(".");
+    }
+    path.parent().map(Path::to_path_buf).unwrap_or_default()
+}
+
+/// Removes `.` and folds `..` without touching the file system, so that one file reached by
+/// two spellings is read once.
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for part in path.components() {
+        match part {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if matches!(out.components().next_back(), Some(Component::Normal(_))) {
+                    out.pop();
+                } else {
+                    out.push("..");
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+fn percent_decode(s: &str) -> Option<String> {
+    if !s.contains('%') {
+        return Some(s.to_string());
+    }
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = s.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn remote_references_are_recognised() {
+        for r in ["http://x/y.yaml", "https://x", "//host/a.yaml", "urn:x:y"] {
+            assert!(is_remote(r), "{r}");
+        }
+        for r in ["", "a.yaml", "../b/c.json", "C:/x.yaml", "dir/with:colon.yaml"] {
+            assert!(!is_remote(r), "{r}");
+        }
+    }
+
+    #[test]
+    fn paths_are_normalized_lexically() {
+        assert_eq!(normalize(Path::new("a/./b/../c.yaml")), PathBuf::from("a/c.yaml"));
+        assert_eq!(normalize(Path::new("../x/../y")), PathBuf::from("../y"));
+    }
+
+    #[test]
+    fn fragments_are_percent_decoded() {
+        assert_eq!(percent_decode("/paths/~1a~1%7Bid%7D").as_deref(), Some("/paths/~1a~1{id}"));
+        assert_eq!(percent_decode("%zz"), None);
+    }
+}

@@ -1,0 +1,78 @@
+//! Finding the files to load: named files, walked directories, and `-` for stdin.
+
+use std::path::{Path, PathBuf};
+
+use ignore::overrides::{Override, OverrideBuilder};
+use ignore::WalkBuilder;
+
+/// A file to load, and whether the user named it (then a non-OpenAPI file is an error, not
+/// something to skip quietly).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Input {
+    pub path: PathBuf,
+    pub explicit: bool,
+}
+
+const EXTENSIONS: [&str; 3] = ["yaml", "yml", "json"];
+
+pub fn has_spec_extension(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| EXTENSIONS.iter().any(|x| e.eq_ignore_ascii_case(x)))
+}
+
+/// Expands `paths` into files, sorted per directory so that output is deterministic.
+/// Directories are walked honouring `.gitignore` and `.ignore` files; `ignore_globs`
+/// (gitignore syntax, relative to the working directory) apply to walked and named files.
+pub fn discover(paths: &[PathBuf], ignore_globs: &[String]) -> Result<Vec<Input>, String> {
+    let ignores = build_ignores(ignore_globs)?;
+    let ignored = |path: &Path, is_dir: bool| ignores.matched(path, is_dir).is_ignore();
+    let mut inputs = Vec::new();
+    for path in paths {
+        if path == Path::new("-") {
+            inputs.push(Input {
+                path: path.clone(),
+                explicit: true,
+            });
+            continue;
+        }
+        if !path.is_dir() {
+            if !ignored(path, false) {
+                inputs.push(Input {
+                    path: path.clone(),
+                    explicit: true,
+                });
+            }
+            continue;
+        }
+        let mut found = Vec::new();
+        let walker = WalkBuilder::new(path)
+            .overrides(ignores.clone())
+            .require_git(false)
+            .build();
+        for entry in walker {
+            let entry = entry.map_err(|e| format!("{}: {e}", path.display()))?;
+            let is_file = entry.file_type().is_some_and(|t| t.is_file());
+            if is_file && has_spec_extension(entry.path()) {
+                found.push(entry.into_path());
+            }
+        }
+        found.sort();
+        inputs.extend(found.into_iter().map(|path| Input {
+            path,
+            explicit: false,
+        }));
+    }
+    Ok(inputs)
+}
+
+fn build_ignores(globs: &[String]) -> Result<Override, String> {
+    let cwd = std::env::current_dir().map_err(|e| format!("working directory: {e}"))?;
+    let mut builder = OverrideBuilder::new(cwd);
+    for glob in globs {
+        builder
+            .add(&format!("!{glob}"))
+            .map_err(|e| format!("ignore glob `{glob}`: {e}"))?;
+    }
+    builder.build().map_err(|e| format!("ignore globs: {e}"))
+}

@@ -1,0 +1,105 @@
+//! Who is asking: anonymous, or the scopes a token grants.
+
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+
+/// The pseudo-scope every authenticated principal holds.
+pub const UID: &str = "uid";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Principal {
+    Anonymous,
+    /// An authenticated principal and the scopes it was granted (`uid` always among them).
+    Scopes(BTreeSet<String>),
+}
+
+impl Principal {
+    /// An authenticated principal holding `scopes` and `uid`.
+    pub fn with_scopes<I, S>(scopes: I) -> Principal
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        let mut set: BTreeSet<String> = scopes.into_iter().map(Into::into).collect();
+        set.insert(UID.to_string());
+        Principal::Scopes(set)
+    }
+
+    /// From a space-delimited scope string (OAuth 2.0's `scope`, RFC 6749 section 3.3).
+    pub fn from_scope_string(scope: &str) -> Principal {
+        Principal::with_scopes(scope.split(' ').filter(|s| !s.is_empty()))
+    }
+
+    /// From verified token claims: `scope` (a space-delimited string), `scp` (a string or an
+    /// array of strings) or `scopes` (an array of strings), all that are present. A claim of
+    /// the wrong type is an error, so that a malformed token never gains or silently loses
+    /// scopes.
+    pub fn from_claims(claims: &Value) -> Result<Principal, String> {
+        let mut scopes: Vec<String> = Vec::new();
+        let words = |s: &str| s.split(' ').filter(|w| !w.is_empty()).map(str::to_string).collect::<Vec<_>>();
+        let strings = |name: &str, v: &Vec<Value>| -> Result<Vec<String>, String> {
+            v.iter()
+                .map(|s| s.as_str().map(str::to_string).ok_or_else(|| format!("`{name}` holds a non-string")))
+                .collect()
+        };
+        match claims.get("scope") {
+            None => {}
+            Some(Value::String(s)) => scopes.extend(words(s)),
+            Some(_) => return Err("`scope` must be a space-delimited string".into()),
+        }
+        match claims.get("scp") {
+            None => {}
+            Some(Value::String(s)) => scopes.extend(words(s)),
+            Some(Value::Array(v)) => scopes.extend(strings("scp", v)?),
+            Some(_) => return Err("`scp` must be a string or an array of strings".into()),
+        }
+        match claims.get("scopes") {
+            None => {}
+            Some(Value::Array(v)) => scopes.extend(strings("scopes", v)?),
+            Some(_) => return Err("`scopes` must be an array of strings".into()),
+        }
+        Ok(Principal::with_scopes(scopes))
+    }
+
+    pub fn holds(&self, scope: &str) -> bool {
+        match self {
+            Principal::Anonymous => false,
+            Principal::Scopes(s) => s.contains(scope),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn every_authenticated_principal_holds_uid() {
+        assert!(Principal::from_scope_string("").holds(UID));
+        assert!(!Principal::Anonymous.holds(UID));
+    }
+
+    #[test]
+    fn claims_in_each_form() {
+        let p = Principal::from_claims(&json!({"scope": "a.read  b.write"})).unwrap();
+        assert!(p.holds("a.read") && p.holds("b.write"));
+        let p = Principal::from_claims(&json!({"scp": ["a.read"], "scopes": ["c.read"]})).unwrap();
+        assert!(p.holds("a.read") && p.holds("c.read"));
+        let p = Principal::from_claims(&json!({"scp": "x.read y.read"})).unwrap();
+        assert!(p.holds("y.read"));
+    }
+
+    #[test]
+    fn malformed_claims_are_refused() {
+        assert!(Principal::from_claims(&json!({"scope": ["a.read"]})).is_err());
+        assert!(Principal::from_claims(&json!({"scopes": "a.read"})).is_err());
+        assert!(Principal::from_claims(&json!({"scp": [1]})).is_err());
+    }
+
+    #[test]
+    fn scopes_are_case_sensitive() {
+        assert!(!Principal::from_scope_string("A.READ").holds("a.read"));
+    }
+}
