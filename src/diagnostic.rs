@@ -52,7 +52,12 @@ pub struct Diagnostic {
 pub const INVALID_DOCUMENT: &str = "invalid-document";
 
 impl Diagnostic {
-    pub fn at(rule: &'static str, severity: Severity, message: String, at: &Location) -> Diagnostic {
+    pub fn at(
+        rule: &'static str,
+        severity: Severity,
+        message: String,
+        at: &Location,
+    ) -> Diagnostic {
         Diagnostic {
             rule,
             severity,
@@ -81,7 +86,12 @@ impl Diagnostic {
 
     /// Something the model could not read (a broken `$ref`, a field of the wrong type).
     pub fn from_problem(problem: &Problem) -> Diagnostic {
-        Diagnostic::at(INVALID_DOCUMENT, Severity::Error, problem.message.clone(), &problem.at)
+        Diagnostic::at(
+            INVALID_DOCUMENT,
+            Severity::Error,
+            problem.message.clone(),
+            &problem.at,
+        )
     }
 
     /// Line and column, when the diagnostic has a place in a readable file.

@@ -21,7 +21,11 @@ pub mod exit {
 }
 
 #[derive(Parser)]
-#[command(name = "scopegate", version, about = "OpenAPI OAuth2 scope linter, compiler and evaluator")]
+#[command(
+    name = "scopegate",
+    version,
+    about = "OpenAPI OAuth2 scope linter, compiler and evaluator"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -49,7 +53,11 @@ pub fn run() -> i32 {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
-            return if e.use_stderr() { exit::USAGE } else { exit::OK };
+            return if e.use_stderr() {
+                exit::USAGE
+            } else {
+                exit::OK
+            };
         }
     };
     match cli.command {

@@ -6,12 +6,17 @@
 //!
 //! A [`SkipPolicy`] names the object members whose values are validated but not built; they
 //! become [`Kind::Unbuilt`](super::tree::Kind::Unbuilt) nodes that keep their span, so a
-//! `$ref` into one can build it later with [`parse`] on that slice.
+//! `$ref` into one can build it later with [`parse`] on that slice. Skipped values are
+//! validated by serde_json (as a borrowed `RawValue`), which runs several times faster than tokenizing
+//! (schemas and examples are most of a description's bytes); serde_json nests at most 128
+//! levels inside one skipped value.
 
 use std::borrow::Cow;
 
 use jsonc_parser::tokens::Token;
 use jsonc_parser::{Scanner, ScannerOptions};
+use serde::de::Deserialize;
+use serde_json::value::RawValue;
 
 use super::source::Span;
 use super::tree::{limits, BuildError, Tree, TreeBuilder};
@@ -58,11 +63,12 @@ fn strict() -> ScannerOptions {
 pub fn parse(text: &str, base: usize, skip: Option<SkipPolicy>) -> Result<Tree, BuildError> {
     Parser {
         scanner: Scanner::new(text, &strict()),
+        text,
+        offset: 0,
         base,
         builder: TreeBuilder::new(text.len()),
         stack: Vec::new(),
         path: Vec::new(),
-        skipping: None,
         skip,
     }
     .run()
@@ -70,39 +76,41 @@ pub fn parse(text: &str, base: usize, skip: Option<SkipPolicy>) -> Result<Tree, 
 
 struct Parser<'a> {
     scanner: Scanner<'a>,
+    text: &'a str,
+    /// Where the scanner's text starts in `text` (it restarts after each skipped value).
+    offset: usize,
+    /// Where `text` starts in its file.
     base: usize,
     builder: TreeBuilder,
-    /// Every open container, built or skipped: `true` for objects.
+    /// Every open container: `true` for objects.
     stack: Vec<bool>,
-    /// The path to each open built container (the root's entry is a placeholder).
+    /// The path to each open container (the root's entry is a placeholder).
     path: Vec<Seg<'a>>,
-    /// While inside a skipped value: the stack depth and byte offset where it started.
-    skipping: Option<(usize, usize)>,
     skip: Option<SkipPolicy>,
 }
 
 impl<'a> Parser<'a> {
     fn span(&self) -> Span {
+        let at = self.base + self.offset;
         Span::new(
-            self.base + self.scanner.token_start(),
-            self.base + self.scanner.token_end(),
+            at + self.scanner.token_start(),
+            at + self.scanner.token_end(),
         )
     }
 
     fn next(&mut self) -> Result<Option<Token<'a>>, BuildError> {
         self.scanner.scan().map_err(|e| {
             let r = e.range();
+            let at = self.base + self.offset;
             BuildError::new(
                 format!("invalid JSON: {}", e.kind()),
-                Span::new(self.base + r.start, self.base + r.end),
+                Span::new(at + r.start, at + r.end),
             )
         })
     }
 
     fn run(mut self) -> Result<Tree, BuildError> {
         let mut state = State::Value;
-        // Set after a key whose value the policy skips.
-        let mut skip_next = false;
         let mut key: Option<Cow<'a, str>> = None;
         loop {
             let token = self.next()?;
@@ -110,10 +118,12 @@ impl<'a> Parser<'a> {
             state = match (state, token) {
                 (State::ValueOrClose, Some(Token::CloseBracket))
                 | (State::KeyOrClose, Some(Token::CloseBrace)) => self.close(span)?,
-                (State::Value | State::ValueOrClose, Some(t @ (Token::OpenBrace | Token::OpenBracket))) => {
+                (
+                    State::Value | State::ValueOrClose,
+                    Some(t @ (Token::OpenBrace | Token::OpenBracket)),
+                ) => {
                     let is_object = t == Token::OpenBrace;
-                    self.open(is_object, span, skip_next, key.take())?;
-                    skip_next = false;
+                    self.open(is_object, span, key.take())?;
                     if is_object {
                         State::KeyOrClose
                     } else {
@@ -121,18 +131,19 @@ impl<'a> Parser<'a> {
                     }
                 }
                 (State::Value | State::ValueOrClose, Some(t)) => {
-                    self.scalar(t, span, skip_next)?;
-                    skip_next = false;
+                    self.scalar(t, span)?;
                     key = None;
                     State::After
                 }
                 (State::Key | State::KeyOrClose, Some(Token::String(k))) => {
-                    if self.skipping.is_none() {
-                        skip_next = self.skip.is_some_and(|policy| policy(&self.path[1..], &k));
-                        self.builder.key(&k, span);
-                        key = Some(k);
-                    }
+                    let skip = self.skip.is_some_and(|policy| policy(&self.path[1..], &k));
+                    self.builder.key(&k, span);
+                    key = Some(k);
                     match self.next()? {
+                        Some(Token::Colon) if skip => {
+                            self.skip_value()?;
+                            State::After
+                        }
                         Some(Token::Colon) => State::Value,
                         other => return Err(self.unexpected(other, "`:` after an object key")),
                     }
@@ -141,9 +152,8 @@ impl<'a> Parser<'a> {
                     (None, None) => break,
                     (Some(true), Some(Token::Comma)) => State::Key,
                     (Some(false), Some(Token::Comma)) => State::Value,
-                    (Some(true), Some(Token::CloseBrace)) | (Some(false), Some(Token::CloseBracket)) => {
-                        self.close(span)?
-                    }
+                    (Some(true), Some(Token::CloseBrace))
+                    | (Some(false), Some(Token::CloseBracket)) => self.close(span)?,
                     (None, t) => return Err(self.unexpected(t, "the end of the document")),
                     (Some(true), t) => return Err(self.unexpected(t, "`,` or `}`")),
                     (Some(false), t) => return Err(self.unexpected(t, "`,` or `]`")),
@@ -156,17 +166,42 @@ impl<'a> Parser<'a> {
                 }
             };
         }
-        let end = self.base + self.scanner.file_text().len();
+        let end = self.base + self.text.len();
         self.builder
             .finish()
             .ok_or_else(|| BuildError::new("the document is empty", Span::empty(end)))
+    }
+
+    /// Validates the value after the current token with serde_json, records it unbuilt, and
+    /// restarts the scanner after it.
+    fn skip_value(&mut self) -> Result<(), BuildError> {
+        let from = self.offset + self.scanner.token_end();
+        let rest = &self.text[from..];
+        let mut de = serde_json::Deserializer::from_str(rest);
+        let raw = match <&RawValue>::deserialize(&mut de) {
+            Ok(raw) => raw.get(),
+            Err(e) => {
+                let at = from + offset_of(rest, e.line(), e.column());
+                return Err(BuildError::new(
+                    format!("invalid JSON: {e}"),
+                    Span::empty(self.base + at),
+                ));
+            }
+        };
+        // The raw value borrows from `rest`, so its address gives its offset.
+        let start = from + (raw.as_ptr() as usize - rest.as_ptr() as usize);
+        let end = start + raw.len();
+        self.builder
+            .unbuilt(Span::new(self.base + start, self.base + end))?;
+        self.offset = end;
+        self.scanner = Scanner::new(&self.text[end..], &strict());
+        Ok(())
     }
 
     fn open(
         &mut self,
         is_object: bool,
         span: Span,
-        skip: bool,
         key: Option<Cow<'a, str>>,
     ) -> Result<(), BuildError> {
         if self.stack.len() >= limits::MAX_DEPTH {
@@ -175,54 +210,26 @@ impl<'a> Parser<'a> {
                 span,
             ));
         }
-        if self.skipping.is_none() {
-            if skip {
-                self.skipping = Some((self.stack.len(), span.start as usize));
-            } else {
-                self.builder.begin(is_object, span.start as usize)?;
-                self.path.push(key.map_or(Seg::Index, Seg::Key));
-            }
-        }
+        self.builder.begin(is_object, span.start as usize)?;
+        self.path.push(key.map_or(Seg::Index, Seg::Key));
         self.stack.push(is_object);
         Ok(())
     }
 
     fn close(&mut self, span: Span) -> Result<State, BuildError> {
         self.stack.pop();
-        let end = span.end as usize;
-        match self.skipping {
-            Some((depth, start)) if depth == self.stack.len() => {
-                self.skipping = None;
-                self.builder.unbuilt(Span::new(start, end))?;
-            }
-            Some(_) => {}
-            None => {
-                self.builder.end(end)?;
-                self.path.pop();
-            }
-        }
+        self.path.pop();
+        self.builder.end(span.end as usize)?;
         Ok(State::After)
     }
 
-    fn scalar(&mut self, token: Token<'a>, span: Span, skip: bool) -> Result<(), BuildError> {
-        if !matches!(
-            token,
-            Token::String(_) | Token::Number(_) | Token::Boolean(_) | Token::Null
-        ) {
-            return Err(self.unexpected(Some(token), "a value"));
-        }
-        if self.skipping.is_some() {
-            return Ok(());
-        }
-        if skip {
-            self.builder.unbuilt(span)?;
-            return Ok(());
-        }
+    fn scalar(&mut self, token: Token<'a>, span: Span) -> Result<(), BuildError> {
         match token {
             Token::String(s) => self.builder.string(&s, span)?,
             Token::Number(n) => self.builder.number(n, span)?,
             Token::Boolean(b) => self.builder.bool(b, span)?,
-            _ => self.builder.null(span)?,
+            Token::Null => self.builder.null(span)?,
+            other => return Err(self.unexpected(Some(other), "a value")),
         };
         Ok(())
     }
@@ -237,7 +244,7 @@ impl<'a> Parser<'a> {
             Some(t) => format!("`{}`", truncate(t.as_str())),
         };
         let span = if token.is_none() {
-            Span::empty(self.base + self.scanner.file_text().len())
+            Span::empty(self.base + self.text.len())
         } else {
             self.span()
         };
@@ -246,6 +253,16 @@ impl<'a> Parser<'a> {
             span,
         )
     }
+}
+
+/// The byte offset of a 1-based line and column (serde_json's error position) in `text`.
+fn offset_of(text: &str, line: usize, column: usize) -> usize {
+    let line_start: usize = text
+        .split_inclusive('\n')
+        .take(line.saturating_sub(1))
+        .map(str::len)
+        .sum();
+    (line_start + column.saturating_sub(1)).min(text.len())
 }
 
 fn truncate(s: &str) -> &str {
@@ -265,9 +282,20 @@ mod tests {
         let text = r#"{"a": [1, "x\u00e9", true, null], "b": {"c": -2.5e3}}"#;
         let tree = parse(text, 0, None).unwrap();
         let a = tree.root().get("a").unwrap();
-        assert_eq!(&text[a.span().start as usize..a.span().end as usize], r#"[1, "x\u00e9", true, null]"#);
+        assert_eq!(
+            &text[a.span().start as usize..a.span().end as usize],
+            r#"[1, "x\u00e9", true, null]"#
+        );
         assert_eq!(a.item(1).unwrap().as_str(), Some("xé"));
-        assert_eq!(tree.root().get("b").unwrap().get("c").unwrap().scalar_text(), Some("-2.5e3"));
+        assert_eq!(
+            tree.root()
+                .get("b")
+                .unwrap()
+                .get("c")
+                .unwrap()
+                .scalar_text(),
+            Some("-2.5e3")
+        );
     }
 
     #[test]
@@ -286,7 +314,15 @@ mod tests {
         let schemas = tree.root().get("schemas").unwrap();
         assert_eq!(schemas.kind(), Kind::Unbuilt);
         assert_eq!(schemas.span(), Span::new(10 + 12, 10 + 32));
-        assert_eq!(tree.root().get("keep").unwrap().get("z").unwrap().scalar_text(), Some("1"));
+        assert_eq!(
+            tree.root()
+                .get("keep")
+                .unwrap()
+                .get("z")
+                .unwrap()
+                .scalar_text(),
+            Some("1")
+        );
     }
 
     #[test]

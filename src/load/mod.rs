@@ -132,7 +132,10 @@ pub fn read_source(path: &Path) -> Result<Arc<SourceFile>, LoadError> {
     let limit = limits::MAX_FILE_BYTES;
     let mut bytes = Vec::new();
     let result = if path == Path::new("-") {
-        std::io::stdin().lock().take(limit + 1).read_to_end(&mut bytes)
+        std::io::stdin()
+            .lock()
+            .take(limit + 1)
+            .read_to_end(&mut bytes)
     } else {
         std::fs::File::open(path).and_then(|f| f.take(limit + 1).read_to_end(&mut bytes))
     };
@@ -164,7 +167,13 @@ pub fn syntax_of(source: &SourceFile) -> Syntax {
     match source.path.extension().and_then(|e| e.to_str()) {
         Some(e) if e.eq_ignore_ascii_case("json") => Syntax::Json,
         Some(e) if e.eq_ignore_ascii_case("yaml") || e.eq_ignore_ascii_case("yml") => Syntax::Yaml,
-        _ => match source.text.trim_start_matches('\u{feff}').trim_start().chars().next() {
+        _ => match source
+            .text
+            .trim_start_matches('\u{feff}')
+            .trim_start()
+            .chars()
+            .next()
+        {
             Some('{' | '[') => Syntax::Json,
             _ => Syntax::Yaml,
         },
@@ -172,7 +181,10 @@ pub fn syntax_of(source: &SourceFile) -> Syntax {
 }
 
 /// Parses a whole file. `skip` applies to JSON only; YAML is always built whole.
-pub fn parse(source: &Arc<SourceFile>, skip: Option<json::SkipPolicy>) -> Result<Document, LoadError> {
+pub fn parse(
+    source: &Arc<SourceFile>,
+    skip: Option<json::SkipPolicy>,
+) -> Result<Document, LoadError> {
     let text = source.text.as_str();
     let base = if text.starts_with('\u{feff}') { 3 } else { 0 };
     let syntax = syntax_of(source);
@@ -188,7 +200,10 @@ pub fn parse(source: &Arc<SourceFile>, skip: Option<json::SkipPolicy>) -> Result
         return Err(LoadError::at(
             LoadErrorKind::Invalid,
             source,
-            BuildError::new("the file holds a NUL byte (binary data?)", Span::new(base + at, base + at + 1)),
+            BuildError::new(
+                "the file holds a NUL byte (binary data?)",
+                Span::new(base + at, base + at + 1),
+            ),
         ));
     }
     let tree = match syntax {
@@ -239,7 +254,10 @@ fn detect(document: &Document) -> Result<(SpecFamily, String), LoadError> {
     };
     if !root.is_object() {
         return Err(not_openapi(
-            &format!("not an OpenAPI document: the top level is {}, not an object", article(root.kind())),
+            &format!(
+                "not an OpenAPI document: the top level is {}, not an object",
+                article(root.kind())
+            ),
             root.span(),
         ));
     }
@@ -257,7 +275,11 @@ fn detect(document: &Document) -> Result<(SpecFamily, String), LoadError> {
     let family = match (field, version.as_str()) {
         ("swagger", "2.0") => Some(SpecFamily::Swagger2),
         ("openapi", v) if v.starts_with("3.0.") || v == "3.0" => Some(SpecFamily::OpenApi30),
-        ("openapi", v) if ["3.1", "3.2"].iter().any(|p| v == *p || v.starts_with(&format!("{p}."))) => {
+        ("openapi", v)
+            if ["3.1", "3.2"]
+                .iter()
+                .any(|p| v == *p || v.starts_with(&format!("{p}."))) =>
+        {
             Some(SpecFamily::OpenApi31)
         }
         _ => None,
@@ -282,31 +304,70 @@ fn article(kind: Kind) -> String {
     }
 }
 
-/// The members of an OpenAPI document that the security model never reads, left unbuilt when
-/// loading JSON: schemas, examples, bodies and responses. A `$ref` into one builds it then.
+/// Decides which members of an OpenAPI document the security model never reads, so that
+/// loading JSON leaves them unbuilt: schemas, examples, bodies, responses, descriptions.
+/// Objects the model reads keep only the members it reads; a `$ref` into anything skipped
+/// builds that subtree when it is followed.
 pub fn openapi_skip(path: &[Seg<'_>], key: &str) -> bool {
-    const PARAMETER_BODY: [&str; 4] = ["schema", "content", "examples", "example"];
+    const IGNORE: &str = "x-scopegate-ignore";
+    const ROOT: &[&str] = &[
+        "openapi",
+        "swagger",
+        "info",
+        "servers",
+        "basePath",
+        "host",
+        "security",
+        "securityDefinitions",
+        "components",
+        "paths",
+        "webhooks",
+        "parameters",
+    ];
+    const COMPONENTS: &[&str] = &["securitySchemes", "parameters", "pathItems"];
+    const PATH_ITEM: &[&str] = &[
+        "$ref",
+        "parameters",
+        "servers",
+        "get",
+        "put",
+        "post",
+        "delete",
+        "options",
+        "head",
+        "patch",
+        "trace",
+    ];
+    const OPERATION: &[&str] = &["operationId", "security", "parameters", "servers"];
+    const PARAMETER: &[&str] = &["$ref", "name", "in", "required"];
+    let keep = |list: &[&str]| key == IGNORE || list.contains(&key);
     let is_path_map = |s: &Seg<'_>| s.is("paths") || s.is("webhooks");
+    let is_path_item_map = |p: &[Seg<'_>]| match p {
+        [m] => is_path_map(m),
+        [c, items] => c.is("components") && items.is("pathItems"),
+        _ => false,
+    };
+    let is_parameter_list = |p: &[Seg<'_>]| match p {
+        // A path item's, or an operation's.
+        [rest @ .., params] if params.is("parameters") => {
+            matches!(rest, [m, _] | [m, _, _] if is_path_map(m))
+                || matches!(rest, [c, items, _] | [c, items, _, _] if c.is("components") && items.is("pathItems"))
+        }
+        _ => false,
+    };
     match path {
-        [] => matches!(key, "definitions" | "responses" | "examples"),
-        [c] if c.is("components") => matches!(
-            key,
-            "schemas" | "responses" | "examples" | "requestBodies" | "headers" | "links" | "callbacks"
-        ),
-        // An operation: its body, responses and callbacks.
-        [p, _, op] if is_path_map(p) && !op.is("parameters") => {
-            matches!(key, "responses" | "requestBody" | "callbacks")
+        [] => !keep(ROOT),
+        [c] if c.is("components") => !keep(COMPONENTS),
+        // Named parameters: Swagger 2.0's top-level ones and OpenAPI 3's components.
+        [params, _] if params.is("parameters") => !keep(PARAMETER),
+        [c, params, _] if c.is("components") && params.is("parameters") => !keep(PARAMETER),
+        [list @ .., Seg::Index] if is_parameter_list(list) => !keep(PARAMETER),
+        [items @ .., _] if is_path_item_map(items) => !keep(PATH_ITEM),
+        [items @ .., _, op]
+            if is_path_item_map(items) && !op.is("parameters") && !op.is("servers") =>
+        {
+            !keep(OPERATION)
         }
-        // Parameters of an operation, of a path item, of components, or Swagger 2.0's
-        // top-level ones: everything but their name, location and flags.
-        [p, _, _, params, Seg::Index] if is_path_map(p) && params.is("parameters") => {
-            PARAMETER_BODY.contains(&key)
-        }
-        [p, _, params, Seg::Index] if is_path_map(p) && params.is("parameters") => {
-            PARAMETER_BODY.contains(&key)
-        }
-        [c, params, _] if c.is("components") && params.is("parameters") => PARAMETER_BODY.contains(&key),
-        [params, _] if params.is("parameters") => PARAMETER_BODY.contains(&key),
         _ => false,
     }
 }
@@ -332,7 +393,11 @@ mod tests {
             ("a.json", r#"{"openapi": "3.2.0"}"#, SpecFamily::OpenApi31),
         ];
         for (name, text, family) in cases {
-            assert_eq!(load_source(&source(name, text)).unwrap().family, family, "{text}");
+            assert_eq!(
+                load_source(&source(name, text)).unwrap().family,
+                family,
+                "{text}"
+            );
         }
     }
 
@@ -350,7 +415,9 @@ mod tests {
     fn empty_and_binary_files_are_invalid() {
         assert!(error("a.yaml", "").message.contains("empty"));
         assert!(error("a.json", "  \n").message.contains("empty"));
-        assert!(error("a.yaml", "# only a comment\n").message.contains("empty"));
+        assert!(error("a.yaml", "# only a comment\n")
+            .message
+            .contains("empty"));
         assert!(error("a.yaml", "a\0b").message.contains("NUL"));
     }
 
@@ -362,8 +429,46 @@ mod tests {
 
     #[test]
     fn errors_say_where() {
-        let e = error("a.json", "{\n  \"openapi\": \"3.0.0\",\n  \"paths\": {,}\n}");
-        assert_eq!(e.to_string(), "a.json:3:13: invalid JSON: expected an object key in double quotes, found `,`");
+        let e = error(
+            "a.json",
+            "{\n  \"openapi\": \"3.0.0\",\n  \"paths\": {,}\n}",
+        );
+        assert_eq!(
+            e.to_string(),
+            "a.json:3:13: invalid JSON: expected an object key in double quotes, found `,`"
+        );
+    }
+
+    #[test]
+    fn the_skip_policy_keeps_what_the_model_reads() {
+        let key = |k: &'static str| Seg::Key(k.into());
+        let op = [key("paths"), key("/a"), key("get")];
+        assert!(openapi_skip(&op, "responses"));
+        assert!(openapi_skip(&op, "description"));
+        assert!(!openapi_skip(&op, "security"));
+        assert!(!openapi_skip(&op, "x-scopegate-ignore"));
+        assert!(!openapi_skip(&op[..2], "get"));
+        assert!(openapi_skip(&op[..2], "summary"));
+        let param = [
+            key("paths"),
+            key("/a"),
+            key("get"),
+            key("parameters"),
+            Seg::Index,
+        ];
+        assert!(openapi_skip(&param, "schema"));
+        assert!(!openapi_skip(&param, "in"));
+        assert!(!openapi_skip(&[], "components"));
+        assert!(openapi_skip(&[], "definitions"));
+        assert!(openapi_skip(&[key("components")], "schemas"));
+        assert!(!openapi_skip(&[key("components")], "securitySchemes"));
+        assert!(!openapi_skip(
+            &[key("components"), key("securitySchemes"), key("o")],
+            "flows"
+        ));
+        let item = [key("components"), key("pathItems"), key("t"), key("get")];
+        assert!(!openapi_skip(&item, "operationId"));
+        assert!(openapi_skip(&item, "requestBody"));
     }
 
     #[test]

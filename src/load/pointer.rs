@@ -18,19 +18,11 @@ impl Pointer {
     }
 
     /// This pointer with one more reference token (a key or an index).
-    pub fn join(&self, token: impl fmt::Display) -> Pointer {
-        use fmt::Write;
-        let mut out = String::with_capacity(self.0.len() + 16);
+    pub fn join(&self, token: impl Token) -> Pointer {
+        let mut out = String::with_capacity(self.0.len() + 24);
         out.push_str(&self.0);
         out.push('/');
-        let token = token.to_string();
-        for c in token.chars() {
-            match c {
-                '~' => out.push_str("~0"),
-                '/' => out.push_str("~1"),
-                c => out.write_char(c).unwrap(),
-            }
-        }
+        token.push_escaped(&mut out);
         Pointer(out)
     }
 
@@ -54,6 +46,34 @@ impl fmt::Debug for Pointer {
 impl serde::Serialize for Pointer {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(&self.0)
+    }
+}
+
+/// What [`Pointer::join`] takes: an object key or an array index.
+pub trait Token {
+    fn push_escaped(&self, out: &mut String);
+}
+
+impl Token for &str {
+    fn push_escaped(&self, out: &mut String) {
+        if !self.contains(['~', '/']) {
+            out.push_str(self);
+            return;
+        }
+        for c in self.chars() {
+            match c {
+                '~' => out.push_str("~0"),
+                '/' => out.push_str("~1"),
+                c => out.push(c),
+            }
+        }
+    }
+}
+
+impl Token for usize {
+    fn push_escaped(&self, out: &mut String) {
+        use fmt::Write;
+        let _ = write!(out, "{self}");
     }
 }
 

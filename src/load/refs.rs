@@ -176,7 +176,9 @@ impl Workspace {
     /// Follows `pointer` in `doc`, building unbuilt subtrees on the way.
     fn find(&mut self, doc: &Arc<Document>, pointer: &str) -> Option<Target> {
         match doc.tree.lookup(pointer) {
-            Lookup::Found(node) => Some(Target::new(doc, node.id(), Pointer::from_escaped(pointer))),
+            Lookup::Found(node) => {
+                Some(Target::new(doc, node.id(), Pointer::from_escaped(pointer)))
+            }
             Lookup::Missing => None,
             Lookup::InUnbuilt { node, consumed } => {
                 let key = (doc.source.path.clone(), node.id());
@@ -201,7 +203,11 @@ impl Workspace {
                     .flat_map(|t| ["/", t])
                     .collect();
                 match fragment.tree.lookup(&rest) {
-                    Lookup::Found(n) => Some(Target::new(&fragment, n.id(), Pointer::from_escaped(pointer))),
+                    Lookup::Found(n) => Some(Target::new(
+                        &fragment,
+                        n.id(),
+                        Pointer::from_escaped(pointer),
+                    )),
                     _ => None,
                 }
             }
@@ -292,20 +298,32 @@ mod tests {
         for r in ["http://x/y.yaml", "https://x", "//host/a.yaml", "urn:x:y"] {
             assert!(is_remote(r), "{r}");
         }
-        for r in ["", "a.yaml", "../b/c.json", "C:/x.yaml", "dir/with:colon.yaml"] {
+        for r in [
+            "",
+            "a.yaml",
+            "../b/c.json",
+            "C:/x.yaml",
+            "dir/with:colon.yaml",
+        ] {
             assert!(!is_remote(r), "{r}");
         }
     }
 
     #[test]
     fn paths_are_normalized_lexically() {
-        assert_eq!(normalize(Path::new("a/./b/../c.yaml")), PathBuf::from("a/c.yaml"));
+        assert_eq!(
+            normalize(Path::new("a/./b/../c.yaml")),
+            PathBuf::from("a/c.yaml")
+        );
         assert_eq!(normalize(Path::new("../x/../y")), PathBuf::from("../y"));
     }
 
     #[test]
     fn fragments_are_percent_decoded() {
-        assert_eq!(percent_decode("/paths/~1a~1%7Bid%7D").as_deref(), Some("/paths/~1a~1{id}"));
+        assert_eq!(
+            percent_decode("/paths/~1a~1%7Bid%7D").as_deref(),
+            Some("/paths/~1a~1{id}")
+        );
         assert_eq!(percent_decode("%zz"), None);
     }
 }

@@ -1,7 +1,7 @@
 //! Source files and the line index that turns byte offsets into line and column.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// A byte range in one source file, `start..end`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -50,12 +50,7 @@ impl LineIndex {
     pub fn new(text: &str) -> LineIndex {
         let mut starts = Vec::with_capacity(text.len() / 40 + 1);
         starts.push(0);
-        starts.extend(
-            text.bytes()
-                .enumerate()
-                .filter(|&(_, b)| b == b'\n')
-                .map(|(i, _)| i as u32 + 1),
-        );
+        starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i as u32 + 1));
         LineIndex { starts }
     }
 
@@ -100,19 +95,23 @@ fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
 pub struct SourceFile {
     /// The path as the user gave it or as the walk found it (`-` for stdin).
     pub path: PathBuf,
-    /// The text, or an empty string when the file could not be decoded.
+    /// The text (lossily decoded when the file is not valid UTF-8).
     pub text: String,
-    pub lines: LineIndex,
+    /// Built when the first position is asked for: most files produce no finding.
+    lines: OnceLock<LineIndex>,
 }
 
 impl SourceFile {
     pub fn new(path: impl Into<PathBuf>, text: String) -> Arc<SourceFile> {
-        let lines = LineIndex::new(&text);
         Arc::new(SourceFile {
             path: path.into(),
             text,
-            lines,
+            lines: OnceLock::new(),
         })
+    }
+
+    pub fn lines(&self) -> &LineIndex {
+        self.lines.get_or_init(|| LineIndex::new(&self.text))
     }
 
     pub fn path(&self) -> &Path {
@@ -125,7 +124,7 @@ impl SourceFile {
     }
 
     pub fn position(&self, offset: usize) -> Position {
-        self.lines.position(&self.text, offset)
+        self.lines().position(&self.text, offset)
     }
 }
 

@@ -33,8 +33,14 @@ pub(crate) enum Value {
     Bool(bool),
     Number(StrRef),
     String(StrRef),
-    Object { first: u32, len: u32 },
-    Array { first: u32, len: u32 },
+    Object {
+        first: u32,
+        len: u32,
+    },
+    Array {
+        first: u32,
+        len: u32,
+    },
     /// A JSON subtree that was scanned and validated but not built, because the security
     /// model never reads it (schemas, examples, responses). Its span is kept so that a `$ref`
     /// into it can be built on demand.
@@ -138,7 +144,10 @@ pub enum Lookup<'t> {
     Found(NodeRef<'t>),
     /// The pointer leads into a subtree that was not built: `node` is that subtree, reached
     /// after `consumed` reference tokens. Build it and follow the rest.
-    InUnbuilt { node: NodeRef<'t>, consumed: usize },
+    InUnbuilt {
+        node: NodeRef<'t>,
+        consumed: usize,
+    },
     Missing,
 }
 
@@ -415,10 +424,7 @@ impl TreeBuilder {
 
     /// Attaches an already built node a second time (a YAML alias).
     pub fn alias(&mut self, target: NodeId, span: Span) -> Result<(), BuildError> {
-        let added = self
-            .expanded
-            .as_ref()
-            .map_or(1, |e| e[target as usize]);
+        let added = self.expanded.as_ref().map_or(1, |e| e[target as usize]);
         self.alias_expansion = self.alias_expansion.saturating_add(added);
         if self.alias_expansion > limits::MAX_ALIAS_EXPANSION {
             return Err(BuildError::new(
@@ -465,10 +471,7 @@ impl TreeBuilder {
                 self.done = true;
             }
             Some(open) if open.is_object => {
-                let (key, key_span) = open
-                    .pending_key
-                    .take()
-                    .expect("object value without a key");
+                let (key, key_span) = open.pending_key.take().expect("object value without a key");
                 self.scratch_members.push(Member {
                     key,
                     key_span,
@@ -486,11 +489,9 @@ impl TreeBuilder {
 }
 
 fn check_duplicates(tree: &Tree, members: &[Member]) -> Result<(), BuildError> {
-    let duplicate = |a: &Member, b: &Member| {
-        BuildError {
-            related: Some(a.key_span),
-            ..BuildError::new(format!("duplicate key `{}`", tree.str(b.key)), b.key_span)
-        }
+    let duplicate = |a: &Member, b: &Member| BuildError {
+        related: Some(a.key_span),
+        ..BuildError::new(format!("duplicate key `{}`", tree.str(b.key)), b.key_span)
     };
     if members.len() <= 16 {
         for (i, later) in members.iter().enumerate() {

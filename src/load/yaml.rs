@@ -48,12 +48,10 @@ pub fn parse(text: &str, base: usize) -> Result<Tree, BuildError> {
                         continue;
                     }
                     Event::MappingEnd => {}
-                    _ => {
-                        return Err(BuildError::new(
-                            "only plain keys are supported (a key here is a collection or an alias)",
-                            span,
-                        ))
-                    }
+                    _ => return Err(BuildError::new(
+                        "only plain keys are supported (a key here is a collection or an alias)",
+                        span,
+                    )),
                 }
             } else if top.is_mapping {
                 top.expect_key = !matches!(event, Event::MappingEnd);
@@ -105,10 +103,7 @@ pub fn parse(text: &str, base: usize) -> Result<Tree, BuildError> {
                 builder.alias(target, span)?;
                 last_end = end;
             }
-            Event::StreamStart
-            | Event::StreamEnd
-            | Event::DocumentEnd
-            | Event::Nothing => {}
+            Event::StreamStart | Event::StreamEnd | Event::DocumentEnd | Event::Nothing => {}
         }
     }
     let end = base + text.len();
@@ -224,7 +219,10 @@ mod tests {
         assert_eq!(kinds, [Kind::String, Kind::String, Kind::Bool, Kind::Null]);
         let d = root.get("c").unwrap().get("d").unwrap();
         assert_eq!(d.scalar_text(), Some("2.5e3"));
-        assert_eq!(&text[d.span().start as usize..d.span().end as usize], "2.5e3");
+        assert_eq!(
+            &text[d.span().start as usize..d.span().end as usize],
+            "2.5e3"
+        );
     }
 
     #[test]
@@ -232,13 +230,19 @@ mod tests {
         let text = "é: ü\nkey: value\n";
         let tree = parse(text, 0).unwrap();
         let entry = tree.root().entry("key").unwrap();
-        assert_eq!(&text[entry.key_span.start as usize..entry.key_span.end as usize], "key");
+        assert_eq!(
+            &text[entry.key_span.start as usize..entry.key_span.end as usize],
+            "key"
+        );
     }
 
     #[test]
     fn versions_stay_text() {
         let tree = parse("openapi: 3.0.3\nswagger: '2.0'\nx: 3.1\n", 0).unwrap();
-        assert_eq!(tree.root().get("openapi").unwrap().scalar_text(), Some("3.0.3"));
+        assert_eq!(
+            tree.root().get("openapi").unwrap().scalar_text(),
+            Some("3.0.3")
+        );
         assert_eq!(tree.root().get("x").unwrap().scalar_text(), Some("3.1"));
     }
 
@@ -273,19 +277,30 @@ mod tests {
         );
         // Compact block sequences: each `- ` opens a block sequence inside the previous one.
         let block = "- ".repeat(100_000) + "x\n";
-        assert!(parse(&block, 0).unwrap_err().message.contains("nesting deeper"));
+        assert!(parse(&block, 0)
+            .unwrap_err()
+            .message
+            .contains("nesting deeper"));
     }
 
     #[test]
     fn duplicate_keys_and_several_documents_are_errors() {
-        assert!(parse("a: 1\na: 2\n", 0).unwrap_err().message.contains("duplicate key `a`"));
-        assert!(parse("a: 1\n---\nb: 2\n", 0).unwrap_err().message.contains("more than one"));
+        assert!(parse("a: 1\na: 2\n", 0)
+            .unwrap_err()
+            .message
+            .contains("duplicate key `a`"));
+        assert!(parse("a: 1\n---\nb: 2\n", 0)
+            .unwrap_err()
+            .message
+            .contains("more than one"));
         assert!(parse("? [a]\n: 1\n", 0).is_err());
     }
 
     #[test]
     fn yaml_numbers() {
-        for n in ["1", "-2", "+3", "1.5", ".5", "1e3", "2.5E-3", "0x1F", "0o17", ".inf", "-.inf", ".nan"] {
+        for n in [
+            "1", "-2", "+3", "1.5", ".5", "1e3", "2.5E-3", "0x1F", "0o17", ".inf", "-.inf", ".nan",
+        ] {
             assert!(is_number(n), "{n}");
         }
         for s in ["1.2.3", "3.0.3", "e3", "0x", "-", "1e", "1_000", "abc", "."] {

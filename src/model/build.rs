@@ -7,7 +7,9 @@ use crate::load::{Kind, Loaded, Pointer, SpecFamily, Workspace};
 use super::*;
 
 /// The HTTP methods a path item may hold, lower case as written.
-pub const METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+pub const METHODS: [&str; 8] = [
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
 
 /// Builds the model of one loaded document, reading `$ref`'d files through `workspace`.
 pub fn build(loaded: &Loaded, workspace: &mut Workspace) -> Model {
@@ -125,7 +127,10 @@ impl Builder<'_> {
             return Some(t);
         }
         let kind = t.node().kind().name();
-        self.problem(format!("{what} must be an object, not {kind}"), location(&t));
+        self.problem(
+            format!("{what} must be an object, not {kind}"),
+            location(&t),
+        );
         None
     }
 
@@ -227,7 +232,10 @@ impl Builder<'_> {
             };
             return vec![self.flow(scheme, kind, flow.value)];
         }
-        let Some(flows) = scheme.child("flows").and_then(|f| self.object(f, "`flows`")) else {
+        let Some(flows) = scheme
+            .child("flows")
+            .and_then(|f| self.object(f, "`flows`"))
+        else {
             return Vec::new();
         };
         let mut out = Vec::new();
@@ -322,7 +330,10 @@ impl Builder<'_> {
         base_paths: &[String],
         top_level: Option<&SecurityList>,
     ) -> Vec<Operation> {
-        let Some(map) = root.child(field).and_then(|p| self.object(p, &format!("`{field}`"))) else {
+        let Some(map) = root
+            .child(field)
+            .and_then(|p| self.object(p, &format!("`{field}`")))
+        else {
             return Vec::new();
         };
         let mut operations = Vec::new();
@@ -380,7 +391,10 @@ impl Builder<'_> {
     }
 
     fn parameters(&mut self, owner: &Target) -> Vec<Parameter> {
-        let Some(list) = owner.child("parameters").and_then(|p| self.array(p, "`parameters`")) else {
+        let Some(list) = owner
+            .child("parameters")
+            .and_then(|p| self.array(p, "`parameters`"))
+        else {
             return Vec::new();
         };
         let mut out = Vec::new();
@@ -388,7 +402,8 @@ impl Builder<'_> {
             let Some(p) = self.object(p, "a parameter") else {
                 continue;
             };
-            let (Some(name), Some(location_in)) = (string_at(&p, "name"), string_at(&p, "in")) else {
+            let (Some(name), Some(location_in)) = (string_at(&p, "name"), string_at(&p, "in"))
+            else {
                 self.problem("a parameter needs `name` and `in`", location(&p));
                 continue;
             };

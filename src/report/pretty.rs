@@ -29,7 +29,19 @@ impl SourceCode for IndexedSource {
             return Err(MietteError::OutOfBounds);
         }
         let len = span.len().min(text.len() - offset);
-        let lines = &file.lines;
+        let lines = file.lines();
+        if context_lines_before == 0 && context_lines_after == 0 {
+            // The span alone: miette asks for this to print the header's line and column.
+            let position = file.position(offset);
+            return Ok(Box::new(MietteSpanContents::new_named(
+                file.display_path(),
+                &text[offset..offset + len],
+                (offset, len).into(),
+                position.line as usize - 1,
+                position.column as usize - 1,
+                1,
+            )));
+        }
         let first = lines.line_of(offset).saturating_sub(context_lines_before);
         let last_of_span = lines.line_of((offset + len).saturating_sub(1).max(offset));
         let last = (last_of_span + context_lines_after).min(lines.line_count() - 1);
@@ -123,7 +135,10 @@ pub fn render_pretty(d: &Diagnostic, color: bool) -> String {
     let handler = GraphicalReportHandler::new_themed(theme).with_context_lines(2);
     let mut out = String::new();
     if handler.render_report(&mut out, &report).is_err() {
-        return super::render_plain(d);
+        return super::render_plain(d) + "\n";
+    }
+    if !out.ends_with('\n') {
+        out.push('\n');
     }
     out
 }

@@ -37,10 +37,19 @@ impl Principal {
     /// scopes.
     pub fn from_claims(claims: &Value) -> Result<Principal, String> {
         let mut scopes: Vec<String> = Vec::new();
-        let words = |s: &str| s.split(' ').filter(|w| !w.is_empty()).map(str::to_string).collect::<Vec<_>>();
+        let words = |s: &str| {
+            s.split(' ')
+                .filter(|w| !w.is_empty())
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        };
         let strings = |name: &str, v: &Vec<Value>| -> Result<Vec<String>, String> {
             v.iter()
-                .map(|s| s.as_str().map(str::to_string).ok_or_else(|| format!("`{name}` holds a non-string")))
+                .map(|s| {
+                    s.as_str()
+                        .map(str::to_string)
+                        .ok_or_else(|| format!("`{name}` holds a non-string"))
+                })
                 .collect()
         };
         match claims.get("scope") {
