@@ -25,7 +25,7 @@ fn main() {
         eprintln!("usage: cargo bench --bench load -- PATH...");
         std::process::exit(2);
     }
-    let files = walk::discover(&paths, &[]).expect("walk");
+    let files = walk::discover(&paths, &[], std::path::Path::new(".")).expect("walk");
     let bytes = AtomicUsize::new(0);
     let operations = AtomicUsize::new(0);
     let failed = AtomicUsize::new(0);

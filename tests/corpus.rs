@@ -81,7 +81,7 @@ fn every_corpus_file_loads_without_panic() {
     let dir = corpus_dir();
     let parts = ["directory", "github", "examples", "yaml", "scoped"];
     let roots: Vec<PathBuf> = parts.iter().map(|p| dir.join(p)).collect();
-    let files: Vec<PathBuf> = walk::discover(&roots, &[])
+    let files: Vec<PathBuf> = walk::discover(&roots, &[], &dir)
         .unwrap()
         .into_iter()
         .map(|i| i.path)

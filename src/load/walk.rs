@@ -23,9 +23,14 @@ pub fn has_spec_extension(path: &Path) -> bool {
 
 /// Expands `paths` into files, sorted per directory so that output is deterministic.
 /// Directories are walked honouring `.gitignore` and `.ignore` files; `ignore_globs`
-/// (gitignore syntax, relative to the working directory) apply to walked and named files.
-pub fn discover(paths: &[PathBuf], ignore_globs: &[String]) -> Result<Vec<Input>, String> {
-    let ignores = build_ignores(ignore_globs)?;
+/// (gitignore syntax, relative to `globs_root`, the configuration file's directory) apply to
+/// walked and named files.
+pub fn discover(
+    paths: &[PathBuf],
+    ignore_globs: &[String],
+    globs_root: &Path,
+) -> Result<Vec<Input>, String> {
+    let ignores = build_ignores(ignore_globs, globs_root)?;
     let ignored = |path: &Path, is_dir: bool| ignores.matched(path, is_dir).is_ignore();
     let mut inputs = Vec::new();
     for path in paths {
@@ -66,13 +71,53 @@ pub fn discover(paths: &[PathBuf], ignore_globs: &[String]) -> Result<Vec<Input>
     Ok(inputs)
 }
 
-fn build_ignores(globs: &[String]) -> Result<Override, String> {
-    let cwd = std::env::current_dir().map_err(|e| format!("working directory: {e}"))?;
-    let mut builder = OverrideBuilder::new(cwd);
+fn build_ignores(globs: &[String], root: &Path) -> Result<Override, String> {
+    let mut builder = OverrideBuilder::new(root);
     for glob in globs {
         builder
             .add(&format!("!{glob}"))
             .map_err(|e| format!("ignore glob `{glob}`: {e}"))?;
     }
     builder.build().map_err(|e| format!("ignore globs: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn touch(root: &Path, rel: &str) {
+        let path = root.join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, "openapi: 3.0.0\n").unwrap();
+    }
+
+    #[test]
+    fn walks_sorted_honouring_gitignore_and_globs() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        for f in ["b.yaml", "a.json", "c.yml", "notes.txt", "gen/x.yaml", "vendor/y.yaml", "sub/z.YAML"] {
+            touch(root, f);
+        }
+        std::fs::write(root.join(".gitignore"), "gen/\n").unwrap();
+        let found = discover(&[root.to_path_buf()], &["vendor/**".to_string()], root).unwrap();
+        let names: Vec<String> = found
+            .iter()
+            .map(|i| i.path.strip_prefix(root).unwrap().display().to_string())
+            .collect();
+        assert_eq!(names, ["a.json", "b.yaml", "c.yml", "sub/z.YAML"]);
+        assert!(found.iter().all(|i| !i.explicit));
+    }
+
+    #[test]
+    fn named_files_are_explicit_and_still_ignorable() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        touch(root, "api.txt");
+        touch(root, "vendor/v.yaml");
+        let named = [root.join("api.txt"), root.join("vendor/v.yaml"), PathBuf::from("-")];
+        let found = discover(&named, &["vendor/**".to_string()], root).unwrap();
+        let paths: Vec<&Path> = found.iter().map(|i| i.path.as_path()).collect();
+        assert_eq!(paths, [root.join("api.txt").as_path(), Path::new("-")]);
+        assert!(found.iter().all(|i| i.explicit));
+    }
 }
