@@ -31,13 +31,19 @@ fn assert_refused(name: &str, bytes: &[u8], expected: &str) {
 
 #[test]
 fn alias_expansion_bomb() {
-    let mut yaml = String::from("openapi: 3.0.0\nx0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+    let mut yaml = String::from(
+        "openapi: 3.0.0\nx0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n",
+    );
     for i in 1..12 {
         let p = format!("*a{}", i - 1);
-        yaml += &format!("x{i}: &a{i} [{}]\n", vec![p.as_str(); 10].join(", "));
+        yaml += &format!("x{i}: &a{i} [{}]\n", [p.as_str(); 10].join(", "));
     }
     // Refused at the alias that takes the expansion past the limit, in the sixth line of anchors.
-    assert_refused("bomb.yaml", yaml.as_bytes(), "bomb.yaml:7:45: error invalid-document: aliases expand to more than 1000000 nodes");
+    assert_refused(
+        "bomb.yaml",
+        yaml.as_bytes(),
+        "bomb.yaml:7:45: error invalid-document: aliases expand to more than 1000000 nodes",
+    );
 }
 
 #[test]
@@ -61,7 +67,10 @@ fn invalid_utf8_names_the_line() {
     let dir = tempfile::tempdir().unwrap();
     let (out, stderr) = inspect(dir.path(), "utf8.yaml", &bytes);
     assert_eq!(out.status.code(), Some(1));
-    assert_eq!(stderr.trim(), "utf8.yaml:3:13: error invalid-document: invalid UTF-8");
+    assert_eq!(
+        stderr.trim(),
+        "utf8.yaml:3:13: error invalid-document: invalid UTF-8"
+    );
 }
 
 #[test]
@@ -80,16 +89,30 @@ fn duplicate_keys() {
 
 #[test]
 fn binary_junk() {
-    let junk: Vec<u8> = (0..4096u32).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8).collect();
+    let junk: Vec<u8> = (0..4096u32)
+        .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
+        .collect();
     assert_refused("junk.yaml", &junk, "junk.yaml:1:");
     assert_refused("junk.json", &junk, "junk.json:1:");
-    assert_refused("nul.json", b"{\"openapi\": \"3.0.0\"}\0\0", "nul.json:1:21: error invalid-document: the file holds a NUL byte");
+    assert_refused(
+        "nul.json",
+        b"{\"openapi\": \"3.0.0\"}\0\0",
+        "nul.json:1:21: error invalid-document: the file holds a NUL byte",
+    );
 }
 
 #[test]
 fn empty_files() {
-    assert_refused("empty.yaml", b"", "empty.yaml:1:1: error invalid-document: the file is empty");
-    assert_refused("blank.json", b"\n\n  \n", "blank.json:1:1: error invalid-document: the file is empty");
+    assert_refused(
+        "empty.yaml",
+        b"",
+        "empty.yaml:1:1: error invalid-document: the file is empty",
+    );
+    assert_refused(
+        "blank.json",
+        b"\n\n  \n",
+        "blank.json:1:1: error invalid-document: the file is empty",
+    );
 }
 
 #[test]
@@ -108,7 +131,8 @@ fn unreadable_file_is_a_usage_error() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).starts_with("no/such/file.yaml: error invalid-document: cannot read"));
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .starts_with("no/such/file.yaml: error invalid-document: cannot read"));
 }
 
 #[test]

@@ -148,6 +148,11 @@ pub fn read_source(path: &Path) -> Result<Arc<SourceFile>, LoadError> {
             format!("larger than the {} MiB limit", limit >> 20),
         ));
     }
+    source_from_bytes(path, bytes)
+}
+
+/// Decodes bytes read from `path` as UTF-8.
+pub fn source_from_bytes(path: &Path, bytes: Vec<u8>) -> Result<Arc<SourceFile>, LoadError> {
     match String::from_utf8(bytes) {
         Ok(text) => Ok(SourceFile::new(path, text)),
         Err(e) => {

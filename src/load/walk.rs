@@ -95,7 +95,15 @@ mod tests {
     fn walks_sorted_honouring_gitignore_and_globs() {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
-        for f in ["b.yaml", "a.json", "c.yml", "notes.txt", "gen/x.yaml", "vendor/y.yaml", "sub/z.YAML"] {
+        for f in [
+            "b.yaml",
+            "a.json",
+            "c.yml",
+            "notes.txt",
+            "gen/x.yaml",
+            "vendor/y.yaml",
+            "sub/z.YAML",
+        ] {
             touch(root, f);
         }
         std::fs::write(root.join(".gitignore"), "gen/\n").unwrap();
@@ -114,7 +122,11 @@ mod tests {
         let root = dir.path();
         touch(root, "api.txt");
         touch(root, "vendor/v.yaml");
-        let named = [root.join("api.txt"), root.join("vendor/v.yaml"), PathBuf::from("-")];
+        let named = [
+            root.join("api.txt"),
+            root.join("vendor/v.yaml"),
+            PathBuf::from("-"),
+        ];
         let found = discover(&named, &["vendor/**".to_string()], root).unwrap();
         let paths: Vec<&Path> = found.iter().map(|i| i.path.as_path()).collect();
         assert_eq!(paths, [root.join("api.txt").as_path(), Path::new("-")]);
