@@ -4,18 +4,25 @@
 //! The pipeline, one module per stage:
 //!
 //! ```text
-//! load (bytes → positioned tree, $refs) → model (security model) → report (diagnostics)
+//! load (bytes → positioned tree, $refs) → model (security model) → rules → report
+//! lint: the pipeline over many files, config: scopegate.yaml
 //! runtime (table → decisions; usable alone with `default-features = false, features = ["runtime"]`)
 //! ```
 
 #[cfg(feature = "lint")]
+pub mod config;
+#[cfg(feature = "lint")]
 pub mod diagnostic;
+#[cfg(feature = "lint")]
+pub mod lint;
 #[cfg(feature = "lint")]
 pub mod load;
 #[cfg(feature = "lint")]
 pub mod model;
 #[cfg(feature = "cli")]
 pub mod report;
+#[cfg(feature = "lint")]
+pub mod rules;
 #[cfg(feature = "runtime")]
 pub mod runtime;
 

@@ -1,6 +1,8 @@
 //! Subcommands, each in its own module; `run` returns the process exit code.
 
 mod inspect;
+mod lint;
+mod rules;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -33,6 +35,13 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Lint OpenAPI files and directories against the guideline (default: .).
+    Lint(lint::LintArgs),
+    /// List the rules, or print one rule's documentation.
+    Rules {
+        /// A rule id, such as `operation-scoped`.
+        id: Option<String>,
+    },
     /// Print the security model of one description as JSON: schemes, the top-level list, and
     /// what each operation requires and where that comes from.
     Inspect {
@@ -61,6 +70,8 @@ pub fn run() -> i32 {
         }
     };
     match cli.command {
+        Command::Lint(args) => lint::run(args),
+        Command::Rules { id } => rules::run(id.as_deref()),
         Command::Inspect { file } => inspect::run(&file),
     }
 }

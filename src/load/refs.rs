@@ -88,6 +88,11 @@ impl Workspace {
         self.files.len()
     }
 
+    /// The whole files read so far, in no order (subtrees built on demand are not listed).
+    pub fn documents(&self) -> impl Iterator<Item = &Arc<Document>> {
+        self.files.values().filter_map(|f| f.as_ref().ok())
+    }
+
     /// When `at` is a `{"$ref": ...}` object, follows the chain of references to the node it
     /// names; otherwise returns `at` itself.
     pub fn follow(&mut self, at: Target) -> Result<Target, RefError> {

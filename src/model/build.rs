@@ -22,12 +22,14 @@ pub fn build(loaded: &Loaded, workspace: &mut Workspace) -> Model {
     };
     let info = b.info(&root);
     let base_paths = b.document_base_paths(&root);
-    let security_schemes = b.security_schemes(&root);
+    let (security_schemes, schemes_at) = b.security_schemes(&root);
     let security = root.child("security").map(|t| b.security_list(t));
     let operations = b.operations(&root, "paths", &base_paths, security.as_ref());
     let webhooks = b.operations(&root, "webhooks", &base_paths, security.as_ref());
     Model {
         file: doc.source.display_path(),
+        root: location(&root),
+        schemes_at,
         spec_version: loaded.version.clone(),
         family: loaded.family,
         info,
@@ -182,7 +184,7 @@ impl Builder<'_> {
         (!paths.is_empty()).then_some(paths)
     }
 
-    fn security_schemes(&mut self, root: &Target) -> Vec<SecurityScheme> {
+    fn security_schemes(&mut self, root: &Target) -> (Vec<SecurityScheme>, Option<Location>) {
         let container = match self.family {
             SpecFamily::Swagger2 => root.child("securityDefinitions"),
             _ => root
@@ -191,7 +193,7 @@ impl Builder<'_> {
                 .and_then(|c| c.child("securitySchemes")),
         };
         let Some(container) = container.and_then(|c| self.object(c, "the security schemes")) else {
-            return Vec::new();
+            return (Vec::new(), None);
         };
         let mut schemes = Vec::new();
         for (name, t, name_at) in members(&container) {
@@ -215,7 +217,7 @@ impl Builder<'_> {
                 name_at,
             });
         }
-        schemes
+        (schemes, Some(location(&container)))
     }
 
     fn flows(&mut self, scheme: &Target) -> Vec<Flow> {
@@ -261,7 +263,9 @@ impl Builder<'_> {
     /// A flow object (3.x) or a Swagger 2.0 oauth2 scheme, which holds its flow's fields.
     fn flow(&mut self, t: &Target, kind: FlowKind, written: String) -> Flow {
         let mut scopes = Vec::new();
-        if let Some(map) = t.child("scopes").and_then(|s| self.object(s, "`scopes`")) {
+        let scopes_map = t.child("scopes");
+        let has_scopes = scopes_map.is_some();
+        if let Some(map) = scopes_map.and_then(|s| self.object(s, "`scopes`")) {
             for entry in map.node().members() {
                 if entry.key.starts_with("x-") && self.family == SpecFamily::Swagger2 {
                     continue;
@@ -280,6 +284,7 @@ impl Builder<'_> {
             token_url: string_at(t, "tokenUrl"),
             refresh_url: string_at(t, "refreshUrl"),
             scopes,
+            has_scopes,
             at: location(t),
         }
     }

@@ -6,6 +6,7 @@
 //! `scopegate inspect` prints this model as JSON.
 
 mod build;
+pub mod scope;
 
 use std::sync::Arc;
 
@@ -46,6 +47,12 @@ pub struct Located<T> {
 #[derive(Debug, Serialize)]
 pub struct Model {
     pub file: String,
+    /// The document's root object.
+    #[serde(skip)]
+    pub root: Location,
+    /// The `securityDefinitions` / `components.securitySchemes` object, when there is one.
+    #[serde(skip)]
+    pub schemes_at: Option<Location>,
     pub spec_version: String,
     pub family: SpecFamily,
     pub info: Info,
@@ -112,6 +119,9 @@ pub struct Flow {
     pub token_url: Option<Located<String>>,
     pub refresh_url: Option<Located<String>>,
     pub scopes: Vec<DeclaredScope>,
+    /// Whether the flow has a `scopes` map at all (it may be empty).
+    #[serde(skip)]
+    pub has_scopes: bool,
     pub at: Location,
 }
 

@@ -1,5 +1,6 @@
-//! Rendering diagnostics: `plain` lines and `pretty` miette snippets.
+//! Rendering diagnostics: `plain` lines, `pretty` miette snippets, and the machine formats.
 
+pub mod formats;
 mod pretty;
 
 use std::fmt::Write;

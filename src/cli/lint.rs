@@ -1,0 +1,218 @@
+//! `scopegate lint [PATH...]`.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use clap::{Args, ValueEnum};
+
+use scopegate::config::{self, Config};
+use scopegate::diagnostic::Severity;
+use scopegate::lint::{self, baseline::Baseline, Options, Outcome};
+use scopegate::load::walk;
+use scopegate::report::{self, formats};
+
+use super::exit;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// miette snippets with the offending line underlined (default on a terminal)
+    Pretty,
+    /// one line per finding: file:line:col: severity rule: message (default when piped)
+    Plain,
+    /// the JSON contract of SPEC section 5
+    Json,
+    /// SARIF 2.1.0, for GitHub code scanning
+    Sarif,
+    /// GitHub Actions workflow commands (annotations)
+    Github,
+    /// JUnit XML
+    Junit,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum FailSeverity {
+    Error,
+    Warning,
+    Info,
+    Hint,
+}
+
+impl From<FailSeverity> for Severity {
+    fn from(s: FailSeverity) -> Severity {
+        match s {
+            FailSeverity::Error => Severity::Error,
+            FailSeverity::Warning => Severity::Warning,
+            FailSeverity::Info => Severity::Info,
+            FailSeverity::Hint => Severity::Hint,
+        }
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct LintArgs {
+    /// Files and directories to lint (`-` for stdin). Directories are walked for .yaml, .yml
+    /// and .json files, honouring .gitignore.
+    #[arg(default_value = ".")]
+    paths: Vec<PathBuf>,
+    /// Output format (default: pretty on a terminal, plain otherwise).
+    #[arg(long, value_enum)]
+    format: Option<Format>,
+    /// Configuration file (default: the nearest scopegate.yaml up from the working directory).
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Exit 1 when a finding is at or above this severity.
+    #[arg(long, value_enum, default_value = "error")]
+    fail_severity: FailSeverity,
+    /// Also exit 1 when there are more than N warnings.
+    #[arg(long, value_name = "N")]
+    max_warnings: Option<usize>,
+    /// Silence the findings recorded in this baseline file.
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+    /// Record the current findings in this baseline file and exit 0.
+    #[arg(long, value_name = "FILE")]
+    write_baseline: Option<PathBuf>,
+    /// Also write SARIF to this file, whatever --format is.
+    #[arg(long, value_name = "FILE")]
+    sarif_file: Option<PathBuf>,
+    /// Skip named files that are not OpenAPI documents instead of reporting them.
+    #[arg(long)]
+    skip_non_openapi: bool,
+    /// Worker threads (default: one per core).
+    #[arg(long)]
+    threads: Option<usize>,
+}
+
+pub fn run(args: LintArgs) -> i32 {
+    match lint(args) {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("scopegate: {message}");
+            exit::USAGE
+        }
+    }
+}
+
+fn load_config(explicit: Option<&Path>) -> Result<Config, String> {
+    let cwd = std::env::current_dir().map_err(|e| format!("working directory: {e}"))?;
+    let path = match explicit {
+        Some(p) => Some(p.to_path_buf()),
+        None => config::discover(&cwd),
+    };
+    match path {
+        Some(p) => config::load(&p).map_err(|e| format!("configuration: {e}")),
+        None => Ok(config::default_for(&cwd)),
+    }
+}
+
+fn lint(args: LintArgs) -> Result<i32, String> {
+    let config = load_config(args.config.as_deref())?;
+    if let Some(n) = args.threads {
+        // Only fails if a pool exists already, which cannot happen this early.
+        let _ = rayon::ThreadPoolBuilder::new().num_threads(n.max(1)).build_global();
+    }
+    let inputs = walk::discover(&args.paths, &config.ignore, &config.root)?;
+    let progress = progress_bar(inputs.len());
+    let tick = || {
+        if let Some(bar) = &progress {
+            bar.inc(1);
+        }
+    };
+    let options = Options {
+        skip_non_openapi: args.skip_non_openapi,
+    };
+    let mut outcome = lint::run(&inputs, &config.settings, options, &tick);
+    if let Some(bar) = progress {
+        bar.finish_and_clear();
+    }
+
+    if let Some(path) = &args.write_baseline {
+        let baseline = Baseline::of(&outcome.diagnostics);
+        std::fs::write(path, baseline.to_json()).map_err(|e| format!("{}: {e}", path.display()))?;
+        eprintln!(
+            "scopegate: wrote {} finding(s) to {}",
+            outcome.diagnostics.len(),
+            path.display()
+        );
+        return Ok(exit::OK);
+    }
+    if let Some(path) = &args.baseline {
+        let silenced = Baseline::read(path)?.silence(&mut outcome.diagnostics);
+        if silenced > 0 {
+            eprintln!("scopegate: {silenced} known finding(s) silenced by {}", path.display());
+        }
+    }
+    if let Some(path) = &args.sarif_file {
+        std::fs::write(path, formats::sarif(&outcome)).map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+    print_report(&outcome, args.format);
+    if outcome.unreadable > 0 {
+        return Ok(exit::USAGE);
+    }
+    let threshold: Severity = args.fail_severity.into();
+    let failing = outcome.diagnostics.iter().any(|d| d.severity >= threshold);
+    let too_many_warnings = args
+        .max_warnings
+        .is_some_and(|n| outcome.count(Severity::Warning) > n);
+    Ok(if failing || too_many_warnings {
+        exit::FINDINGS
+    } else {
+        exit::OK
+    })
+}
+
+fn print_report(outcome: &Outcome, format: Option<Format>) {
+    let stdout_tty = std::io::stdout().is_terminal();
+    let format = format.unwrap_or(if stdout_tty { Format::Pretty } else { Format::Plain });
+    let text = match format {
+        Format::Json => formats::json(outcome),
+        Format::Sarif => formats::sarif(outcome),
+        Format::Github => formats::github(outcome),
+        Format::Junit => formats::junit(outcome),
+        Format::Plain => outcome
+            .diagnostics
+            .iter()
+            .map(|d| report::render_plain(d) + "\n")
+            .collect(),
+        Format::Pretty => {
+            let color = stdout_tty && std::env::var_os("NO_COLOR").is_none();
+            let mut text: String = outcome
+                .diagnostics
+                .iter()
+                .map(|d| report::render_pretty(d, color) + "\n")
+                .collect();
+            text += &summary_line(outcome);
+            text
+        }
+    };
+    let mut stdout = std::io::stdout().lock();
+    // A closed pipe (`| head`) is not an error worth reporting.
+    let _ = stdout.write_all(text.as_bytes());
+    if format == Format::Plain {
+        eprint!("{}", summary_line(outcome));
+    }
+}
+
+fn summary_line(outcome: &Outcome) -> String {
+    format!(
+        "{} error(s), {} warning(s), {} info, {} hint(s) in {} file(s)\n",
+        outcome.count(Severity::Error),
+        outcome.count(Severity::Warning),
+        outcome.count(Severity::Info),
+        outcome.count(Severity::Hint),
+        outcome.files.len()
+    )
+}
+
+/// A progress bar on stderr for long runs on a terminal; never in pipes or CI logs.
+fn progress_bar(files: usize) -> Option<indicatif::ProgressBar> {
+    let interactive = std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
+    if !interactive || files < 50 {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new(files as u64);
+    if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} files {elapsed}") {
+        bar.set_style(style);
+    }
+    Some(bar)
+}

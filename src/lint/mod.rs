@@ -1,0 +1,145 @@
+//! The lint pipeline for many files: load → model → rules → suppress, one file per task in
+//! parallel, with output sorted so that it is the same whatever the thread count.
+
+pub mod baseline;
+mod suppress;
+
+use rayon::prelude::*;
+
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::load::walk::Input;
+use crate::load::{self, LoadErrorKind, Workspace};
+use crate::model;
+use crate::rules::{self, Settings, INVALID_DOCUMENT};
+
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Options {
+    /// Skip named files that are not OpenAPI instead of reporting them (the pre-commit hook
+    /// names every staged YAML and JSON file).
+    pub skip_non_openapi: bool,
+}
+
+/// One linted OpenAPI document.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct FileSummary {
+    pub path: String,
+    /// `None` when the file could not be loaded.
+    pub spec_version: Option<String>,
+    pub operations: usize,
+}
+
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub files: Vec<FileSummary>,
+    pub diagnostics: Vec<Diagnostic>,
+    /// Files that could not be read at all (reported as `invalid-document` too).
+    pub unreadable: usize,
+}
+
+/// What linting one file gives.
+#[derive(Debug, Default)]
+pub struct FileResult {
+    /// Present when the file is an OpenAPI document, or was named and is not one.
+    pub summary: Option<FileSummary>,
+    pub diagnostics: Vec<Diagnostic>,
+    pub unreadable: bool,
+}
+
+impl Outcome {
+    pub fn count(&self, severity: Severity) -> usize {
+        self.diagnostics.iter().filter(|d| d.severity == severity).count()
+    }
+}
+
+/// Lints `inputs` in parallel; `tick` is called once per file done (for a progress bar).
+pub fn run(inputs: &[Input], settings: &Settings, options: Options, tick: &(dyn Fn() + Sync)) -> Outcome {
+    let per_file: Vec<FileResult> = inputs
+        .par_iter()
+        .map(|input| {
+            let result = lint_file(input, settings, options);
+            tick();
+            result
+        })
+        .collect();
+    let mut outcome = Outcome::default();
+    for result in per_file {
+        outcome.files.extend(result.summary);
+        outcome.diagnostics.extend(result.diagnostics);
+        outcome.unreadable += usize::from(result.unreadable);
+    }
+    outcome.files.sort_by(|a, b| a.path.cmp(&b.path));
+    outcome.files.dedup_by(|a, b| a.path == b.path);
+    sort(&mut outcome.diagnostics);
+    // Two documents that share a $ref'd file would report its findings twice.
+    outcome.diagnostics.dedup_by(|a, b| key(a) == key(b));
+    outcome
+}
+
+fn key(d: &Diagnostic) -> (&str, Option<u32>, &str, &str, Option<&str>) {
+    (
+        d.path.as_str(),
+        d.span.map(|s| s.start),
+        d.rule,
+        d.message.as_str(),
+        d.pointer.as_ref().map(|p| p.as_str()),
+    )
+}
+
+/// Findings by file, then place, then rule and message.
+pub fn sort(diagnostics: &mut [Diagnostic]) {
+    diagnostics.sort_by(|a, b| {
+        (a.path.as_str(), a.position(), a.rule, a.message.as_str(), a.pointer.as_ref())
+            .cmp(&(b.path.as_str(), b.position(), b.rule, b.message.as_str(), b.pointer.as_ref()))
+    });
+}
+
+/// Lints one file: its findings, and a summary when it is an OpenAPI document.
+pub fn lint_file(input: &Input, settings: &Settings, options: Options) -> FileResult {
+    let invalid = settings.severity(&INVALID_DOCUMENT);
+    let loaded = match load::load(&input.path) {
+        Ok(loaded) => loaded,
+        Err(e) => {
+            let quiet = e.kind == LoadErrorKind::NotOpenApi && (!input.explicit || options.skip_non_openapi);
+            if quiet {
+                return FileResult::default();
+            }
+            let summary = FileSummary {
+                path: Diagnostic::from_load_error(&e).path,
+                spec_version: None,
+                operations: 0,
+            };
+            let diagnostics = invalid
+                .map(|severity| Diagnostic {
+                    severity,
+                    ..Diagnostic::from_load_error(&e)
+                })
+                .into_iter()
+                .collect();
+            return FileResult {
+                summary: Some(summary),
+                diagnostics,
+                unreadable: e.kind == LoadErrorKind::Io,
+            };
+        }
+    };
+    let mut workspace = Workspace::new(&loaded.document);
+    let model = model::build(&loaded, &mut workspace);
+    let mut diagnostics = rules::check(&model, settings);
+    if let Some(severity) = invalid {
+        diagnostics.extend(model.problems.iter().map(|p| Diagnostic {
+            severity,
+            ..Diagnostic::from_problem(p)
+        }));
+    }
+    suppress::apply(&workspace, &mut diagnostics);
+    let summary = FileSummary {
+        path: model.file.clone(),
+        spec_version: Some(model.spec_version.clone()),
+        operations: model.operations.len(),
+    };
+    FileResult {
+        summary: Some(summary),
+        diagnostics,
+        unreadable: false,
+    }
+}

@@ -1,0 +1,249 @@
+//! Machine formats: `json` (the contract of SPEC section 5), `sarif` 2.1.0, GitHub workflow
+//! commands, and JUnit XML.
+
+use std::fmt::Write;
+
+use serde_json::{json, Value};
+
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::lint::Outcome;
+use crate::rules;
+
+fn summary(outcome: &Outcome) -> Value {
+    json!({
+        "files": outcome.files.len(),
+        "errors": outcome.count(Severity::Error),
+        "warnings": outcome.count(Severity::Warning),
+        "infos": outcome.count(Severity::Info),
+        "hints": outcome.count(Severity::Hint),
+    })
+}
+
+pub fn json(outcome: &Outcome) -> String {
+    let findings: Vec<Value> = outcome
+        .diagnostics
+        .iter()
+        .map(|d| {
+            let position = d.position();
+            let mut f = json!({
+                "rule": d.rule,
+                "severity": d.severity,
+                "message": d.message,
+                "file": d.path,
+                "pointer": d.pointer.as_ref().map(|p| p.as_str()),
+                "line": position.map(|p| p.line),
+                "column": position.map(|p| p.column),
+            });
+            if let Some(op) = &d.operation {
+                f["operation"] = json!({"method": op.method, "path": op.path});
+            }
+            f
+        })
+        .collect();
+    let doc = json!({
+        "tool": {"name": "scopegate", "version": crate::VERSION},
+        "files": outcome.files,
+        "findings": findings,
+        "summary": summary(outcome),
+    });
+    serde_json::to_string_pretty(&doc).expect("json") + "\n"
+}
+
+fn sarif_level(s: Severity) -> &'static str {
+    match s {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Info | Severity::Hint => "note",
+    }
+}
+
+/// SARIF 2.1.0, for GitHub code scanning.
+pub fn sarif(outcome: &Outcome) -> String {
+    let rules: Vec<Value> = rules::ALL
+        .iter()
+        .map(|r| {
+            json!({
+                "id": r.id,
+                "name": r.id,
+                "shortDescription": {"text": r.summary},
+                "fullDescription": {"text": r.summary},
+                "help": {"text": r.doc, "markdown": r.doc},
+                "defaultConfiguration": {"level": sarif_level(r.severity)},
+            })
+        })
+        .collect();
+    let results: Vec<Value> = outcome
+        .diagnostics
+        .iter()
+        .map(|d| {
+            let index = rules::ALL.iter().position(|r| r.id == d.rule).unwrap_or(0);
+            let mut location = json!({
+                "physicalLocation": {"artifactLocation": {"uri": uri(&d.path)}},
+            });
+            if let Some(p) = d.position() {
+                location["physicalLocation"]["region"] = json!({"startLine": p.line, "startColumn": p.column});
+            }
+            if let Some(pointer) = &d.pointer {
+                location["logicalLocations"] = json!([{"fullyQualifiedName": pointer.as_str(), "kind": "member"}]);
+            }
+            json!({
+                "ruleId": d.rule,
+                "ruleIndex": index,
+                "level": sarif_level(d.severity),
+                "message": {"text": d.message},
+                "locations": [location],
+            })
+        })
+        .collect();
+    let doc = json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "scopegate",
+                "version": crate::VERSION,
+                "semanticVersion": crate::VERSION,
+                "informationUri": "https://github.com/scopegate/scopegate",
+                "rules": rules,
+            }},
+            "results": results,
+            "columnKind": "unicodeCodePoints",
+        }],
+    });
+    serde_json::to_string_pretty(&doc).expect("sarif") + "\n"
+}
+
+/// A relative path as a URI reference: `/` separators, and the characters URIs reserve
+/// percent-encoded.
+fn uri(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for b in path.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => out.push(b as char),
+            _ => {
+                let _ = write!(out, "%{b:02X}");
+            }
+        }
+    }
+    out
+}
+
+/// GitHub Actions workflow commands: `::error file=...,line=...,col=...,title=...::message`.
+pub fn github(outcome: &Outcome) -> String {
+    let mut out = String::new();
+    for d in &outcome.diagnostics {
+        let command = match d.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info | Severity::Hint => "notice",
+        };
+        let mut properties = vec![format!("file={}", escape_property(&d.path))];
+        if let Some(p) = d.position() {
+            properties.push(format!("line={}", p.line));
+            properties.push(format!("col={}", p.column));
+        }
+        properties.push(format!("title={}", escape_property(&format!("scopegate {}", d.rule))));
+        let _ = writeln!(out, "::{command} {}::{}", properties.join(","), escape_data(&d.message));
+    }
+    out
+}
+
+/// Escapes a workflow command's message.
+pub fn escape_data(s: &str) -> String {
+    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+}
+
+/// Escapes a workflow command's property value.
+pub fn escape_property(s: &str) -> String {
+    escape_data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+/// JUnit XML: one test case per file, failing with one `<failure>` per finding.
+pub fn junit(outcome: &Outcome) -> String {
+    let mut by_file: Vec<(&str, Vec<&Diagnostic>)> = outcome
+        .files
+        .iter()
+        .map(|f| (f.path.as_str(), Vec::new()))
+        .collect();
+    for d in &outcome.diagnostics {
+        match by_file.iter_mut().find(|(p, _)| *p == d.path) {
+            Some((_, list)) => list.push(d),
+            None => by_file.push((d.path.as_str(), vec![d])),
+        }
+    }
+    let failures = by_file.iter().filter(|(_, l)| !l.is_empty()).count();
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let _ = writeln!(
+        out,
+        "<testsuites name=\"scopegate\" tests=\"{}\" failures=\"{failures}\">",
+        by_file.len()
+    );
+    let _ = writeln!(
+        out,
+        "  <testsuite name=\"scopegate lint\" tests=\"{}\" failures=\"{failures}\" errors=\"0\">",
+        by_file.len()
+    );
+    for (path, list) in &by_file {
+        let _ = write!(out, "    <testcase classname=\"scopegate\" name=\"{}\"", xml(path));
+        if list.is_empty() {
+            out.push_str("/>\n");
+            continue;
+        }
+        out.push_str(">\n");
+        for d in list {
+            let place = d.position().map(|p| format!(":{}:{}", p.line, p.column)).unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "      <failure type=\"{}\" message=\"{}\">{} {}{}: {} {}</failure>",
+                d.rule,
+                xml(&d.message),
+                d.severity,
+                xml(path),
+                place,
+                d.rule,
+                xml(&d.message)
+            );
+        }
+        out.push_str("    </testcase>\n");
+    }
+    out.push_str("  </testsuite>\n</testsuites>\n");
+    out
+}
+
+fn xml(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            // XML 1.0 cannot carry most control characters, even escaped.
+            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => out.push('\u{FFFD}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn workflow_commands_are_escaped() {
+        assert_eq!(escape_data("50% done\r\nnext"), "50%25 done%0D%0Anext");
+        assert_eq!(escape_property("a,b:c%"), "a%2Cb%3Ac%25");
+    }
+
+    #[test]
+    fn uris_are_percent_encoded() {
+        assert_eq!(uri("api/my spec(1).yaml"), "api/my%20spec%281%29.yaml");
+    }
+
+    #[test]
+    fn xml_escapes_markup_and_controls() {
+        assert_eq!(xml("<a href=\"x\">&'\u{1}"), "&lt;a href=&quot;x&quot;&gt;&amp;&apos;\u{FFFD}");
+    }
+}

@@ -1,0 +1,40 @@
+//! # no-authorization-header
+//!
+//! ## What it does
+//! Checks that no parameter declares the `Authorization` header (name compared
+//! case-insensitively).
+//!
+//! ## Why
+//! The security section already implies the header. Declaring it as a parameter makes
+//! generated clients ask for a raw header value and hides the real requirement.
+
+use std::collections::HashSet;
+
+use super::{Context, Rule, Severity};
+
+pub const RULE: Rule = Rule {
+    id: "no-authorization-header",
+    severity: Severity::Warning,
+    summary: "no parameter declares the Authorization header",
+    doc: include_str!("../../rules/no-authorization-header.md"),
+    check,
+};
+
+fn check(cx: &mut Context<'_>) {
+    // A parameter shared through a path item or a $ref is reported once, where it is written.
+    let mut seen = HashSet::new();
+    for op in cx.operations() {
+        for p in &op.parameters {
+            if p.location == "header" && p.name.eq_ignore_ascii_case("authorization") {
+                let key = (p.at.file.path.clone(), p.at.pointer.clone());
+                if seen.insert(key) {
+                    cx.report(
+                        &p.at,
+                        format!("parameter `{}` declares the Authorization header, which the security section implies", p.name),
+                        Some(op),
+                    );
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,30 @@
+//! # oauth2-defined
+//!
+//! ## What it does
+//! Checks that the document defines at least one security scheme of type `oauth2`.
+//!
+//! ## Why
+//! The guideline secures every endpoint with OAuth 2.0; without an oauth2 scheme no operation
+//! can name a scope, and clients fall back to basic auth or broad tokens.
+
+use super::{Context, Rule, Severity};
+
+pub const RULE: Rule = Rule {
+    id: "oauth2-defined",
+    severity: Severity::Error,
+    summary: "the document defines at least one security scheme of type oauth2",
+    doc: include_str!("../../rules/oauth2-defined.md"),
+    check,
+};
+
+fn check(cx: &mut Context<'_>) {
+    if cx.oauth2_schemes().next().is_some() {
+        return;
+    }
+    let model = cx.model;
+    let (at, message) = match &model.schemes_at {
+        Some(at) => (at, "no security scheme here is of type `oauth2`"),
+        None => (&model.root, "the document defines no security scheme of type `oauth2`"),
+    };
+    cx.report(at, message, None);
+}

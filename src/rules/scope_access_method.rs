@@ -1,0 +1,60 @@
+//! # scope-access-method
+//!
+//! ## What it does
+//! Checks that the access type fits the method: a GET, HEAD or OPTIONS operation that only
+//! write scopes can satisfy, or a POST, PUT, PATCH or DELETE operation that read scopes alone
+//! can satisfy, is reported. `uid` is neither read nor write. Operations with no scopes are
+//! left to the other rules.
+//!
+//! ## Why
+//! Clients that may only read get `read` scopes. A reading endpoint that demands `write`
+//! pushes them to hold write rights; a changing endpoint that accepts `read` lets readers write.
+
+use super::{describe, Context, Rule, Severity};
+use crate::model::scope::{Access, Scope};
+use crate::model::{Requirement, SecuritySource};
+
+pub const RULE: Rule = Rule {
+    id: "scope-access-method",
+    severity: Severity::Warning,
+    summary: "read scopes for GET/HEAD/OPTIONS, write scopes for POST/PUT/PATCH/DELETE",
+    doc: include_str!("../../rules/scope-access-method.md"),
+    check,
+};
+
+/// The access types an alternative requires, ignoring `uid` and names outside the grammar.
+fn accesses(cx: &Context<'_>, req: &Requirement) -> (bool, bool) {
+    let (mut read, mut write) = (false, false);
+    for scope in req.schemes.iter().flat_map(|s| &s.scopes) {
+        match cx.parse(&scope.value) {
+            Some(Scope::Api { access: Access::Read, .. }) => read = true,
+            Some(Scope::Api { access: Access::Write, .. }) => write = true,
+            _ => {}
+        }
+    }
+    (read, write)
+}
+
+fn check(cx: &mut Context<'_>) {
+    for op in cx.operations() {
+        let Some(list) = &op.security.list else { continue };
+        let alternatives: Vec<(bool, bool)> = list.requirements.iter().map(|r| accesses(cx, r)).collect();
+        if alternatives.iter().all(|&(r, w)| !r && !w) {
+            continue;
+        }
+        let message = match op.method.as_str() {
+            "GET" | "HEAD" | "OPTIONS" if alternatives.iter().all(|&(_, w)| w) => {
+                format!("{} reads but every alternative requires a write scope", describe(op))
+            }
+            "POST" | "PUT" | "PATCH" | "DELETE" if alternatives.iter().any(|&(r, w)| r && !w) => {
+                format!("{} changes data but read scopes alone satisfy it", describe(op))
+            }
+            _ => continue,
+        };
+        let (at, message) = match op.security.source {
+            SecuritySource::Operation => (&list.at, message),
+            _ => (&op.at, format!("{message} (through the inherited top-level list)")),
+        };
+        cx.report(at, message, Some(op));
+    }
+}

@@ -1,0 +1,77 @@
+//! # scope-application-id
+//!
+//! ## What it does
+//! Checks that all scopes of one API share its application id: the configured
+//! `application-id`, or else the id most of its scopes use.
+//!
+//! ## Why
+//! Scopes are granted per application; a scope with another application's id hands out
+//! rights in that application, or is a copy-paste slip.
+
+use std::collections::BTreeMap;
+
+use super::{Context, Rule, Severity};
+use crate::model::scope::Scope;
+use crate::model::Location;
+
+pub const RULE: Rule = Rule {
+    id: "scope-application-id",
+    severity: Severity::Warning,
+    summary: "all scopes of one API share its application id",
+    doc: include_str!("../../rules/scope-application-id.md"),
+    check,
+};
+
+fn application<'s>(cx: &Context<'_>, name: &'s str) -> Option<&'s str> {
+    match cx.parse(name)? {
+        Scope::Api { application, .. } => Some(application),
+        Scope::Uid => None,
+    }
+}
+
+fn check(cx: &mut Context<'_>) {
+    // Declared scopes are judged where declared; undeclared ones where used.
+    let mut judged: Vec<(String, Location, Option<&crate::model::Operation>)> = Vec::new();
+    for scheme in cx.oauth2_schemes() {
+        for flow in &scheme.flows {
+            for scope in &flow.scopes {
+                judged.push((scope.name.clone(), scope.at.clone(), None));
+            }
+        }
+    }
+    for (op, list) in cx.written_lists() {
+        for req in &list.requirements {
+            for used in &req.schemes {
+                for scope in &used.scopes {
+                    if !cx.is_declared(&used.scheme, &scope.value) {
+                        judged.push((scope.value.clone(), scope.at.clone(), op));
+                    }
+                }
+            }
+        }
+    }
+    let expected = match &cx.settings.application_id {
+        Some(id) => id.clone(),
+        None => {
+            let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+            for (name, ..) in &judged {
+                if let Some(app) = application(cx, name) {
+                    *counts.entry(app).or_default() += 1;
+                }
+            }
+            // The most used id; on a tie, the first in sort order.
+            let Some((id, _)) = counts.iter().max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0))) else {
+                return;
+            };
+            id.to_string()
+        }
+    };
+    for (name, at, op) in &judged {
+        if let Some(app) = application(cx, name) {
+            if app != expected {
+                let message = format!("scope `{name}` has application id `{app}`; this API's is `{expected}`");
+                cx.report(at, message, *op);
+            }
+        }
+    }
+}

@@ -1,0 +1,37 @@
+//! # uid-alone
+//!
+//! ## What it does
+//! Checks that `uid` is not combined with other scopes in one requirement object.
+//!
+//! ## Why
+//! Every authenticated principal holds `uid`, so next to another scope it adds nothing, and
+//! it suggests the endpoint is more open than it is.
+
+use super::{Context, Rule, Severity};
+use crate::model::scope::UID;
+
+pub const RULE: Rule = Rule {
+    id: "uid-alone",
+    severity: Severity::Warning,
+    summary: "uid is not combined with other scopes in one requirement",
+    doc: include_str!("../../rules/uid-alone.md"),
+    check,
+};
+
+fn check(cx: &mut Context<'_>) {
+    for (op, list) in cx.written_lists() {
+        for req in &list.requirements {
+            let scopes: Vec<_> = req.schemes.iter().flat_map(|s| &s.scopes).collect();
+            if scopes.len() < 2 {
+                continue;
+            }
+            for scope in scopes.iter().filter(|s| s.value == UID) {
+                cx.report(
+                    &scope.at,
+                    "`uid` next to other scopes adds nothing: every authenticated principal holds it",
+                    op,
+                );
+            }
+        }
+    }
+}
