@@ -59,6 +59,7 @@ fn main() {
         pointer: Some(Pointer::root()),
         span: Some(Span::new(at, at + 1)),
         operation: None,
+        located: None,
     };
     let runs = 200;
     let start = Instant::now();

@@ -121,14 +121,18 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
                         Some("info") => Some(Severity::Info),
                         Some("hint") => Some(Severity::Hint),
                         Some("off") | Some("false") => None,
-                        _ => {
-                            return Err(fail(
-                                format!("the severity of `{}` must be error, warning, info, hint or off", known.id),
-                                at(rule.value),
-                            ))
-                        }
+                        _ => return Err(fail(
+                            format!(
+                                "the severity of `{}` must be error, warning, info, hint or off",
+                                known.id
+                            ),
+                            at(rule.value),
+                        )),
                     };
-                    config.settings.severities.insert(known.id.to_string(), severity);
+                    config
+                        .settings
+                        .severities
+                        .insert(known.id.to_string(), severity);
                 }
             }
             "application-id" => {
@@ -141,7 +145,10 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
                 grammar_at = at(value);
                 for part in mapping(value, "grammar", &source)? {
                     let pattern = part.value.as_str().ok_or_else(|| {
-                        fail(format!("`grammar.{}` must be a regex string", part.key), at(part.value))
+                        fail(
+                            format!("`grammar.{}` must be a regex string", part.key),
+                            at(part.value),
+                        )
                     })?;
                     match part.key {
                         "application-id" => application = pattern.to_string(),
@@ -154,24 +161,32 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
                         }
                     }
                     if let Err(e) = regex::Regex::new(pattern) {
-                        return Err(fail(format!("`grammar.{}` is not a valid regex: {e}", part.key), at(part.value)));
+                        return Err(fail(
+                            format!("`grammar.{}` is not a valid regex: {e}", part.key),
+                            at(part.value),
+                        ));
                     }
                 }
             }
             "ignore" => {
                 if value.kind() != Kind::Array {
-                    return Err(fail("`ignore` must be a list of path globs".into(), at(value)));
+                    return Err(fail(
+                        "`ignore` must be a list of path globs".into(),
+                        at(value),
+                    ));
                 }
                 for glob in value.items() {
-                    let g = glob
-                        .as_str()
-                        .ok_or_else(|| fail("an `ignore` entry must be a string".into(), at(glob)))?;
+                    let g = glob.as_str().ok_or_else(|| {
+                        fail("an `ignore` entry must be a string".into(), at(glob))
+                    })?;
                     config.ignore.push(g.to_string());
                 }
             }
             other => {
                 return Err(fail(
-                    format!("unknown key `{other}` (expected rules, application-id, grammar, ignore)"),
+                    format!(
+                        "unknown key `{other}` (expected rules, application-id, grammar, ignore)"
+                    ),
                     key_at,
                 ))
             }
@@ -183,7 +198,11 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
 }
 
 /// The members of a mapping (none for an empty value).
-fn mapping<'t>(node: NodeRef<'t>, name: &str, source: &Arc<SourceFile>) -> Result<Vec<Entry<'t>>, ConfigError> {
+fn mapping<'t>(
+    node: NodeRef<'t>,
+    name: &str,
+    source: &Arc<SourceFile>,
+) -> Result<Vec<Entry<'t>>, ConfigError> {
     match node.kind() {
         Kind::Object => Ok(node.members().collect()),
         Kind::Null => Ok(Vec::new()),
@@ -222,7 +241,10 @@ mod tests {
         .unwrap();
         let s = &config.settings;
         assert_eq!(s.severity(rules::find("scope-unused").unwrap()), None);
-        assert_eq!(s.severity(rules::find("uid-alone").unwrap()), Some(Severity::Error));
+        assert_eq!(
+            s.severity(rules::find("uid-alone").unwrap()),
+            Some(Severity::Error)
+        );
         assert_eq!(s.application_id.as_deref(), Some("orders"));
         assert!(s.grammar.parse("orders.sales_order.read").is_none());
         assert!(s.grammar.parse("orders.items.read").is_some());
@@ -234,11 +256,22 @@ mod tests {
         let e = load_text("rules:\n  scope-unused: off\nseverity: high\n").unwrap_err();
         assert_eq!(e.to_string(), "scopegate.yaml:3:1: unknown key `severity` (expected rules, application-id, grammar, ignore)");
         let e = load_text("rules:\n  no-such-rule: off\n").unwrap_err();
-        assert_eq!(e.to_string(), "scopegate.yaml:2:3: unknown rule `no-such-rule` (see `scopegate rules`)");
+        assert_eq!(
+            e.to_string(),
+            "scopegate.yaml:2:3: unknown rule `no-such-rule` (see `scopegate rules`)"
+        );
         let e = load_text("grammar:\n  application-id: \"[a-z\"\n").unwrap_err();
-        assert!(e.to_string().starts_with("scopegate.yaml:2:19: `grammar.application-id` is not a valid regex"), "{e}");
+        assert!(
+            e.to_string()
+                .starts_with("scopegate.yaml:2:19: `grammar.application-id` is not a valid regex"),
+            "{e}"
+        );
         let e = load_text("rules:\n  uid-alone: loud\n").unwrap_err();
-        assert!(e.to_string().starts_with("scopegate.yaml:2:14: the severity of `uid-alone`"), "{e}");
+        assert!(
+            e.to_string()
+                .starts_with("scopegate.yaml:2:14: the severity of `uid-alone`"),
+            "{e}"
+        );
     }
 
     #[test]

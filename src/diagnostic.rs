@@ -47,6 +47,8 @@ pub struct Diagnostic {
     pub pointer: Option<Pointer>,
     pub span: Option<Span>,
     pub operation: Option<OperationRef>,
+    /// Line and column of `span`, once [`locate`] has computed them.
+    pub located: Option<Position>,
 }
 
 pub const INVALID_DOCUMENT: &str = "invalid-document";
@@ -67,6 +69,7 @@ impl Diagnostic {
             pointer: Some(at.pointer.clone()),
             span: Some(at.span),
             operation: None,
+            located: None,
         }
     }
 
@@ -81,6 +84,7 @@ impl Diagnostic {
             pointer: None,
             span: error.span,
             operation: None,
+            located: None,
         }
     }
 
@@ -96,6 +100,49 @@ impl Diagnostic {
 
     /// Line and column, when the diagnostic has a place in a readable file.
     pub fn position(&self) -> Option<Position> {
+        if self.located.is_some() {
+            return self.located;
+        }
         Some(self.source.as_ref()?.position(self.span?.start as usize))
+    }
+}
+
+/// Computes every diagnostic's line and column once. Findings of one file are visited in
+/// offset order, so columns on one long line (minified JSON) are counted incrementally
+/// instead of from the line start each time.
+pub fn locate(diagnostics: &mut [Diagnostic]) {
+    let mut order: Vec<usize> = (0..diagnostics.len())
+        .filter(|&i| diagnostics[i].span.is_some())
+        .collect();
+    order.sort_by_key(|&i| {
+        let d = &diagnostics[i];
+        (d.source.as_ref().map(Arc::as_ptr), d.span.map(|s| s.start))
+    });
+    // The previous diagnostic's file, byte offset and position.
+    let mut previous: Option<(*const SourceFile, usize, Position)> = None;
+    for i in order {
+        let d = &diagnostics[i];
+        let (Some(source), Some(span)) = (&d.source, d.span) else {
+            continue;
+        };
+        let text = source.text.as_str();
+        let mut offset = (span.start as usize).min(text.len());
+        while !text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let line = source.lines().line_of(offset);
+        let position = match previous {
+            Some((file, from, p))
+                if file == Arc::as_ptr(source) && p.line as usize == line + 1 && from <= offset =>
+            {
+                Position {
+                    line: p.line,
+                    column: p.column + text[from..offset].chars().count() as u32,
+                }
+            }
+            _ => source.position(offset),
+        };
+        previous = Some((Arc::as_ptr(source), offset, position));
+        diagnostics[i].located = Some(position);
     }
 }

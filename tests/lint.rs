@@ -33,7 +33,12 @@ fn rules_of(json: &Value) -> Vec<(String, u64)> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|f| (f["rule"].as_str().unwrap().to_string(), f["line"].as_u64().unwrap()))
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+            )
+        })
         .collect()
 }
 
@@ -49,7 +54,10 @@ fn the_guideline_example_reports_the_missing_token_url() {
         .expect("oauth2-flow-valid finding");
     assert_eq!(finding["pointer"], "/securityDefinitions/oauth2");
     assert_eq!(finding["line"], 9);
-    assert!(finding["message"].as_str().unwrap().contains("rename it to `tokenUrl`"));
+    assert!(finding["message"]
+        .as_str()
+        .unwrap()
+        .contains("rename it to `tokenUrl`"));
 }
 
 #[test]
@@ -62,13 +70,20 @@ fn json_output_follows_the_contract() {
         serde_json::json!([{"path": "tests/fixtures/lint/guideline-example.yaml", "spec_version": "2.0", "operations": 1}])
     );
     for f in json["findings"].as_array().unwrap() {
-        for key in ["rule", "severity", "message", "file", "pointer", "line", "column"] {
+        for key in [
+            "rule", "severity", "message", "file", "pointer", "line", "column",
+        ] {
             assert!(!f[key].is_null(), "{key} missing in {f}");
         }
     }
     let summary = &json["summary"];
     assert_eq!(summary["files"], 1);
-    let errors = json["findings"].as_array().unwrap().iter().filter(|f| f["severity"] == "error").count();
+    let errors = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["severity"] == "error")
+        .count();
     assert_eq!(summary["errors"], errors);
 }
 
@@ -81,7 +96,10 @@ fn findings_carry_their_operation() {
         .iter()
         .find(|f| f["rule"] == "operation-secured")
         .unwrap();
-    assert_eq!(f["operation"], serde_json::json!({"method": "POST", "path": "/orders"}));
+    assert_eq!(
+        f["operation"],
+        serde_json::json!({"method": "POST", "path": "/orders"})
+    );
 }
 
 #[test]
@@ -89,13 +107,25 @@ fn x_scopegate_ignore_silences_at_and_below_its_node() {
     let (_, json) = lint_json(&["tests/fixtures/lint/suppressed.yaml"]);
     let found = rules_of(&json);
     // GET /orders: operation-secured ignored on the operation itself.
-    assert!(!found.contains(&("operation-secured".into(), 20)), "{found:?}");
+    assert!(
+        !found.contains(&("operation-secured".into(), 20)),
+        "{found:?}"
+    );
     // POST /orders: the same problem without a directive is reported.
-    assert!(found.contains(&("operation-secured".into(), 24)), "{found:?}");
+    assert!(
+        found.contains(&("operation-secured".into(), 24)),
+        "{found:?}"
+    );
     // DELETE /orders/{id}: operation-scoped ignored on the path item; PUT is still checked by
     // other rules (scope-access-method).
-    assert!(!found.iter().any(|(r, _)| r == "operation-scoped"), "{found:?}");
-    assert!(found.contains(&("scope-access-method".into(), 34)), "{found:?}");
+    assert!(
+        !found.iter().any(|(r, _)| r == "operation-scoped"),
+        "{found:?}"
+    );
+    assert!(
+        found.contains(&("scope-access-method".into(), 34)),
+        "{found:?}"
+    );
     // "*" on the scope silences every rule there (scope-description, scope-unused, ...).
     assert!(!found.iter().any(|(_, line)| *line == 13), "{found:?}");
 }
@@ -109,14 +139,26 @@ fn exit_codes_follow_fail_severity_and_max_warnings() {
         "openapi: 3.0.3\ninfo: {title: t, version: '1'}\ncomponents:\n  securitySchemes:\n    oauth2:\n      type: oauth2\n      flows:\n        password:\n          tokenUrl: https://id.example.com/token\n          scopes:\n            orders.read: Read\n            orders.write: ''\npaths:\n  /o:\n    get:\n      operationId: o\n      security: [{oauth2: [orders.read]}]\n      responses: {'200': {description: ok}}\n",
     )
     .unwrap();
-    let code = |args: &[&str]| scopegate(&[&["lint", "--format", "plain", "api.yaml"], args].concat(), dir.path()).status.code();
+    let code = |args: &[&str]| {
+        scopegate(
+            &[&["lint", "--format", "plain", "api.yaml"], args].concat(),
+            dir.path(),
+        )
+        .status
+        .code()
+    };
     // Two warnings (scope-description, scope-unused), no error.
     assert_eq!(code(&[]), Some(0));
     assert_eq!(code(&["--fail-severity", "warning"]), Some(1));
     assert_eq!(code(&["--max-warnings", "2"]), Some(0));
     assert_eq!(code(&["--max-warnings", "1"]), Some(1));
     assert_eq!(code(&["--fail-severity", "loud"]), Some(2));
-    assert_eq!(scopegate(&["lint", "missing.yaml"], dir.path()).status.code(), Some(2));
+    assert_eq!(
+        scopegate(&["lint", "missing.yaml"], dir.path())
+            .status
+            .code(),
+        Some(2)
+    );
 }
 
 #[test]
@@ -124,18 +166,33 @@ fn configuration_is_found_upwards_and_errors_exit_2() {
     let dir = tempfile::tempdir().unwrap();
     let sub = dir.path().join("api");
     std::fs::create_dir(&sub).unwrap();
-    std::fs::copy(repo().join("tests/fixtures/lint/guideline-example.yaml"), sub.join("spec.yaml")).unwrap();
-    std::fs::write(dir.path().join("scopegate.yaml"), "rules:\n  oauth2-flow-valid: off\n  scope-standard-preferred: off\n  scope-unused: off\n").unwrap();
+    std::fs::copy(
+        repo().join("tests/fixtures/lint/guideline-example.yaml"),
+        sub.join("spec.yaml"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("scopegate.yaml"),
+        "rules:\n  oauth2-flow-valid: off\n  scope-standard-preferred: off\n  scope-unused: off\n",
+    )
+    .unwrap();
     let out = scopegate(&["lint", "--format", "json", "spec.yaml"], &sub);
     let json: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(json["findings"].as_array().unwrap().is_empty(), "{json}");
     assert_eq!(out.status.code(), Some(0));
 
-    std::fs::write(dir.path().join("scopegate.yaml"), "rules:\n  no-such-rule: off\n").unwrap();
+    std::fs::write(
+        dir.path().join("scopegate.yaml"),
+        "rules:\n  no-such-rule: off\n",
+    )
+    .unwrap();
     let out = scopegate(&["lint", "spec.yaml"], &sub);
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("scopegate.yaml:2:3: unknown rule `no-such-rule`"), "{stderr}");
+    assert!(
+        stderr.contains("scopegate.yaml:2:3: unknown rule `no-such-rule`"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -143,7 +200,11 @@ fn ignore_globs_and_non_openapi_files() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     std::fs::create_dir_all(root.join("vendor")).unwrap();
-    std::fs::copy(repo().join("tests/fixtures/lint/guideline-example.yaml"), root.join("vendor/x.yaml")).unwrap();
+    std::fs::copy(
+        repo().join("tests/fixtures/lint/guideline-example.yaml"),
+        root.join("vendor/x.yaml"),
+    )
+    .unwrap();
     std::fs::write(root.join("docker-compose.yaml"), "services: {}\n").unwrap();
     std::fs::write(root.join("scopegate.yaml"), "ignore: [\"vendor/**\"]\n").unwrap();
     // The walk skips the ignored file and the non-OpenAPI file quietly.
@@ -153,7 +214,9 @@ fn ignore_globs_and_non_openapi_files() {
     // Named explicitly, a non-OpenAPI file is an error unless skipped on request.
     let out = scopegate(&["lint", "--format", "plain", "docker-compose.yaml"], root);
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("invalid-document: not an OpenAPI document"));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("invalid-document: not an OpenAPI document")
+    );
     let out = scopegate(&["lint", "--skip-non-openapi", "docker-compose.yaml"], root);
     assert_eq!(out.status.code(), Some(0));
 }
@@ -162,21 +225,53 @@ fn ignore_globs_and_non_openapi_files() {
 fn a_baseline_silences_known_findings_only() {
     let dir = tempfile::tempdir().unwrap();
     let spec = dir.path().join("spec.yaml");
-    let original = std::fs::read_to_string(repo().join("tests/fixtures/lint/guideline-example.yaml")).unwrap();
+    let original =
+        std::fs::read_to_string(repo().join("tests/fixtures/lint/guideline-example.yaml")).unwrap();
     std::fs::write(&spec, &original).unwrap();
-    let out = scopegate(&["lint", "--write-baseline", "baseline.json", "spec.yaml"], dir.path());
+    let out = scopegate(
+        &["lint", "--write-baseline", "baseline.json", "spec.yaml"],
+        dir.path(),
+    );
     assert_eq!(out.status.code(), Some(0));
-    let out = scopegate(&["lint", "--format", "json", "--baseline", "baseline.json", "spec.yaml"], dir.path());
+    let out = scopegate(
+        &[
+            "lint",
+            "--format",
+            "json",
+            "--baseline",
+            "baseline.json",
+            "spec.yaml",
+        ],
+        dir.path(),
+    );
     assert_eq!(out.status.code(), Some(0));
     let json: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(json["findings"].as_array().unwrap().is_empty());
     // A new problem, on lines that moved, is still reported; the old ones stay silent.
-    let changed = original.replace("security:\n  - oauth2: [sales-order.read]", "# moved\nsecurity:\n  - oauth2: [sales-order.read]\n  - {}");
+    let changed = original.replace(
+        "security:\n  - oauth2: [sales-order.read]",
+        "# moved\nsecurity:\n  - oauth2: [sales-order.read]\n  - {}",
+    );
     std::fs::write(&spec, changed).unwrap();
-    let out = scopegate(&["lint", "--format", "json", "--baseline", "baseline.json", "spec.yaml"], dir.path());
+    let out = scopegate(
+        &[
+            "lint",
+            "--format",
+            "json",
+            "--baseline",
+            "baseline.json",
+            "spec.yaml",
+        ],
+        dir.path(),
+    );
     assert_eq!(out.status.code(), Some(1));
     let json: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let rules: Vec<&str> = json["findings"].as_array().unwrap().iter().map(|f| f["rule"].as_str().unwrap()).collect();
+    let rules: Vec<&str> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
     assert_eq!(rules, ["operation-scoped"]);
 }
 
@@ -184,7 +279,19 @@ fn a_baseline_silences_known_findings_only() {
 fn output_is_byte_identical_whatever_the_thread_count() {
     for format in ["json", "plain", "sarif", "github", "junit"] {
         let run = |threads: &str| {
-            scopegate(&["lint", "--format", format, "--threads", threads, "tests/fixtures", "examples"], repo()).stdout
+            scopegate(
+                &[
+                    "lint",
+                    "--format",
+                    format,
+                    "--threads",
+                    threads,
+                    "tests/fixtures",
+                    "examples",
+                ],
+                repo(),
+            )
+            .stdout
         };
         let one = run("1");
         assert!(!one.is_empty());
@@ -195,23 +302,39 @@ fn output_is_byte_identical_whatever_the_thread_count() {
 
 #[test]
 fn github_annotations_are_workflow_commands() {
-    let out = scopegate(&["lint", "--format", "github", "tests/fixtures/lint/guideline-example.yaml"], repo());
+    let out = scopegate(
+        &[
+            "lint",
+            "--format",
+            "github",
+            "tests/fixtures/lint/guideline-example.yaml",
+        ],
+        repo(),
+    );
     let text = String::from_utf8(out.stdout).unwrap();
     let first = text.lines().next().unwrap();
     assert!(
         first.starts_with("::error file=tests/fixtures/lint/guideline-example.yaml,line=9,col=5,title=scopegate oauth2-flow-valid::"),
         "{first}"
     );
-    assert!(text.lines().all(|l| l.starts_with("::error ") || l.starts_with("::warning ") || l.starts_with("::notice ")));
+    assert!(text.lines().all(|l| l.starts_with("::error ")
+        || l.starts_with("::warning ")
+        || l.starts_with("::notice ")));
 }
 
 #[test]
 fn junit_is_well_formed_enough() {
-    let out = scopegate(&["lint", "--format", "junit", "tests/fixtures/lint"], repo());
+    let out = scopegate(
+        &["lint", "--format", "junit", "tests/fixtures/lint"],
+        repo(),
+    );
     let xml = String::from_utf8(out.stdout).unwrap();
     assert!(xml.starts_with("<?xml"));
     assert_eq!(xml.matches("<testcase ").count(), 2);
-    assert_eq!(xml.matches("<failure ").count(), xml.matches("</failure>").count());
+    assert_eq!(
+        xml.matches("<failure ").count(),
+        xml.matches("</failure>").count()
+    );
     assert!(xml.trim_end().ends_with("</testsuites>"));
 }
 
@@ -219,15 +342,28 @@ fn junit_is_well_formed_enough() {
 fn sarif_validates_against_the_official_schema() {
     let schema_path = std::env::var_os("SCOPEGATE_SARIF_SCHEMA")
         .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| std::path::PathBuf::from(std::env::var("HOME").unwrap()).join(".cache/scopegate-sarif/sarif-2.1.0.json"));
-    let schema: Value = serde_json::from_str(&std::fs::read_to_string(&schema_path).unwrap_or_else(|e| {
-        panic!("{}: {e}; .ci/run fetches it (npm package @microsoft/sarif-multitool-linux)", schema_path.display())
-    }))
-    .unwrap();
+        .unwrap_or_else(|| {
+            std::path::PathBuf::from(std::env::var("HOME").unwrap())
+                .join(".cache/scopegate-sarif/sarif-2.1.0.json")
+        });
+    let schema: Value =
+        serde_json::from_str(&std::fs::read_to_string(&schema_path).unwrap_or_else(|e| {
+            panic!(
+                "{}: {e}; .ci/run fetches it (npm package @microsoft/sarif-multitool-linux)",
+                schema_path.display()
+            )
+        }))
+        .unwrap();
     let validator = jsonschema::validator_for(&schema).unwrap();
-    let out = scopegate(&["lint", "--format", "sarif", "tests/fixtures", "examples"], repo());
+    let out = scopegate(
+        &["lint", "--format", "sarif", "tests/fixtures", "examples"],
+        repo(),
+    );
     let sarif: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let errors: Vec<String> = validator.iter_errors(&sarif).map(|e| format!("{} at {}", e, e.instance_path())).collect();
+    let errors: Vec<String> = validator
+        .iter_errors(&sarif)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
     assert!(errors.is_empty(), "{errors:#?}");
     assert!(!sarif["runs"][0]["results"].as_array().unwrap().is_empty());
 }
@@ -239,6 +375,8 @@ fn rules_lists_and_documents() {
     assert_eq!(text.lines().count(), 17);
     assert!(text.lines().next().unwrap().starts_with("oauth2-defined"));
     let out = scopegate(&["rules", "uid-alone"], repo());
-    assert!(String::from_utf8(out.stdout).unwrap().starts_with("# uid-alone\n"));
+    assert!(String::from_utf8(out.stdout)
+        .unwrap()
+        .starts_with("# uid-alone\n"));
     assert_eq!(scopegate(&["rules", "nope"], repo()).status.code(), Some(2));
 }

@@ -109,7 +109,9 @@ fn lint(args: LintArgs) -> Result<i32, String> {
     let config = load_config(args.config.as_deref())?;
     if let Some(n) = args.threads {
         // Only fails if a pool exists already, which cannot happen this early.
-        let _ = rayon::ThreadPoolBuilder::new().num_threads(n.max(1)).build_global();
+        let _ = rayon::ThreadPoolBuilder::new()
+            .num_threads(n.max(1))
+            .build_global();
     }
     let inputs = walk::discover(&args.paths, &config.ignore, &config.root)?;
     let progress = progress_bar(inputs.len());
@@ -118,8 +120,14 @@ fn lint(args: LintArgs) -> Result<i32, String> {
             bar.inc(1);
         }
     };
+    let format = args.format.unwrap_or(if std::io::stdout().is_terminal() {
+        Format::Pretty
+    } else {
+        Format::Plain
+    });
     let options = Options {
         skip_non_openapi: args.skip_non_openapi,
+        keep_sources: format == Format::Pretty,
     };
     let mut outcome = lint::run(&inputs, &config.settings, options, &tick);
     if let Some(bar) = progress {
@@ -139,13 +147,17 @@ fn lint(args: LintArgs) -> Result<i32, String> {
     if let Some(path) = &args.baseline {
         let silenced = Baseline::read(path)?.silence(&mut outcome.diagnostics);
         if silenced > 0 {
-            eprintln!("scopegate: {silenced} known finding(s) silenced by {}", path.display());
+            eprintln!(
+                "scopegate: {silenced} known finding(s) silenced by {}",
+                path.display()
+            );
         }
     }
     if let Some(path) = &args.sarif_file {
-        std::fs::write(path, formats::sarif(&outcome)).map_err(|e| format!("{}: {e}", path.display()))?;
+        std::fs::write(path, formats::sarif(&outcome))
+            .map_err(|e| format!("{}: {e}", path.display()))?;
     }
-    print_report(&outcome, args.format);
+    print_report(&outcome, format);
     if outcome.unreadable > 0 {
         return Ok(exit::USAGE);
     }
@@ -161,9 +173,8 @@ fn lint(args: LintArgs) -> Result<i32, String> {
     })
 }
 
-fn print_report(outcome: &Outcome, format: Option<Format>) {
+fn print_report(outcome: &Outcome, format: Format) {
     let stdout_tty = std::io::stdout().is_terminal();
-    let format = format.unwrap_or(if stdout_tty { Format::Pretty } else { Format::Plain });
     let text = match format {
         Format::Json => formats::json(outcome),
         Format::Sarif => formats::sarif(outcome),
@@ -211,7 +222,9 @@ fn progress_bar(files: usize) -> Option<indicatif::ProgressBar> {
         return None;
     }
     let bar = indicatif::ProgressBar::new(files as u64);
-    if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} files {elapsed}") {
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} files {elapsed}")
+    {
         bar.set_style(style);
     }
     Some(bar)

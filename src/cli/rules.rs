@@ -9,7 +9,12 @@ pub fn run(id: Option<&str>) -> i32 {
         None => {
             let width = rules::ALL.iter().map(|r| r.id.len()).max().unwrap_or(0);
             for rule in rules::ALL {
-                println!("{:width$}  {:7}  {}", rule.id, rule.severity.to_string(), rule.summary);
+                println!(
+                    "{:width$}  {:7}  {}",
+                    rule.id,
+                    rule.severity.to_string(),
+                    rule.summary
+                );
             }
             exit::OK
         }

@@ -27,7 +27,11 @@ fn entry(d: &Diagnostic) -> Entry {
     Entry {
         rule: d.rule.to_string(),
         file: d.path.clone(),
-        pointer: d.pointer.as_ref().map(|p| p.to_string()).unwrap_or_default(),
+        pointer: d
+            .pointer
+            .as_ref()
+            .map(|p| p.to_string())
+            .unwrap_or_default(),
         message: d.message.clone(),
     }
 }
@@ -36,7 +40,10 @@ impl Baseline {
     pub fn of(diagnostics: &[Diagnostic]) -> Baseline {
         let mut findings: Vec<Entry> = diagnostics.iter().map(entry).collect();
         findings.sort();
-        Baseline { version: 1, findings }
+        Baseline {
+            version: 1,
+            findings,
+        }
     }
 
     pub fn to_json(&self) -> String {
@@ -45,10 +52,14 @@ impl Baseline {
 
     pub fn read(path: &Path) -> Result<Baseline, String> {
         let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        let baseline: Baseline =
-            serde_json::from_str(&text).map_err(|e| format!("{}: not a scopegate baseline: {e}", path.display()))?;
+        let baseline: Baseline = serde_json::from_str(&text)
+            .map_err(|e| format!("{}: not a scopegate baseline: {e}", path.display()))?;
         if baseline.version != 1 {
-            return Err(format!("{}: unknown baseline version {}", path.display(), baseline.version));
+            return Err(format!(
+                "{}: unknown baseline version {}",
+                path.display(),
+                baseline.version
+            ));
         }
         Ok(baseline)
     }

@@ -17,6 +17,9 @@ pub struct Options {
     /// Skip named files that are not OpenAPI instead of reporting them (the pre-commit hook
     /// names every staged YAML and JSON file).
     pub skip_non_openapi: bool,
+    /// Keep each file's text with its findings, for snippets. Without it a file's text is
+    /// dropped as soon as its findings are located, so memory stays flat over many files.
+    pub keep_sources: bool,
 }
 
 /// One linted OpenAPI document.
@@ -47,12 +50,20 @@ pub struct FileResult {
 
 impl Outcome {
     pub fn count(&self, severity: Severity) -> usize {
-        self.diagnostics.iter().filter(|d| d.severity == severity).count()
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == severity)
+            .count()
     }
 }
 
 /// Lints `inputs` in parallel; `tick` is called once per file done (for a progress bar).
-pub fn run(inputs: &[Input], settings: &Settings, options: Options, tick: &(dyn Fn() + Sync)) -> Outcome {
+pub fn run(
+    inputs: &[Input],
+    settings: &Settings,
+    options: Options,
+    tick: &(dyn Fn() + Sync),
+) -> Outcome {
     let per_file: Vec<FileResult> = inputs
         .par_iter()
         .map(|input| {
@@ -88,9 +99,30 @@ fn key(d: &Diagnostic) -> (&str, Option<u32>, &str, &str, Option<&str>) {
 /// Findings by file, then place, then rule and message.
 pub fn sort(diagnostics: &mut [Diagnostic]) {
     diagnostics.sort_by(|a, b| {
-        (a.path.as_str(), a.position(), a.rule, a.message.as_str(), a.pointer.as_ref())
-            .cmp(&(b.path.as_str(), b.position(), b.rule, b.message.as_str(), b.pointer.as_ref()))
+        (
+            a.path.as_str(),
+            a.position(),
+            a.rule,
+            a.message.as_str(),
+            a.pointer.as_ref(),
+        )
+            .cmp(&(
+                b.path.as_str(),
+                b.position(),
+                b.rule,
+                b.message.as_str(),
+                b.pointer.as_ref(),
+            ))
     });
+}
+
+fn finish(diagnostics: &mut [Diagnostic], options: Options) {
+    crate::diagnostic::locate(diagnostics);
+    if !options.keep_sources {
+        for d in diagnostics {
+            d.source = None;
+        }
+    }
 }
 
 /// Lints one file: its findings, and a summary when it is an OpenAPI document.
@@ -99,7 +131,8 @@ pub fn lint_file(input: &Input, settings: &Settings, options: Options) -> FileRe
     let loaded = match load::load(&input.path) {
         Ok(loaded) => loaded,
         Err(e) => {
-            let quiet = e.kind == LoadErrorKind::NotOpenApi && (!input.explicit || options.skip_non_openapi);
+            let quiet = e.kind == LoadErrorKind::NotOpenApi
+                && (!input.explicit || options.skip_non_openapi);
             if quiet {
                 return FileResult::default();
             }
@@ -108,13 +141,14 @@ pub fn lint_file(input: &Input, settings: &Settings, options: Options) -> FileRe
                 spec_version: None,
                 operations: 0,
             };
-            let diagnostics = invalid
+            let mut diagnostics: Vec<Diagnostic> = invalid
                 .map(|severity| Diagnostic {
                     severity,
                     ..Diagnostic::from_load_error(&e)
                 })
                 .into_iter()
                 .collect();
+            finish(&mut diagnostics, options);
             return FileResult {
                 summary: Some(summary),
                 diagnostics,
@@ -132,6 +166,7 @@ pub fn lint_file(input: &Input, settings: &Settings, options: Options) -> FileRe
         }));
     }
     suppress::apply(&workspace, &mut diagnostics);
+    finish(&mut diagnostics, options);
     let summary = FileSummary {
         path: model.file.clone(),
         spec_version: Some(model.spec_version.clone()),

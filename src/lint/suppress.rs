@@ -17,12 +17,19 @@ struct Directive {
 
 impl Directive {
     fn covers(&self, d: &Diagnostic) -> bool {
-        let Some(source) = &d.source else { return false };
-        let Some(pointer) = &d.pointer else { return false };
+        let Some(source) = &d.source else {
+            return false;
+        };
+        let Some(pointer) = &d.pointer else {
+            return false;
+        };
         let (own, at) = (self.pointer.as_str(), pointer.as_str());
         source.path == self.path
             && (at == own || (at.starts_with(own) && at.as_bytes()[own.len()] == b'/'))
-            && self.rules.as_ref().is_none_or(|rules| rules.iter().any(|r| r == d.rule))
+            && self
+                .rules
+                .as_ref()
+                .is_none_or(|rules| rules.iter().any(|r| r == d.rule))
     }
 }
 

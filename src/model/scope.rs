@@ -62,11 +62,12 @@ impl Grammar {
             return Some(Scope::Uid);
         }
         let mut parts = name.split('.');
-        let (application, resource, access) = match (parts.next(), parts.next(), parts.next(), parts.next()) {
-            (Some(a), Some(x), None, None) => (a, None, x),
-            (Some(a), Some(r), Some(x), None) => (a, Some(r), x),
-            _ => return None,
-        };
+        let (application, resource, access) =
+            match (parts.next(), parts.next(), parts.next(), parts.next()) {
+                (Some(a), Some(x), None, None) => (a, None, x),
+                (Some(a), Some(r), Some(x), None) => (a, Some(r), x),
+                _ => return None,
+            };
         let access = match access {
             "read" => Access::Read,
             "write" => Access::Write,
@@ -92,19 +93,40 @@ mod tests {
         assert_eq!(g.parse("uid"), Some(Scope::Uid));
         assert_eq!(
             g.parse("sales-order.read"),
-            Some(Scope::Api { application: "sales-order", resource: None, access: Access::Read })
+            Some(Scope::Api {
+                application: "sales-order",
+                resource: None,
+                access: Access::Read
+            })
         );
         assert_eq!(
             g.parse("sales-order.sales_order.write"),
-            Some(Scope::Api { application: "sales-order", resource: Some("sales_order"), access: Access::Write })
+            Some(Scope::Api {
+                application: "sales-order",
+                resource: Some("sales_order"),
+                access: Access::Write
+            })
         );
     }
 
     #[test]
     fn rejects_what_the_grammar_does_not_allow() {
         let g = Grammar::default();
-        for bad in ["", "read", "orders", "orders.delete", "Orders.read", "1orders.read", "orders..read",
-                    "a.b.c.read", "orders.read.", "sales_order.read", "orders.Res.read", "UID", "orders.READ"] {
+        for bad in [
+            "",
+            "read",
+            "orders",
+            "orders.delete",
+            "Orders.read",
+            "1orders.read",
+            "orders..read",
+            "a.b.c.read",
+            "orders.read.",
+            "sales_order.read",
+            "orders.Res.read",
+            "UID",
+            "orders.READ",
+        ] {
             assert_eq!(g.parse(bad), None, "{bad}");
         }
     }

@@ -3,50 +3,135 @@
 
 use std::fmt::Write;
 
+use serde::Serialize;
 use serde_json::{json, Value};
 
-use crate::diagnostic::{Diagnostic, Severity};
-use crate::lint::Outcome;
+use crate::diagnostic::{Diagnostic, OperationRef, Severity};
+use crate::lint::{FileSummary, Outcome};
 use crate::rules;
 
-fn summary(outcome: &Outcome) -> Value {
-    json!({
-        "files": outcome.files.len(),
-        "errors": outcome.count(Severity::Error),
-        "warnings": outcome.count(Severity::Warning),
-        "infos": outcome.count(Severity::Info),
-        "hints": outcome.count(Severity::Hint),
-    })
+#[derive(Serialize)]
+struct Summary {
+    files: usize,
+    errors: usize,
+    warnings: usize,
+    infos: usize,
+    hints: usize,
 }
 
+#[derive(Serialize)]
+struct Finding<'a> {
+    rule: &'a str,
+    severity: Severity,
+    message: &'a str,
+    file: &'a str,
+    pointer: Option<&'a str>,
+    line: Option<u32>,
+    column: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    operation: Option<&'a OperationRef>,
+}
+
+#[derive(Serialize)]
+struct Tool {
+    name: &'static str,
+    version: &'static str,
+}
+
+#[derive(Serialize)]
+struct Report<'a> {
+    tool: Tool,
+    files: &'a [FileSummary],
+    findings: Vec<Finding<'a>>,
+    summary: Summary,
+}
+
+/// The JSON contract. Serialized from borrowed structs, not a `Value` tree, so that a run
+/// with a hundred thousand findings stays small.
 pub fn json(outcome: &Outcome) -> String {
-    let findings: Vec<Value> = outcome
+    let findings = outcome
         .diagnostics
         .iter()
         .map(|d| {
             let position = d.position();
-            let mut f = json!({
-                "rule": d.rule,
-                "severity": d.severity,
-                "message": d.message,
-                "file": d.path,
-                "pointer": d.pointer.as_ref().map(|p| p.as_str()),
-                "line": position.map(|p| p.line),
-                "column": position.map(|p| p.column),
-            });
-            if let Some(op) = &d.operation {
-                f["operation"] = json!({"method": op.method, "path": op.path});
+            Finding {
+                rule: d.rule,
+                severity: d.severity,
+                message: &d.message,
+                file: &d.path,
+                pointer: d.pointer.as_ref().map(|p| p.as_str()),
+                line: position.map(|p| p.line),
+                column: position.map(|p| p.column),
+                operation: d.operation.as_ref(),
             }
-            f
         })
         .collect();
-    let doc = json!({
-        "tool": {"name": "scopegate", "version": crate::VERSION},
-        "files": outcome.files,
-        "findings": findings,
-        "summary": summary(outcome),
-    });
-    serde_json::to_string_pretty(&doc).expect("json") + "\n"
+    let report = Report {
+        tool: Tool {
+            name: "scopegate",
+            version: crate::VERSION,
+        },
+        files: &outcome.files,
+        findings,
+        summary: Summary {
+            files: outcome.files.len(),
+            errors: outcome.count(Severity::Error),
+            warnings: outcome.count(Severity::Warning),
+            infos: outcome.count(Severity::Info),
+            hints: outcome.count(Severity::Hint),
+        },
+    };
+    serde_json::to_string_pretty(&report).expect("json") + "\n"
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifResult<'a> {
+    rule_id: &'a str,
+    rule_index: usize,
+    level: &'static str,
+    message: Text<'a>,
+    locations: [SarifLocation<'a>; 1],
+}
+
+#[derive(Serialize)]
+struct Text<'a> {
+    text: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifLocation<'a> {
+    physical_location: Physical,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    logical_locations: Option<[Logical<'a>; 1]>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Physical {
+    artifact_location: Artifact,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    region: Option<Region>,
+}
+
+#[derive(Serialize)]
+struct Artifact {
+    uri: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Region {
+    start_line: u32,
+    start_column: u32,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Logical<'a> {
+    fully_qualified_name: &'a str,
+    kind: &'static str,
 }
 
 fn sarif_level(s: Severity) -> &'static str {
@@ -72,45 +157,63 @@ pub fn sarif(outcome: &Outcome) -> String {
             })
         })
         .collect();
-    let results: Vec<Value> = outcome
+    let results: Vec<SarifResult<'_>> = outcome
         .diagnostics
         .iter()
-        .map(|d| {
-            let index = rules::ALL.iter().position(|r| r.id == d.rule).unwrap_or(0);
-            let mut location = json!({
-                "physicalLocation": {"artifactLocation": {"uri": uri(&d.path)}},
-            });
-            if let Some(p) = d.position() {
-                location["physicalLocation"]["region"] = json!({"startLine": p.line, "startColumn": p.column});
-            }
-            if let Some(pointer) = &d.pointer {
-                location["logicalLocations"] = json!([{"fullyQualifiedName": pointer.as_str(), "kind": "member"}]);
-            }
-            json!({
-                "ruleId": d.rule,
-                "ruleIndex": index,
-                "level": sarif_level(d.severity),
-                "message": {"text": d.message},
-                "locations": [location],
-            })
+        .map(|d| SarifResult {
+            rule_id: d.rule,
+            rule_index: rules::ALL.iter().position(|r| r.id == d.rule).unwrap_or(0),
+            level: sarif_level(d.severity),
+            message: Text { text: &d.message },
+            locations: [SarifLocation {
+                physical_location: Physical {
+                    artifact_location: Artifact { uri: uri(&d.path) },
+                    region: d.position().map(|p| Region {
+                        start_line: p.line,
+                        start_column: p.column,
+                    }),
+                },
+                logical_locations: d.pointer.as_ref().map(|p| {
+                    [Logical {
+                        fully_qualified_name: p.as_str(),
+                        kind: "member",
+                    }]
+                }),
+            }],
         })
         .collect();
-    let doc = json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
+    let sarif = Sarif {
+        schema: "https://json.schemastore.org/sarif-2.1.0.json",
+        version: "2.1.0",
+        runs: [Run {
+            tool: json!({"driver": {
                 "name": "scopegate",
                 "version": crate::VERSION,
                 "semanticVersion": crate::VERSION,
                 "informationUri": "https://github.com/scopegate/scopegate",
                 "rules": rules,
-            }},
-            "results": results,
-            "columnKind": "unicodeCodePoints",
+            }}),
+            results,
+            column_kind: "unicodeCodePoints",
         }],
-    });
-    serde_json::to_string_pretty(&doc).expect("sarif") + "\n"
+    };
+    serde_json::to_string_pretty(&sarif).expect("sarif") + "\n"
+}
+
+#[derive(Serialize)]
+struct Sarif<'a> {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    version: &'static str,
+    runs: [Run<'a>; 1],
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Run<'a> {
+    tool: Value,
+    results: Vec<SarifResult<'a>>,
+    column_kind: &'static str,
 }
 
 /// A relative path as a URI reference: `/` separators, and the characters URIs reserve
@@ -119,7 +222,9 @@ fn uri(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
     for b in path.bytes() {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => out.push(b as char),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
+                out.push(b as char)
+            }
             _ => {
                 let _ = write!(out, "%{b:02X}");
             }
@@ -142,15 +247,25 @@ pub fn github(outcome: &Outcome) -> String {
             properties.push(format!("line={}", p.line));
             properties.push(format!("col={}", p.column));
         }
-        properties.push(format!("title={}", escape_property(&format!("scopegate {}", d.rule))));
-        let _ = writeln!(out, "::{command} {}::{}", properties.join(","), escape_data(&d.message));
+        properties.push(format!(
+            "title={}",
+            escape_property(&format!("scopegate {}", d.rule))
+        ));
+        let _ = writeln!(
+            out,
+            "::{command} {}::{}",
+            properties.join(","),
+            escape_data(&d.message)
+        );
     }
     out
 }
 
 /// Escapes a workflow command's message.
 pub fn escape_data(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 
 /// Escapes a workflow command's property value.
@@ -184,14 +299,21 @@ pub fn junit(outcome: &Outcome) -> String {
         by_file.len()
     );
     for (path, list) in &by_file {
-        let _ = write!(out, "    <testcase classname=\"scopegate\" name=\"{}\"", xml(path));
+        let _ = write!(
+            out,
+            "    <testcase classname=\"scopegate\" name=\"{}\"",
+            xml(path)
+        );
         if list.is_empty() {
             out.push_str("/>\n");
             continue;
         }
         out.push_str(">\n");
         for d in list {
-            let place = d.position().map(|p| format!(":{}:{}", p.line, p.column)).unwrap_or_default();
+            let place = d
+                .position()
+                .map(|p| format!(":{}:{}", p.line, p.column))
+                .unwrap_or_default();
             let _ = writeln!(
                 out,
                 "      <failure type=\"{}\" message=\"{}\">{} {}{}: {} {}</failure>",
@@ -244,6 +366,9 @@ mod tests {
 
     #[test]
     fn xml_escapes_markup_and_controls() {
-        assert_eq!(xml("<a href=\"x\">&'\u{1}"), "&lt;a href=&quot;x&quot;&gt;&amp;&apos;\u{FFFD}");
+        assert_eq!(
+            xml("<a href=\"x\">&'\u{1}"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&apos;\u{FFFD}"
+        );
     }
 }

@@ -129,8 +129,11 @@ impl<'a> Context<'a> {
 
     /// Whether `scope` is declared in any flow of scheme `scheme`.
     pub fn is_declared(&self, scheme: &str, scope: &str) -> bool {
-        self.scheme(scheme)
-            .is_some_and(|s| s.flows.iter().any(|f| f.scopes.iter().any(|d| d.name == scope)))
+        self.scheme(scheme).is_some_and(|s| {
+            s.flows
+                .iter()
+                .any(|f| f.scopes.iter().any(|d| d.name == scope))
+        })
     }
 
     /// The operations the rules check: the API's own, not webhooks.
@@ -175,7 +178,12 @@ impl<'a> Context<'a> {
     }
 
     /// Reports a finding of the rule being run.
-    pub fn report(&mut self, at: &Location, message: impl Into<String>, operation: Option<&Operation>) {
+    pub fn report(
+        &mut self,
+        at: &Location,
+        message: impl Into<String>,
+        operation: Option<&Operation>,
+    ) {
         let (rule, severity) = self.rule.expect("report() outside a rule");
         let mut d = Diagnostic::at(rule, severity, message.into(), at);
         d.operation = operation.map(|o| OperationRef {
@@ -206,7 +214,9 @@ pub fn used_scopes<'a>(cx: &Context<'a>) -> BTreeMap<&'a str, HashSet<&'a str>> 
         for req in &list.requirements {
             for scheme in &req.schemes {
                 for scope in &scheme.scopes {
-                    used.entry(scope.value.as_str()).or_default().insert(scheme.scheme.as_str());
+                    used.entry(scope.value.as_str())
+                        .or_default()
+                        .insert(scheme.scheme.as_str());
                 }
             }
         }

@@ -24,7 +24,10 @@ fn check(cx: &mut Context<'_>) {
     let model = cx.model;
     let (at, message) = match &model.schemes_at {
         Some(at) => (at, "no security scheme here is of type `oauth2`"),
-        None => (&model.root, "the document defines no security scheme of type `oauth2`"),
+        None => (
+            &model.root,
+            "the document defines no security scheme of type `oauth2`",
+        ),
     };
     cx.report(at, message, None);
 }

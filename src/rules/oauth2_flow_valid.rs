@@ -16,7 +16,8 @@ use crate::model::FlowKind;
 pub const RULE: Rule = Rule {
     id: "oauth2-flow-valid",
     severity: Severity::Error,
-    summary: "each oauth2 flow has the fields its kind requires (tokenUrl, authorizationUrl, scopes)",
+    summary:
+        "each oauth2 flow has the fields its kind requires (tokenUrl, authorizationUrl, scopes)",
     doc: include_str!("../../rules/oauth2-flow-valid.md"),
     check,
 };
@@ -29,7 +30,11 @@ fn check(cx: &mut Context<'_>) {
                 FlowKind::Implicit => (false, true),
                 FlowKind::AuthorizationCode => (true, true),
                 FlowKind::Other => {
-                    cx.report(&flow.at, format!("unknown oauth2 flow `{}`", flow.written), None);
+                    cx.report(
+                        &flow.at,
+                        format!("unknown oauth2 flow `{}`", flow.written),
+                        None,
+                    );
                     continue;
                 }
             };
@@ -47,14 +52,20 @@ fn check(cx: &mut Context<'_>) {
             if authorization && flow.authorization_url.is_none() {
                 cx.report(
                     &flow.at,
-                    format!("the `{name}` flow of `{}` needs `authorizationUrl`", scheme.name),
+                    format!(
+                        "the `{name}` flow of `{}` needs `authorizationUrl`",
+                        scheme.name
+                    ),
                     None,
                 );
             }
             if !flow.has_scopes {
                 cx.report(
                     &flow.at,
-                    format!("the `{name}` flow of `{}` needs a `scopes` map", scheme.name),
+                    format!(
+                        "the `{name}` flow of `{}` needs a `scopes` map",
+                        scheme.name
+                    ),
                     None,
                 );
             }

@@ -24,9 +24,16 @@ fn check(cx: &mut Context<'_>) {
         if scheme.flows.iter().any(|f| f.kind == FlowKind::Password) {
             continue;
         }
-        let written: Vec<String> = scheme.flows.iter().map(|f| format!("`{}`", f.written)).collect();
+        let written: Vec<String> = scheme
+            .flows
+            .iter()
+            .map(|f| format!("`{}`", f.written))
+            .collect();
         let message = if written.is_empty() {
-            format!("oauth2 scheme `{}` declares no flow; it needs the password flow", scheme.name)
+            format!(
+                "oauth2 scheme `{}` declares no flow; it needs the password flow",
+                scheme.name
+            )
         } else {
             format!(
                 "oauth2 scheme `{}` declares {} but not the password flow",

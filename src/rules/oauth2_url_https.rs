@@ -49,7 +49,14 @@ mod tests {
     #[test]
     fn absolute_https_only() {
         assert!(super::is_absolute_https("https://id.example.com/token"));
-        for bad in ["http://id.example.com/token", "/token", "https://", "https:///x", "HTTPS//x", ""] {
+        for bad in [
+            "http://id.example.com/token",
+            "/token",
+            "https://",
+            "https:///x",
+            "HTTPS//x",
+            "",
+        ] {
             assert!(!super::is_absolute_https(bad), "{bad}");
         }
     }

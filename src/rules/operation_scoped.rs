@@ -29,7 +29,11 @@ fn check(cx: &mut Context<'_>) {
         };
         for (i, req) in list.requirements.iter().enumerate() {
             if let Some(message) = problem(cx, req) {
-                cx.report(&req.at, format!("alternative {} of {whose} {message}", i + 1), op);
+                cx.report(
+                    &req.at,
+                    format!("alternative {} of {whose} {message}", i + 1),
+                    op,
+                );
             }
         }
     }
@@ -41,9 +45,10 @@ fn problem(cx: &Context<'_>, req: &Requirement) -> Option<String> {
         return Some("is `{}`, which allows anonymous access".into());
     }
     // An undefined scheme is left to security-scheme-defined.
-    let scoped = req.schemes.iter().any(|s| {
-        !s.scopes.is_empty() && cx.scheme(&s.scheme).is_none_or(|d| d.is_oauth2())
-    });
+    let scoped = req
+        .schemes
+        .iter()
+        .any(|s| !s.scopes.is_empty() && cx.scheme(&s.scheme).is_none_or(|d| d.is_oauth2()));
     if scoped {
         return None;
     }
@@ -56,6 +61,13 @@ fn problem(cx: &Context<'_>, req: &Requirement) -> Option<String> {
     if let Some(name) = oauth2_unscoped.first() {
         return Some(format!("names `{name}` with no scope"));
     }
-    let names: Vec<String> = req.schemes.iter().map(|s| format!("`{}`", s.scheme)).collect();
-    Some(format!("needs only {}, no oauth2 scope", names.join(" and ")))
+    let names: Vec<String> = req
+        .schemes
+        .iter()
+        .map(|s| format!("`{}`", s.scheme))
+        .collect();
+    Some(format!(
+        "needs only {}, no oauth2 scope",
+        names.join(" and ")
+    ))
 }

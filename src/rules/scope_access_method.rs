@@ -27,8 +27,14 @@ fn accesses(cx: &Context<'_>, req: &Requirement) -> (bool, bool) {
     let (mut read, mut write) = (false, false);
     for scope in req.schemes.iter().flat_map(|s| &s.scopes) {
         match cx.parse(&scope.value) {
-            Some(Scope::Api { access: Access::Read, .. }) => read = true,
-            Some(Scope::Api { access: Access::Write, .. }) => write = true,
+            Some(Scope::Api {
+                access: Access::Read,
+                ..
+            }) => read = true,
+            Some(Scope::Api {
+                access: Access::Write,
+                ..
+            }) => write = true,
             _ => {}
         }
     }
@@ -37,23 +43,35 @@ fn accesses(cx: &Context<'_>, req: &Requirement) -> (bool, bool) {
 
 fn check(cx: &mut Context<'_>) {
     for op in cx.operations() {
-        let Some(list) = &op.security.list else { continue };
-        let alternatives: Vec<(bool, bool)> = list.requirements.iter().map(|r| accesses(cx, r)).collect();
+        let Some(list) = &op.security.list else {
+            continue;
+        };
+        let alternatives: Vec<(bool, bool)> =
+            list.requirements.iter().map(|r| accesses(cx, r)).collect();
         if alternatives.iter().all(|&(r, w)| !r && !w) {
             continue;
         }
         let message = match op.method.as_str() {
             "GET" | "HEAD" | "OPTIONS" if alternatives.iter().all(|&(_, w)| w) => {
-                format!("{} reads but every alternative requires a write scope", describe(op))
+                format!(
+                    "{} reads but every alternative requires a write scope",
+                    describe(op)
+                )
             }
             "POST" | "PUT" | "PATCH" | "DELETE" if alternatives.iter().any(|&(r, w)| r && !w) => {
-                format!("{} changes data but read scopes alone satisfy it", describe(op))
+                format!(
+                    "{} changes data but read scopes alone satisfy it",
+                    describe(op)
+                )
             }
             _ => continue,
         };
         let (at, message) = match op.security.source {
             SecuritySource::Operation => (&list.at, message),
-            _ => (&op.at, format!("{message} (through the inherited top-level list)")),
+            _ => (
+                &op.at,
+                format!("{message} (through the inherited top-level list)"),
+            ),
         };
         cx.report(at, message, Some(op));
     }

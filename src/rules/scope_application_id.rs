@@ -69,7 +69,9 @@ fn check(cx: &mut Context<'_>) {
     for (name, at, op) in &judged {
         if let Some(app) = application(cx, name) {
             if app != expected {
-                let message = format!("scope `{name}` has application id `{app}`; this API's is `{expected}`");
+                let message = format!(
+                    "scope `{name}` has application id `{app}`; this API's is `{expected}`"
+                );
                 cx.report(at, message, *op);
             }
         }

@@ -30,7 +30,10 @@ fn check(cx: &mut Context<'_>) {
                     if scope.value != UID && !cx.is_declared(&used.scheme, &scope.value) {
                         cx.report(
                             &scope.at,
-                            format!("scope `{}` is not declared in `{}`", scope.value, used.scheme),
+                            format!(
+                                "scope `{}` is not declared in `{}`",
+                                scope.value, used.scheme
+                            ),
                             op,
                         );
                     }

@@ -21,8 +21,16 @@ fn check(cx: &mut Context<'_>) {
     for scheme in cx.oauth2_schemes().collect::<Vec<_>>() {
         for flow in &scheme.flows {
             for scope in &flow.scopes {
-                if scope.description.as_deref().is_none_or(|d| d.trim().is_empty()) {
-                    cx.report(&scope.at, format!("scope `{}` has no description", scope.name), None);
+                if scope
+                    .description
+                    .as_deref()
+                    .is_none_or(|d| d.trim().is_empty())
+                {
+                    cx.report(
+                        &scope.at,
+                        format!("scope `{}` has no description", scope.name),
+                        None,
+                    );
                 }
             }
         }

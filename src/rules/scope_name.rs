@@ -26,7 +26,14 @@ fn check(cx: &mut Context<'_>) {
         for flow in &scheme.flows {
             for scope in &flow.scopes {
                 if cx.parse(&scope.name).is_none() {
-                    cx.report(&scope.at, format!("scope `{}` breaks the naming grammar: {GRAMMAR}", scope.name), None);
+                    cx.report(
+                        &scope.at,
+                        format!(
+                            "scope `{}` breaks the naming grammar: {GRAMMAR}",
+                            scope.name
+                        ),
+                        None,
+                    );
                 }
             }
         }
@@ -35,8 +42,17 @@ fn check(cx: &mut Context<'_>) {
         for req in &list.requirements {
             for used in &req.schemes {
                 for scope in &used.scopes {
-                    if !cx.is_declared(&used.scheme, &scope.value) && cx.parse(&scope.value).is_none() {
-                        cx.report(&scope.at, format!("scope `{}` breaks the naming grammar: {GRAMMAR}", scope.value), op);
+                    if !cx.is_declared(&used.scheme, &scope.value)
+                        && cx.parse(&scope.value).is_none()
+                    {
+                        cx.report(
+                            &scope.at,
+                            format!(
+                                "scope `{}` breaks the naming grammar: {GRAMMAR}",
+                                scope.value
+                            ),
+                            op,
+                        );
                     }
                 }
             }

@@ -28,7 +28,12 @@ fn check(cx: &mut Context<'_>) {
     for scheme in cx.oauth2_schemes() {
         for flow in &scheme.flows {
             for scope in &flow.scopes {
-                if let Some(Scope::Api { application, resource: Some(resource), access }) = cx.parse(&scope.name) {
+                if let Some(Scope::Api {
+                    application,
+                    resource: Some(resource),
+                    access,
+                }) = cx.parse(&scope.name)
+                {
                     resources.insert((application, resource));
                     specific.push((scope, application, access));
                 }

@@ -26,7 +26,14 @@ fn check(cx: &mut Context<'_>) {
                     .get(scope.name.as_str())
                     .is_some_and(|schemes| schemes.contains(scheme.name.as_str()));
                 if !is_used {
-                    cx.report(&scope.at, format!("scope `{}` is declared but no operation uses it", scope.name), None);
+                    cx.report(
+                        &scope.at,
+                        format!(
+                            "scope `{}` is declared but no operation uses it",
+                            scope.name
+                        ),
+                        None,
+                    );
                 }
             }
         }

@@ -10,7 +10,11 @@ fn every_rule_is_registered_once_with_a_doc() {
     assert_eq!(ids.len(), ALL.len());
     assert_eq!(ALL.len(), 17);
     for rule in ALL {
-        assert!(rule.doc.starts_with(&format!("# {}\n", rule.id)), "{}", rule.id);
+        assert!(
+            rule.doc.starts_with(&format!("# {}\n", rule.id)),
+            "{}",
+            rule.id
+        );
     }
 }
 
@@ -18,8 +22,16 @@ fn every_rule_is_registered_once_with_a_doc() {
 fn settings_override_and_turn_off() {
     let mut settings = Settings::default();
     settings.severities.insert("scope-unused".into(), None);
-    settings.severities.insert("uid-alone".into(), Some(Severity::Error));
+    settings
+        .severities
+        .insert("uid-alone".into(), Some(Severity::Error));
     assert_eq!(settings.severity(find("scope-unused").unwrap()), None);
-    assert_eq!(settings.severity(find("uid-alone").unwrap()), Some(Severity::Error));
-    assert_eq!(settings.severity(find("scope-name").unwrap()), Some(Severity::Error));
+    assert_eq!(
+        settings.severity(find("uid-alone").unwrap()),
+        Some(Severity::Error)
+    );
+    assert_eq!(
+        settings.severity(find("scope-name").unwrap()),
+        Some(Severity::Error)
+    );
 }
