@@ -121,13 +121,15 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
                         Some("info") => Some(Severity::Info),
                         Some("hint") => Some(Severity::Hint),
                         Some("off") | Some("false") => None,
-                        _ => return Err(fail(
-                            format!(
+                        _ => {
+                            return Err(fail(
+                                format!(
                                 "the severity of `{}` must be error, warning, info, hint or off",
                                 known.id
                             ),
-                            at(rule.value),
-                        )),
+                                at(rule.value),
+                            ))
+                        }
                     };
                     config
                         .settings

@@ -7,7 +7,10 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use crate::diagnostic::{Diagnostic, OperationRef, Severity};
 use crate::model::scope::{Grammar, Scope};
-use crate::model::{Location, Model, Operation, SecurityList, SecurityScheme, SecuritySource};
+use crate::model::{
+    DeclaredScope, Located, Location, Model, Operation, SchemeUse, SecurityList, SecurityScheme,
+    SecuritySource,
+};
 
 mod no_authorization_header;
 mod oauth2_defined;
@@ -139,6 +142,33 @@ impl<'a> Context<'a> {
     /// The operations the rules check: the API's own, not webhooks.
     pub fn operations(&self) -> &'a [Operation] {
         &self.model.operations
+    }
+
+    /// Every declared scope with the scheme that declares it, in document order.
+    pub fn declared_scopes(&self) -> Vec<(&'a SecurityScheme, &'a DeclaredScope)> {
+        self.oauth2_schemes()
+            .flat_map(|s| {
+                s.flows
+                    .iter()
+                    .flat_map(move |f| f.scopes.iter().map(move |d| (s, d)))
+            })
+            .collect()
+    }
+
+    /// Every scope written in a requirement, once per place: the operation whose own list it
+    /// is in (none for the top-level list), the scheme it is required under, and the scope.
+    pub fn required_scopes(
+        &self,
+    ) -> Vec<(Option<&'a Operation>, &'a SchemeUse, &'a Located<String>)> {
+        let mut out = Vec::new();
+        for (op, list) in self.written_lists() {
+            for req in &list.requirements {
+                for used in &req.schemes {
+                    out.extend(used.scopes.iter().map(|scope| (op, used, scope)));
+                }
+            }
+        }
+        out
     }
 
     /// Operations that inherit the top-level list.

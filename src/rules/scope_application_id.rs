@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 
 use super::{Context, Rule, Severity};
 use crate::model::scope::Scope;
-use crate::model::Location;
+use crate::model::{Location, Operation};
 
 pub const RULE: Rule = Rule {
     id: "scope-application-id",
@@ -31,23 +31,13 @@ fn application<'s>(cx: &Context<'_>, name: &'s str) -> Option<&'s str> {
 
 fn check(cx: &mut Context<'_>) {
     // Declared scopes are judged where declared; undeclared ones where used.
-    let mut judged: Vec<(String, Location, Option<&crate::model::Operation>)> = Vec::new();
-    for scheme in cx.oauth2_schemes() {
-        for flow in &scheme.flows {
-            for scope in &flow.scopes {
-                judged.push((scope.name.clone(), scope.at.clone(), None));
-            }
-        }
+    let mut judged: Vec<(&str, &Location, Option<&Operation>)> = Vec::new();
+    for (_, scope) in cx.declared_scopes() {
+        judged.push((&scope.name, &scope.at, None));
     }
-    for (op, list) in cx.written_lists() {
-        for req in &list.requirements {
-            for used in &req.schemes {
-                for scope in &used.scopes {
-                    if !cx.is_declared(&used.scheme, &scope.value) {
-                        judged.push((scope.value.clone(), scope.at.clone(), op));
-                    }
-                }
-            }
+    for (op, used, scope) in cx.required_scopes() {
+        if !cx.is_declared(&used.scheme, &scope.value) {
+            judged.push((&scope.value, &scope.at, op));
         }
     }
     let expected = match &cx.settings.application_id {
@@ -66,13 +56,13 @@ fn check(cx: &mut Context<'_>) {
             id.to_string()
         }
     };
-    for (name, at, op) in &judged {
+    for (name, at, op) in judged {
         if let Some(app) = application(cx, name) {
             if app != expected {
                 let message = format!(
                     "scope `{name}` has application id `{app}`; this API's is `{expected}`"
                 );
-                cx.report(at, message, *op);
+                cx.report(at, message, op);
             }
         }
     }

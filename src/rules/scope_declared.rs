@@ -20,25 +20,14 @@ pub const RULE: Rule = Rule {
 };
 
 fn check(cx: &mut Context<'_>) {
-    for (op, list) in cx.written_lists() {
-        for req in &list.requirements {
-            for used in &req.schemes {
-                if !cx.scheme(&used.scheme).is_some_and(|s| s.is_oauth2()) {
-                    continue;
-                }
-                for scope in &used.scopes {
-                    if scope.value != UID && !cx.is_declared(&used.scheme, &scope.value) {
-                        cx.report(
-                            &scope.at,
-                            format!(
-                                "scope `{}` is not declared in `{}`",
-                                scope.value, used.scheme
-                            ),
-                            op,
-                        );
-                    }
-                }
-            }
+    for (op, used, scope) in cx.required_scopes() {
+        let oauth2 = cx.scheme(&used.scheme).is_some_and(|s| s.is_oauth2());
+        if oauth2 && scope.value != UID && !cx.is_declared(&used.scheme, &scope.value) {
+            let message = format!(
+                "scope `{}` is not declared in `{}`",
+                scope.value, used.scheme
+            );
+            cx.report(&scope.at, message, op);
         }
     }
 }

@@ -18,21 +18,17 @@ pub const RULE: Rule = Rule {
 };
 
 fn check(cx: &mut Context<'_>) {
-    for scheme in cx.oauth2_schemes().collect::<Vec<_>>() {
-        for flow in &scheme.flows {
-            for scope in &flow.scopes {
-                if scope
-                    .description
-                    .as_deref()
-                    .is_none_or(|d| d.trim().is_empty())
-                {
-                    cx.report(
-                        &scope.at,
-                        format!("scope `{}` has no description", scope.name),
-                        None,
-                    );
-                }
-            }
+    for (_, scope) in cx.declared_scopes() {
+        if scope
+            .description
+            .as_deref()
+            .is_none_or(|d| d.trim().is_empty())
+        {
+            cx.report(
+                &scope.at,
+                format!("scope `{}` has no description", scope.name),
+                None,
+            );
         }
     }
 }

@@ -22,40 +22,28 @@ pub const RULE: Rule = Rule {
 const GRAMMAR: &str = "expected `<application-id>.<read|write>`, `<application-id>.<resource-id>.<read|write>` or `uid`";
 
 fn check(cx: &mut Context<'_>) {
-    for scheme in cx.oauth2_schemes().collect::<Vec<_>>() {
-        for flow in &scheme.flows {
-            for scope in &flow.scopes {
-                if cx.parse(&scope.name).is_none() {
-                    cx.report(
-                        &scope.at,
-                        format!(
-                            "scope `{}` breaks the naming grammar: {GRAMMAR}",
-                            scope.name
-                        ),
-                        None,
-                    );
-                }
-            }
+    for (_, scope) in cx.declared_scopes() {
+        if cx.parse(&scope.name).is_none() {
+            cx.report(
+                &scope.at,
+                format!(
+                    "scope `{}` breaks the naming grammar: {GRAMMAR}",
+                    scope.name
+                ),
+                None,
+            );
         }
     }
-    for (op, list) in cx.written_lists() {
-        for req in &list.requirements {
-            for used in &req.schemes {
-                for scope in &used.scopes {
-                    if !cx.is_declared(&used.scheme, &scope.value)
-                        && cx.parse(&scope.value).is_none()
-                    {
-                        cx.report(
-                            &scope.at,
-                            format!(
-                                "scope `{}` breaks the naming grammar: {GRAMMAR}",
-                                scope.value
-                            ),
-                            op,
-                        );
-                    }
-                }
-            }
+    for (op, used, scope) in cx.required_scopes() {
+        if !cx.is_declared(&used.scheme, &scope.value) && cx.parse(&scope.value).is_none() {
+            cx.report(
+                &scope.at,
+                format!(
+                    "scope `{}` breaks the naming grammar: {GRAMMAR}",
+                    scope.value
+                ),
+                op,
+            );
         }
     }
 }

@@ -12,7 +12,7 @@
 use std::collections::BTreeSet;
 
 use super::{Context, Rule, Severity};
-use crate::model::scope::Scope;
+use crate::model::scope::{Access, Scope};
 
 pub const RULE: Rule = Rule {
     id: "scope-standard-preferred",
@@ -25,19 +25,15 @@ pub const RULE: Rule = Rule {
 fn check(cx: &mut Context<'_>) {
     let mut specific = Vec::new();
     let mut resources = BTreeSet::new();
-    for scheme in cx.oauth2_schemes() {
-        for flow in &scheme.flows {
-            for scope in &flow.scopes {
-                if let Some(Scope::Api {
-                    application,
-                    resource: Some(resource),
-                    access,
-                }) = cx.parse(&scope.name)
-                {
-                    resources.insert((application, resource));
-                    specific.push((scope, application, access));
-                }
-            }
+    for (_, scope) in cx.declared_scopes() {
+        if let Some(Scope::Api {
+            application,
+            resource: Some(resource),
+            access,
+        }) = cx.parse(&scope.name)
+        {
+            resources.insert((application, resource));
+            specific.push((scope, application, access));
         }
     }
     if resources.len() != 1 {
@@ -45,8 +41,8 @@ fn check(cx: &mut Context<'_>) {
     }
     for (scope, application, access) in specific {
         let access = match access {
-            crate::model::scope::Access::Read => "read",
-            crate::model::scope::Access::Write => "write",
+            Access::Read => "read",
+            Access::Write => "write",
         };
         let message = format!(
             "`{}` names the API's only resource; the standard scope `{application}.{access}` would do",

@@ -19,23 +19,19 @@ pub const RULE: Rule = Rule {
 
 fn check(cx: &mut Context<'_>) {
     let used = used_scopes(cx);
-    for scheme in cx.oauth2_schemes().collect::<Vec<_>>() {
-        for flow in &scheme.flows {
-            for scope in &flow.scopes {
-                let is_used = used
-                    .get(scope.name.as_str())
-                    .is_some_and(|schemes| schemes.contains(scheme.name.as_str()));
-                if !is_used {
-                    cx.report(
-                        &scope.at,
-                        format!(
-                            "scope `{}` is declared but no operation uses it",
-                            scope.name
-                        ),
-                        None,
-                    );
-                }
-            }
+    for (scheme, scope) in cx.declared_scopes() {
+        let is_used = used
+            .get(scope.name.as_str())
+            .is_some_and(|schemes| schemes.contains(scheme.name.as_str()));
+        if !is_used {
+            cx.report(
+                &scope.at,
+                format!(
+                    "scope `{}` is declared but no operation uses it",
+                    scope.name
+                ),
+                None,
+            );
         }
     }
 }
