@@ -6,9 +6,12 @@
 //! ```text
 //! load (bytes → positioned tree, $refs) → model (security model) → rules → report
 //! lint: the pipeline over many files, config: scopegate.yaml
+//! compile (model → permission table) → runtime (table → decisions)
 //! runtime (table → decisions; usable alone with `default-features = false, features = ["runtime"]`)
 //! ```
 
+#[cfg(feature = "lint")]
+pub mod compile;
 #[cfg(feature = "lint")]
 pub mod config;
 #[cfg(feature = "lint")]

@@ -93,7 +93,7 @@ pub fn run(args: LintArgs) -> i32 {
     }
 }
 
-fn load_config(explicit: Option<&Path>) -> Result<Config, String> {
+pub fn load_config(explicit: Option<&Path>) -> Result<Config, String> {
     let cwd = std::env::current_dir().map_err(|e| format!("working directory: {e}"))?;
     let path = match explicit {
         Some(p) => Some(p.to_path_buf()),

@@ -1,5 +1,6 @@
 //! Subcommands, each in its own module; `run` returns the process exit code.
 
+mod compile;
 mod inspect;
 mod lint;
 mod rules;
@@ -37,6 +38,9 @@ struct Cli {
 enum Command {
     /// Lint OpenAPI files and directories against the guideline (default: .).
     Lint(lint::LintArgs),
+    /// Compile descriptions into a permission table (refused on lint errors unless
+    /// --allow-errors).
+    Compile(compile::CompileArgs),
     /// List the rules, or print one rule's documentation.
     Rules {
         /// A rule id, such as `operation-scoped`.
@@ -71,6 +75,7 @@ pub fn run() -> i32 {
     };
     match cli.command {
         Command::Lint(args) => lint::run(args),
+        Command::Compile(args) => compile::run(args),
         Command::Rules { id } => rules::run(id.as_deref()),
         Command::Inspect { file } => inspect::run(&file),
     }

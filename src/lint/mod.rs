@@ -125,6 +125,24 @@ fn finish(diagnostics: &mut [Diagnostic], options: Options) {
     }
 }
 
+/// Loads, models and lints one file for the compiler: the model and its findings (located,
+/// texts dropped), or the findings that stopped it.
+pub fn model_file(input: &Input, settings: &Settings) -> Result<(model::Model, Vec<Diagnostic>), Vec<Diagnostic>> {
+    let options = Options::default();
+    let loaded = load::load(&input.path).map_err(|e| {
+        let mut d = vec![Diagnostic::from_load_error(&e)];
+        finish(&mut d, options);
+        d
+    })?;
+    let mut workspace = Workspace::new(&loaded.document);
+    let model = model::build(&loaded, &mut workspace);
+    let mut diagnostics = rules::check(&model, settings);
+    diagnostics.extend(model.problems.iter().map(Diagnostic::from_problem));
+    suppress::apply(&workspace, &mut diagnostics);
+    finish(&mut diagnostics, options);
+    Ok((model, diagnostics))
+}
+
 /// Lints one file: its findings, and a summary when it is an OpenAPI document.
 pub fn lint_file(input: &Input, settings: &Settings, options: Options) -> FileResult {
     let invalid = settings.severity(&INVALID_DOCUMENT);

@@ -2,5 +2,8 @@
 //! only, so `default-features = false, features = ["runtime"]` builds without the CLI.
 
 pub mod principal;
+pub mod table;
+pub mod template;
 
 pub use principal::Principal;
+pub use table::{Route, Table, TableError};

@@ -1,0 +1,151 @@
+//! The permission table, format version 1: what `scopegate compile` writes and the evaluator
+//! reads. The JSON Schema is `schemas/permission-table.v1.schema.json`; `docs/table.md`
+//! explains each field for integrators.
+
+use serde::{Deserialize, Serialize};
+
+/// The `format` field of every table.
+pub const FORMAT: &str = "scopegate-permissions";
+/// The only format version this build reads and writes.
+pub const FORMAT_VERSION: u32 = 1;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Table {
+    pub format: String,
+    pub format_version: u32,
+    /// The tool that wrote the table, such as `scopegate 0.1.0`.
+    pub generator: String,
+    /// `sha256:` and the hex digest of the table's canonical content (everything but this field).
+    pub digest: String,
+    pub sources: Vec<Source>,
+    pub scopes: Vec<ScopeInfo>,
+    pub routes: Vec<Route>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Source {
+    /// The document's path as given to `compile`.
+    pub file: String,
+    /// Hex sha256 of the file's bytes.
+    pub sha256: String,
+    pub title: Option<String>,
+    pub version: Option<String>,
+    /// Path prefixes the API is served under: Swagger 2.0 `basePath`, or the path part of
+    /// each top-level server URL with variables at their defaults. `""` is the root.
+    pub base_paths: Vec<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AccessType {
+    Read,
+    Write,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScopeInfo {
+    pub name: String,
+    pub application: String,
+    /// The resource of a resource-specific scope; `None` for a standard one.
+    pub resource: Option<String>,
+    pub access: AccessType,
+    pub description: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Route {
+    /// Upper case.
+    pub method: String,
+    /// The path template as the document writes it, without base path.
+    pub path: String,
+    pub operation_id: Option<String>,
+    /// Index into `sources`.
+    pub source: usize,
+    /// Base paths of this operation when they differ from its source's (path-item or
+    /// operation `servers`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_paths: Option<Vec<String>>,
+    /// The requirement: any one of these sets, each needing all of its scopes. `["uid"]`
+    /// admits any authenticated principal.
+    pub any_of: Vec<Vec<String>>,
+}
+
+impl Route {
+    /// The base paths this route is served under.
+    pub fn base_paths<'t>(&'t self, table: &'t Table) -> &'t [String] {
+        match &self.base_paths {
+            Some(own) => own,
+            None => table.sources.get(self.source).map_or(&[], |s| &s.base_paths),
+        }
+    }
+}
+
+/// Why a table was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableError(pub String);
+
+impl std::fmt::Display for TableError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for TableError {}
+
+impl Table {
+    /// Reads a table, refusing another format, an unknown version, or routes pointing at
+    /// sources that do not exist.
+    pub fn from_json(text: &str) -> Result<Table, TableError> {
+        #[derive(Deserialize)]
+        struct Header {
+            format: Option<String>,
+            format_version: Option<u32>,
+        }
+        let header: Header =
+            serde_json::from_str(text).map_err(|e| TableError(format!("not a permission table: {e}")))?;
+        if header.format.as_deref() != Some(FORMAT) {
+            return Err(TableError(format!("not a permission table: `format` is not `{FORMAT}`")));
+        }
+        match header.format_version {
+            Some(FORMAT_VERSION) => {}
+            Some(v) => {
+                return Err(TableError(format!(
+                    "permission table format version {v} is not supported (this build reads version {FORMAT_VERSION})"
+                )))
+            }
+            None => return Err(TableError("the table has no `format_version`".into())),
+        }
+        let table: Table =
+            serde_json::from_str(text).map_err(|e| TableError(format!("invalid permission table: {e}")))?;
+        if let Some(r) = table.routes.iter().find(|r| r.source >= table.sources.len()) {
+            return Err(TableError(format!(
+                "invalid permission table: route `{} {}` names source {} of {}",
+                r.method,
+                r.path,
+                r.source,
+                table.sources.len()
+            )));
+        }
+        Ok(table)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refuses_other_formats_and_versions() {
+        let e = Table::from_json(r#"{"format": "scopegate-permissions", "format_version": 2}"#).unwrap_err();
+        assert_eq!(e.0, "permission table format version 2 is not supported (this build reads version 1)");
+        assert!(Table::from_json(r#"{"format": "other", "format_version": 1}"#).is_err());
+        assert!(Table::from_json("[]").is_err());
+        let bad_source = r#"{"format": "scopegate-permissions", "format_version": 1, "generator": "g", "digest": "d",
+            "sources": [], "scopes": [], "routes": [{"method": "GET", "path": "/", "operation_id": null, "source": 0, "any_of": [["uid"]]}]}"#;
+        assert!(Table::from_json(bad_source).unwrap_err().0.contains("names source 0 of 0"));
+    }
+}

@@ -1,0 +1,144 @@
+//! Path templates as OpenAPI writes them: `/repos/{owner}/{repo}/compare/{base}...{head}`.
+//! A segment may mix literals and several parameters, as long as a literal separates every
+//! two parameters (`{a}{b}` could split anywhere, so it is refused).
+
+use std::fmt;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Part {
+    Literal(String),
+    Param(String),
+}
+
+/// One `/`-separated piece of a template. The root template `/` is one empty segment, and a
+/// trailing slash is a last empty segment.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Segment {
+    pub parts: Vec<Part>,
+}
+
+impl Segment {
+    /// The segment's text when it has no parameter.
+    pub fn literal(&self) -> Option<&str> {
+        match self.parts.as_slice() {
+            [] => Some(""),
+            [Part::Literal(l)] => Some(l),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TemplateError(pub String);
+
+impl fmt::Display for TemplateError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Splits a template into segments.
+pub fn parse(template: &str) -> Result<Vec<Segment>, TemplateError> {
+    let fail = |why: &str| Err(TemplateError(format!("path template `{template}`: {why}")));
+    let Some(rest) = template.strip_prefix('/') else {
+        return fail("does not start with `/`");
+    };
+    let pieces: Vec<&str> = rest.split('/').collect();
+    let mut segments = Vec::with_capacity(pieces.len());
+    for (i, piece) in pieces.iter().enumerate() {
+        if piece.is_empty() && i + 1 < pieces.len() {
+            return fail("has an empty segment (`//`)");
+        }
+        let mut parts = Vec::new();
+        let mut rest = *piece;
+        while !rest.is_empty() {
+            match rest.find(['{', '}']) {
+                Some(at) if rest.as_bytes()[at] == b'}' => return fail("has `}` without `{`"),
+                Some(at) => {
+                    if at > 0 {
+                        parts.push(Part::Literal(rest[..at].to_string()));
+                    }
+                    let after = &rest[at + 1..];
+                    let Some(close) = after.find('}') else {
+                        return fail("has `{` without `}`");
+                    };
+                    let name = &after[..close];
+                    if name.is_empty() || name.contains('{') {
+                        return fail("has an empty or nested parameter name");
+                    }
+                    if matches!(parts.last(), Some(Part::Param(_))) {
+                        return fail("has two parameters with no literal between them");
+                    }
+                    parts.push(Part::Param(name.to_string()));
+                    rest = &after[close + 1..];
+                }
+                None => {
+                    parts.push(Part::Literal(rest.to_string()));
+                    rest = "";
+                }
+            }
+        }
+        segments.push(Segment { parts });
+    }
+    Ok(segments)
+}
+
+/// The template with parameter names left out (`/a/{}/b`): two templates with one shape
+/// match the same requests.
+pub fn shape(template: &str) -> String {
+    let mut out = String::with_capacity(template.len());
+    let mut in_param = false;
+    for c in template.chars() {
+        match c {
+            '{' => {
+                in_param = true;
+                out.push_str("{}");
+            }
+            '}' => in_param = false,
+            c if !in_param => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lit(s: &str) -> Part {
+        Part::Literal(s.into())
+    }
+    fn param(s: &str) -> Part {
+        Part::Param(s.into())
+    }
+
+    #[test]
+    fn mixed_segments() {
+        let segments = parse("/repos/{owner}/{repo}/compare/{base}...{head}").unwrap();
+        assert_eq!(segments.len(), 5);
+        assert_eq!(segments[4].parts, [param("base"), lit("..."), param("head")]);
+        assert_eq!(parse("/files/{name}.json").unwrap()[1].parts, [param("name"), lit(".json")]);
+    }
+
+    #[test]
+    fn root_and_trailing_slash_are_empty_last_segments() {
+        assert_eq!(parse("/").unwrap(), [Segment { parts: vec![] }]);
+        let s = parse("/a/").unwrap();
+        assert_eq!(s.len(), 2);
+        assert_eq!(s[1].literal(), Some(""));
+    }
+
+    #[test]
+    fn refuses_what_cannot_be_matched() {
+        for bad in ["a/b", "/a//b", "/{a", "/a}", "/{}", "/{a}{b}", "/{a{b}}"] {
+            assert!(parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn shapes_ignore_parameter_names() {
+        assert_eq!(shape("/a/{id}/b/{x}.json"), "/a/{}/b/{}.json");
+        assert_eq!(shape("/a/{id}"), shape("/a/{name}"));
+    }
+}
