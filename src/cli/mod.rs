@@ -1,5 +1,6 @@
 //! Subcommands, each in its own module; `run` returns the process exit code.
 
+mod check;
 mod compile;
 mod inspect;
 mod lint;
@@ -41,6 +42,8 @@ enum Command {
     /// Compile descriptions into a permission table (refused on lint errors unless
     /// --allow-errors).
     Compile(compile::CompileArgs),
+    /// Decide one request against a permission table: exit 0 allow, 1 deny, 2 usage.
+    Check(check::CheckArgs),
     /// List the rules, or print one rule's documentation.
     Rules {
         /// A rule id, such as `operation-scoped`.
@@ -76,6 +79,7 @@ pub fn run() -> i32 {
     match cli.command {
         Command::Lint(args) => lint::run(args),
         Command::Compile(args) => compile::run(args),
+        Command::Check(args) => check::run(args),
         Command::Rules { id } => rules::run(id.as_deref()),
         Command::Inspect { file } => inspect::run(&file),
     }

@@ -1,9 +1,14 @@
 //! The runtime: what a service links to decide requests. It depends on serde and serde_json
 //! only, so `default-features = false, features = ["runtime"]` builds without the CLI.
 
+pub mod evaluator;
+pub mod path;
 pub mod principal;
+pub mod reload;
 pub mod table;
 pub mod template;
 
+pub use evaluator::{Decision, Deny, Evaluator, Grant, Options};
 pub use principal::Principal;
+pub use reload::SharedEvaluator;
 pub use table::{Route, Table, TableError};

@@ -1,0 +1,436 @@
+//! Table → decisions. Routes are compiled into a trie of path segments (concrete segments
+//! tried before templated ones, with backtracking), and every scope requirement into bitsets
+//! over the table's interned scopes, so a decision parses the path on the stack, walks the
+//! trie and compares a few words: it allocates nothing.
+
+use std::collections::HashMap;
+
+use super::path::{PathError, RequestPath};
+use super::principal::{Principal, UID};
+use super::table::{Route, Table};
+use super::template::{self, Part};
+
+/// How request paths meet routes.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Options {
+    /// Match request paths without the sources' base paths: for a service behind a proxy that
+    /// strips the prefix. By default a path is matched with its base path in front, as a
+    /// gateway sees it.
+    pub strip_base_paths: bool,
+}
+
+/// Why a request is denied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Deny<'t> {
+    /// Nothing in the table matches.
+    NoRoute,
+    /// The route needs an authenticated principal.
+    Unauthenticated { route: &'t Route },
+    /// The principal holds none of the route's scope sets in full.
+    MissingScopes { route: &'t Route, any_of: &'t [Vec<String>] },
+    /// The path is malformed or ambiguous.
+    InvalidPath(PathError),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision<'t> {
+    Allow { route: &'t Route },
+    Deny(Deny<'t>),
+}
+
+impl Decision<'_> {
+    pub fn is_allow(&self) -> bool {
+        matches!(self, Decision::Allow { .. })
+    }
+
+    /// A stable name for the reason: `allow`, `no-route`, `unauthenticated`,
+    /// `missing-scopes`, `invalid-path`.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            Decision::Allow { .. } => "allow",
+            Decision::Deny(Deny::NoRoute) => "no-route",
+            Decision::Deny(Deny::Unauthenticated { .. }) => "unauthenticated",
+            Decision::Deny(Deny::MissingScopes { .. }) => "missing-scopes",
+            Decision::Deny(Deny::InvalidPath(_)) => "invalid-path",
+        }
+    }
+
+    pub fn route(&self) -> Option<&Route> {
+        match self {
+            Decision::Allow { route }
+            | Decision::Deny(Deny::Unauthenticated { route })
+            | Decision::Deny(Deny::MissingScopes { route, .. }) => Some(route),
+            _ => None,
+        }
+    }
+}
+
+/// What a principal holds, as a bitset over the table's scopes. Built once per principal.
+#[derive(Debug, Clone)]
+pub struct Grant {
+    bits: Vec<u64>,
+    authenticated: bool,
+}
+
+/// A segment of a route template in the trie: its text, or its shape when it has parameters
+/// (parameter names do not change what it matches).
+#[derive(Debug)]
+struct Pattern {
+    parts: Vec<PatternPart>,
+    literal_len: usize,
+    shape: String,
+}
+
+#[derive(Debug)]
+enum PatternPart {
+    Literal(String),
+    Param,
+}
+
+#[derive(Debug, Default)]
+struct Node {
+    /// Concrete segments, sorted for binary search.
+    literals: Vec<(String, usize)>,
+    /// Templated segments, most literal text first, then by shape.
+    patterns: Vec<(Pattern, usize)>,
+    /// Routes ending here, by method.
+    methods: Vec<(String, usize)>,
+}
+
+#[derive(Debug)]
+pub struct Evaluator {
+    table: Table,
+    nodes: Vec<Node>,
+    /// Interned scope names.
+    scopes: HashMap<String, usize>,
+    words: usize,
+    /// Per route, its scope sets as bitsets of `words` words each, flattened.
+    requirements: Vec<Vec<u64>>,
+}
+
+impl Evaluator {
+    pub fn new(table: Table, options: Options) -> Evaluator {
+        let mut scopes: HashMap<String, usize> = HashMap::new();
+        scopes.insert(UID.to_string(), 0);
+        for name in table.scopes.iter().map(|s| &s.name).chain(table.routes.iter().flat_map(|r| r.any_of.iter().flatten())) {
+            let next = scopes.len();
+            scopes.entry(name.clone()).or_insert(next);
+        }
+        let words = scopes.len().div_ceil(64);
+        let requirements = table
+            .routes
+            .iter()
+            .map(|r| {
+                let mut bits = vec![0u64; words * r.any_of.len()];
+                for (i, set) in r.any_of.iter().enumerate() {
+                    for scope in set {
+                        let bit = scopes[scope];
+                        bits[i * words + bit / 64] |= 1 << (bit % 64);
+                    }
+                }
+                bits
+            })
+            .collect();
+        let mut evaluator = Evaluator {
+            table,
+            nodes: vec![Node::default()],
+            scopes,
+            words,
+            requirements,
+        };
+        evaluator.build_trie(options);
+        evaluator
+    }
+
+    pub fn table(&self) -> &Table {
+        &self.table
+    }
+
+    fn build_trie(&mut self, options: Options) {
+        for index in 0..self.table.routes.len() {
+            let route = &self.table.routes[index];
+            let bases: Vec<String> = if options.strip_base_paths {
+                vec![String::new()]
+            } else {
+                route.base_paths(&self.table).to_vec()
+            };
+            let method = route.method.clone();
+            let path = route.path.clone();
+            for base in bases {
+                // A template the compiler would refuse matches nothing.
+                let Ok(segments) = template::parse(&format!("{base}{path}")) else {
+                    continue;
+                };
+                let mut node = 0;
+                for segment in segments {
+                    node = match segment.literal() {
+                        Some(text) => self.literal_child(node, text),
+                        None => self.pattern_child(node, &segment.parts),
+                    };
+                }
+                // The first route for a method at a node wins; compile refuses real conflicts.
+                if !self.nodes[node].methods.iter().any(|(m, _)| *m == method) {
+                    self.nodes[node].methods.push((method.clone(), index));
+                }
+            }
+        }
+    }
+
+    fn new_node(&mut self) -> usize {
+        self.nodes.push(Node::default());
+        self.nodes.len() - 1
+    }
+
+    fn literal_child(&mut self, node: usize, text: &str) -> usize {
+        match self.nodes[node].literals.binary_search_by(|(l, _)| l.as_str().cmp(text)) {
+            Ok(i) => self.nodes[node].literals[i].1,
+            Err(i) => {
+                let child = self.new_node();
+                self.nodes[node].literals.insert(i, (text.to_string(), child));
+                child
+            }
+        }
+    }
+
+    fn pattern_child(&mut self, node: usize, parts: &[Part]) -> usize {
+        let pattern = Pattern::new(parts);
+        let list = &self.nodes[node].patterns;
+        if let Some((_, child)) = list.iter().find(|(p, _)| p.shape == pattern.shape) {
+            return *child;
+        }
+        let at = list
+            .iter()
+            .position(|(p, _)| p.rank() > pattern.rank())
+            .unwrap_or(list.len());
+        let child = self.new_node();
+        self.nodes[node].patterns.insert(at, (pattern, child));
+        child
+    }
+
+    /// The bitset of what `principal` holds.
+    pub fn grant(&self, principal: &Principal) -> Grant {
+        let mut bits = vec![0u64; self.words];
+        let authenticated = match principal {
+            Principal::Anonymous => false,
+            Principal::Scopes(held) => {
+                for scope in held {
+                    if let Some(&bit) = self.scopes.get(scope) {
+                        bits[bit / 64] |= 1 << (bit % 64);
+                    }
+                }
+                bits[0] |= 1; // uid
+                true
+            }
+        };
+        Grant { bits, authenticated }
+    }
+
+    /// May the holder of `grant` call `method raw_path`?
+    pub fn evaluate(&self, grant: &Grant, method: &str, raw_path: &str) -> Decision<'_> {
+        let path = match RequestPath::parse(raw_path) {
+            Ok(p) => p,
+            Err(e) => return Decision::Deny(Deny::InvalidPath(e)),
+        };
+        let Some(node) = self.find(0, &path, 0) else {
+            return Decision::Deny(Deny::NoRoute);
+        };
+        let methods = &self.nodes[node].methods;
+        let found = methods.iter().find(|(m, _)| m == method).or_else(|| {
+            (method == "HEAD")
+                .then(|| methods.iter().find(|(m, _)| m == "GET"))
+                .flatten()
+        });
+        let Some(&(_, index)) = found else {
+            return Decision::Deny(Deny::NoRoute);
+        };
+        let route = &self.table.routes[index];
+        if !grant.authenticated {
+            return Decision::Deny(Deny::Unauthenticated { route });
+        }
+        let held = &grant.bits;
+        let satisfied = self.requirements[index]
+            .chunks_exact(self.words)
+            .any(|set| set.iter().zip(held).all(|(need, have)| need & !have == 0));
+        if satisfied {
+            Decision::Allow { route }
+        } else {
+            Decision::Deny(Deny::MissingScopes {
+                route,
+                any_of: &route.any_of,
+            })
+        }
+    }
+
+    /// The node whose template matches the whole path: concrete segments first, then
+    /// templated ones in rank order, backtracking when a branch cannot match the rest.
+    fn find(&self, node: usize, path: &RequestPath, depth: usize) -> Option<usize> {
+        if depth == path.len() {
+            return (!self.nodes[node].methods.is_empty()).then_some(node);
+        }
+        let segment = path.segment(depth);
+        let n = &self.nodes[node];
+        if let Ok(i) = n.literals.binary_search_by(|(l, _)| l.as_str().cmp(segment)) {
+            if let Some(found) = self.find(n.literals[i].1, path, depth + 1) {
+                return Some(found);
+            }
+        }
+        for (pattern, child) in &n.patterns {
+            if pattern.matches(segment) {
+                if let Some(found) = self.find(*child, path, depth + 1) {
+                    return Some(found);
+                }
+            }
+        }
+        None
+    }
+}
+
+impl Pattern {
+    fn new(parts: &[Part]) -> Pattern {
+        let parts: Vec<PatternPart> = parts
+            .iter()
+            .map(|p| match p {
+                Part::Literal(l) => PatternPart::Literal(l.clone()),
+                Part::Param(_) => PatternPart::Param,
+            })
+            .collect();
+        let literal_len = parts
+            .iter()
+            .map(|p| match p {
+                PatternPart::Literal(l) => l.len(),
+                PatternPart::Param => 0,
+            })
+            .sum();
+        let shape = parts
+            .iter()
+            .map(|p| match p {
+                PatternPart::Literal(l) => l.as_str(),
+                PatternPart::Param => "{}",
+            })
+            .collect();
+        Pattern {
+            parts,
+            literal_len,
+            shape,
+        }
+    }
+
+    /// More literal text first; ties broken by shape so the order is total.
+    fn rank(&self) -> (std::cmp::Reverse<usize>, &str) {
+        (std::cmp::Reverse(self.literal_len), &self.shape)
+    }
+
+    /// Whether the segment can be split so that literals match and each parameter takes a
+    /// non-empty part.
+    fn matches(&self, segment: &str) -> bool {
+        matches_parts(&self.parts, segment)
+    }
+}
+
+fn matches_parts(parts: &[PatternPart], text: &str) -> bool {
+    match parts {
+        [] => text.is_empty(),
+        [PatternPart::Literal(l), rest @ ..] => text.strip_prefix(l.as_str()).is_some_and(|t| matches_parts(rest, t)),
+        [PatternPart::Param] => !text.is_empty(),
+        [PatternPart::Param, rest @ ..] => {
+            // The next part is a literal (templates never put two parameters side by side):
+            // try each place it occurs after at least one byte.
+            let PatternPart::Literal(next) = &rest[0] else {
+                return false;
+            };
+            text.char_indices()
+                .skip(1)
+                .filter(|(i, _)| text[*i..].starts_with(next.as_str()))
+                .any(|(i, _)| matches_parts(rest, &text[i..]))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runtime::table::{Source, FORMAT, FORMAT_VERSION};
+
+    fn table(routes: &[(&str, &str, &[&[&str]])], base: &str) -> Table {
+        Table {
+            format: FORMAT.into(),
+            format_version: FORMAT_VERSION,
+            generator: "test".into(),
+            digest: String::new(),
+            sources: vec![Source {
+                file: "t.yaml".into(),
+                sha256: String::new(),
+                title: None,
+                version: None,
+                base_paths: vec![base.into()],
+            }],
+            scopes: vec![],
+            routes: routes
+                .iter()
+                .map(|(m, p, any_of)| Route {
+                    method: m.to_string(),
+                    path: p.to_string(),
+                    operation_id: None,
+                    source: 0,
+                    base_paths: None,
+                    any_of: any_of.iter().map(|s| s.iter().map(|x| x.to_string()).collect()).collect(),
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn concrete_segments_win_and_templates_backtrack() {
+        let t = table(
+            &[
+                ("GET", "/a/{x}/c", &[&["a.read"]]),
+                ("GET", "/a/b/{y}", &[&["b.read"]]),
+                ("GET", "/a/b", &[&["uid"]]),
+            ],
+            "",
+        );
+        let e = Evaluator::new(t, Options::default());
+        let g = e.grant(&Principal::with_scopes(["a.read", "b.read"]));
+        let path_of = |p: &str| e.evaluate(&g, "GET", p).route().map(|r| r.path.clone());
+        assert_eq!(path_of("/a/b/c").as_deref(), Some("/a/b/{y}"));
+        assert_eq!(path_of("/a/z/c").as_deref(), Some("/a/{x}/c"));
+        assert_eq!(path_of("/a/b").as_deref(), Some("/a/b"));
+        assert_eq!(path_of("/a/b/"), None);
+        assert_eq!(path_of("/a/z/d"), None);
+    }
+
+    #[test]
+    fn mixed_segments_and_heads() {
+        let t = table(
+            &[("GET", "/compare/{base}...{head}", &[&["r.read"]]), ("GET", "/f/{name}.json", &[&["r.read"]])],
+            "/v1",
+        );
+        let e = Evaluator::new(t, Options::default());
+        let g = e.grant(&Principal::with_scopes(["r.read"]));
+        assert!(e.evaluate(&g, "GET", "/v1/compare/main...dev").is_allow());
+        assert!(e.evaluate(&g, "HEAD", "/v1/compare/a...b").is_allow());
+        assert!(!e.evaluate(&g, "GET", "/v1/compare/...dev").is_allow());
+        assert!(!e.evaluate(&g, "GET", "/v1/compare/main...").is_allow());
+        assert!(e.evaluate(&g, "GET", "/v1/f/x.json?download=1").is_allow());
+        assert!(!e.evaluate(&g, "GET", "/v1/f/.json").is_allow());
+        assert!(!e.evaluate(&g, "GET", "/f/x.json").is_allow());
+        assert!(!e.evaluate(&g, "get", "/v1/f/x.json").is_allow());
+        let stripped = Evaluator::new(e.table().clone(), Options { strip_base_paths: true });
+        assert!(stripped.evaluate(&stripped.grant(&Principal::with_scopes(["r.read"])), "GET", "/f/x.json").is_allow());
+    }
+
+    #[test]
+    fn scopes_and_reasons() {
+        let t = table(&[("POST", "/o", &[&["o.write"], &["o.admin.write", "o.read"]]), ("GET", "/me", &[&["uid"]])], "");
+        let e = Evaluator::new(t, Options::default());
+        let reason = |p: &Principal, m: &str, path: &str| e.evaluate(&e.grant(p), m, path).reason();
+        assert_eq!(reason(&Principal::Anonymous, "GET", "/me"), "unauthenticated");
+        assert_eq!(reason(&Principal::from_scope_string(""), "GET", "/me"), "allow");
+        assert_eq!(reason(&Principal::with_scopes(["o.read"]), "POST", "/o"), "missing-scopes");
+        assert_eq!(reason(&Principal::with_scopes(["o.read", "o.admin.write"]), "POST", "/o"), "allow");
+        assert_eq!(reason(&Principal::with_scopes(["o.write"]), "POST", "/o"), "allow");
+        assert_eq!(reason(&Principal::with_scopes(["o.write"]), "GET", "/o"), "no-route");
+        assert_eq!(reason(&Principal::with_scopes(["o.write"]), "POST", "/o/../o"), "invalid-path");
+        assert_eq!(reason(&Principal::Anonymous, "GET", "/nothing"), "no-route");
+    }
+}

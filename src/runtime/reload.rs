@@ -1,0 +1,61 @@
+//! A table that can be replaced while decisions keep flowing: readers clone an `Arc` under a
+//! read lock held for a few instructions; a reload builds the new evaluator first and swaps it
+//! in under the write lock. A file that fails to load leaves the old table in force.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
+
+use super::evaluator::{Evaluator, Options};
+use super::table::{Table, TableError};
+
+pub struct SharedEvaluator {
+    path: PathBuf,
+    options: Options,
+    current: RwLock<Arc<Evaluator>>,
+}
+
+/// Reads and builds an evaluator from a table file.
+pub fn load(path: &Path, options: Options) -> Result<Evaluator, TableError> {
+    let text = std::fs::read_to_string(path).map_err(|e| TableError(format!("{}: {e}", path.display())))?;
+    let table = Table::from_json(&text).map_err(|e| TableError(format!("{}: {e}", path.display())))?;
+    Ok(Evaluator::new(table, options))
+}
+
+impl SharedEvaluator {
+    /// Loads the table at `path`; fails if it cannot be loaded now.
+    pub fn open(path: &Path, options: Options) -> Result<SharedEvaluator, TableError> {
+        let evaluator = load(path, options)?;
+        Ok(SharedEvaluator {
+            path: path.to_path_buf(),
+            options,
+            current: RwLock::new(Arc::new(evaluator)),
+        })
+    }
+
+    /// The evaluator in force now. Hold the `Arc` for one decision, not for ever.
+    pub fn current(&self) -> Arc<Evaluator> {
+        match self.current.read() {
+            Ok(guard) => guard.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// Reads the file again. On error the previous table stays in force and the error says why.
+    pub fn reload(&self) -> Result<(), TableError> {
+        let evaluator = Arc::new(load(&self.path, self.options)?);
+        match self.current.write() {
+            Ok(mut guard) => *guard = evaluator,
+            Err(poisoned) => *poisoned.into_inner() = evaluator,
+        }
+        Ok(())
+    }
+
+    /// Swaps in an evaluator built elsewhere.
+    pub fn replace(&self, evaluator: Evaluator) {
+        let evaluator = Arc::new(evaluator);
+        match self.current.write() {
+            Ok(mut guard) => *guard = evaluator,
+            Err(poisoned) => *poisoned.into_inner() = evaluator,
+        }
+    }
+}
