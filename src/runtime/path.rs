@@ -23,12 +23,15 @@ pub enum PathError {
     Backslash,
     /// A NUL or other control character, raw or percent-encoded.
     ControlCharacter,
-    /// `%` not followed by two hex digits, or bytes that decode to invalid UTF-8 (overlong
-    /// encodings among them).
+    /// `%` not followed by two hex digits, bytes that decode to invalid UTF-8 (overlong
+    /// encodings among them), or double encoding (`%252e`), which a server that decodes twice
+    /// reads as something else.
     InvalidEncoding,
     /// `;` matrix parameters, which some servers strip and others keep.
     Semicolon,
-    /// `#`, a raw space, or another character that cannot stand in a request target.
+    /// `#`, a raw space, or another character that cannot stand in a request target; also a
+    /// percent-encoded character that some servers fold into `/`, `\` or `.` (fullwidth and
+    /// other look-alike slashes and dots).
     InvalidCharacter,
 }
 
@@ -117,8 +120,14 @@ impl RequestPath {
             let start = len;
             decode_segment(piece.as_bytes(), &mut out.buffer, &mut len)?;
             let decoded = &out.buffer[start..len];
-            if std::str::from_utf8(decoded).is_err() {
+            let Ok(text) = std::str::from_utf8(decoded) else {
                 return Err(PathError::InvalidEncoding);
+            };
+            if is_double_encoded(decoded) {
+                return Err(PathError::InvalidEncoding);
+            }
+            if !text.is_ascii() && text.chars().any(is_confusable) {
+                return Err(PathError::InvalidCharacter);
             }
             if decoded == b"." || decoded == b".." {
                 return Err(PathError::DotSegment);
@@ -128,6 +137,22 @@ impl RequestPath {
         }
         Ok(out)
     }
+}
+
+/// A decoded `%` followed by two hex digits: the request was encoded twice.
+fn is_double_encoded(decoded: &[u8]) -> bool {
+    decoded
+        .windows(3)
+        .any(|w| w[0] == b'%' && hex(w[1]).is_some() && hex(w[2]).is_some())
+}
+
+/// Characters that Unicode "best fit" mappings or normalisation turn into `/`, `\` or `.`.
+fn is_confusable(c: char) -> bool {
+    matches!(
+        c,
+        '\u{FF0F}' | '\u{2215}' | '\u{2044}' | '\u{29F8}' | '\u{FF3C}' | '\u{FE68}' | '\u{2216}'
+            | '\u{FF0E}' | '\u{2024}' | '\u{FE52}' | '\u{3002}' | '\u{FF61}'
+    )
 }
 
 fn hex(b: u8) -> Option<u8> {
@@ -191,7 +216,7 @@ mod tests {
         assert_eq!(segments("/a/b"), ["a", "b"]);
         assert_eq!(segments("/a/b/"), ["a", "b", ""]);
         assert_eq!(segments("/a%20b/caf%C3%A9?x=/../"), ["a b", "café"]);
-        assert_eq!(segments("/%252e"), ["%2e"]);
+        assert_eq!(segments("/100%25"), ["100%"]);
         assert_eq!(segments("/.well-known/x..y/..."), [".well-known", "x..y", "..."]);
     }
 
@@ -217,6 +242,8 @@ mod tests {
             ("/a b", PathError::InvalidCharacter),
             ("/a#frag", PathError::InvalidCharacter),
             ("/café", PathError::InvalidCharacter),
+            ("/%252e%252e", PathError::InvalidEncoding),
+            ("/a%ef%bc%8fb", PathError::InvalidCharacter),
         ];
         for (raw, error) in cases {
             assert_eq!(RequestPath::parse(raw).err(), Some(error), "{raw:?}");

@@ -1,0 +1,421 @@
+//! The evaluator: a bypass suite drawn from real gateway CVEs, a differential test against a
+//! deliberately simple reference matcher over random tables and requests, and hot reload under
+//! concurrent decisions.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use scopegate::runtime::table::{Route, Source, Table, FORMAT, FORMAT_VERSION};
+use scopegate::runtime::{Evaluator, Options, Principal, SharedEvaluator};
+
+fn table(routes: Vec<Route>, base: &str) -> Table {
+    Table {
+        format: FORMAT.into(),
+        format_version: FORMAT_VERSION,
+        generator: "test".into(),
+        digest: String::new(),
+        sources: vec![Source {
+            file: "t.yaml".into(),
+            sha256: String::new(),
+            title: None,
+            version: None,
+            base_paths: vec![base.into()],
+        }],
+        scopes: vec![],
+        routes,
+    }
+}
+
+fn route(method: &str, path: &str, any_of: &[&[&str]]) -> Route {
+    Route {
+        method: method.into(),
+        path: path.into(),
+        operation_id: None,
+        source: 0,
+        base_paths: None,
+        any_of: any_of.iter().map(|s| s.iter().map(|x| x.to_string()).collect()).collect(),
+    }
+}
+
+/// Requests built to slip past path-based rules, each from a known class of gateway and
+/// server bugs. The principal may call every route in the table, so each deny comes from path
+/// and method handling alone.
+const BYPASSES: &[(&str, &str)] = &[
+    // Dot-segments, raw and encoded (CVE-2021-41773 / CVE-2021-42013, Apache path traversal).
+    ("GET", "/api/public/../admin"),
+    ("GET", "/api/public/./../admin"),
+    ("GET", "/api/public/%2e%2e/admin"),
+    ("GET", "/api/public/%2E%2E/admin"),
+    ("GET", "/api/public/.%2e/admin"),
+    ("GET", "/api/public/%2e./admin"),
+    ("GET", "/api/public/%2e/admin"),
+    ("GET", "/api/./admin"),
+    ("GET", "/./api/admin"),
+    ("GET", "/api/admin/."),
+    ("GET", "/api/admin/.."),
+    ("GET", "/api/public/.."),
+    // Double encoding (CVE-2021-42013, IIS CVE-2001-0333).
+    ("GET", "/api/public/%252e%252e/admin"),
+    ("GET", "/api/public/%25%32%65%25%32%65/admin"),
+    ("GET", "/api/public%252fadmin"),
+    // Overlong UTF-8 (CVE-2000-0884 IIS "Unicode" traversal).
+    ("GET", "/api/public/%c0%ae%c0%ae/admin"),
+    ("GET", "/api/public/%c0%af../admin"),
+    ("GET", "/api/public/%e0%80%ae%e0%80%ae/admin"),
+    ("GET", "/api/public/%f0%80%80%ae/admin"),
+    ("GET", "/api/public/%c1%9c../admin"),
+    // Encoded slashes and backslashes (Tomcat CVE-2007-0450, ALLOW_ENCODED_SLASH).
+    ("GET", "/api/public%2f..%2fadmin"),
+    ("GET", "/api/public%2F..%2Fadmin"),
+    ("GET", "/api%2fadmin"),
+    ("GET", "/api/public%5c..%5cadmin"),
+    ("GET", "/api/public%5C..%5Cadmin"),
+    ("GET", "/api/public\\..\\admin"),
+    ("GET", "/api\\admin"),
+    // Unicode look-alikes folded by "best fit" mappings (IIS, CVE-2024-4577 class).
+    ("GET", "/api/public%ef%bc%8f..%ef%bc%8fadmin"),
+    ("GET", "/api/public/%ef%bc%8e%ef%bc%8e/admin"),
+    ("GET", "/api/public%e2%88%95admin"),
+    // Double and empty segments (nginx merge_slashes off, Spring Security CVE-2016-5007).
+    ("GET", "//api/admin"),
+    ("GET", "/api//admin"),
+    ("GET", "/api/admin//"),
+    ("GET", "/api///admin"),
+    // Trailing slash (Spring CVE-2023-20860 style mismatches).
+    ("GET", "/api/admin/"),
+    ("GET", "/api/public/"),
+    // Case (Spring Security CVE-2016-5007 on case-insensitive servers).
+    ("GET", "/API/admin"),
+    ("GET", "/api/ADMIN"),
+    ("GET", "/Api/Admin"),
+    // Matrix parameters and path parameters (Tomcat `..;/`, CVE-2018-1271, CVE-2020-1957 Shiro).
+    ("GET", "/api/public/..;/admin"),
+    ("GET", "/api/public;/../admin"),
+    ("GET", "/api/admin;jsessionid=abc"),
+    ("GET", "/api;/admin"),
+    ("GET", "/api/admin;.css"),
+    // NUL and control characters (CVE-2004-0847, log and header injection).
+    ("GET", "/api/admin%00"),
+    ("GET", "/api/public%00/../admin"),
+    ("GET", "/api/admin%0d%0aX-Injected: 1"),
+    ("GET", "/api/admin%09"),
+    ("GET", "/api/admin\t"),
+    ("GET", "/api/admin%7f"),
+    // Invalid percent-encoding.
+    ("GET", "/api/admin%"),
+    ("GET", "/api/admin%2"),
+    ("GET", "/api/admin%zz"),
+    ("GET", "/api/%g0admin"),
+    // Characters that cannot stand in a request target.
+    ("GET", "/api/admin#fragment"),
+    ("GET", "/api/admin HTTP/1.1"),
+    ("GET", "/api/admín"),
+    ("GET", "/api/{admin}"),
+    // Not origin-form (absolute-form, asterisk-form, empty).
+    ("GET", "http://internal/api/admin"),
+    ("GET", "*"),
+    ("GET", ""),
+    ("GET", "api/admin"),
+    // Method confusion (CVE-2021-22986 style verb tampering, HEAD on write routes).
+    ("get", "/api/admin"),
+    ("Get", "/api/admin"),
+    ("HEAD", "/api/orders"),
+    ("TRACE", "/api/admin"),
+    ("CONNECT", "/api/admin"),
+    ("PROPFIND", "/api/admin"),
+    ("GET ", "/api/admin"),
+    ("POST", "/api/admin"),
+    // Prefix confusion (nginx alias off-by-slash).
+    ("GET", "/api/admin.."),
+    ("GET", "/api../admin"),
+    ("GET", "/apiadmin"),
+    // Oversized paths.
+    ("GET", "/api/admin/x"),
+];
+
+fn bypass_evaluator() -> Evaluator {
+    // Only POST /api/orders and GET /api/public exist; /api/admin is in no route, so every
+    // request above must be denied however it is read.
+    let t = table(
+        vec![
+            route("POST", "/orders", &[&["shop.write"]]),
+            route("GET", "/public", &[&["uid"]]),
+        ],
+        "/api",
+    );
+    Evaluator::new(t, Options::default())
+}
+
+#[test]
+fn every_bypass_attempt_is_denied() {
+    let e = bypass_evaluator();
+    let grant = e.grant(&Principal::with_scopes(["shop.write", "shop.read"]));
+    let long = format!("/api/public/{}", "a".repeat(5000));
+    let deep = format!("/api{}", "/x".repeat(200));
+    let mut count = 0;
+    for (method, path) in BYPASSES.iter().copied().chain([("GET", long.as_str()), ("GET", deep.as_str())]) {
+        let d = e.evaluate(&grant, method, path);
+        assert!(!d.is_allow(), "{method} {path:?} was allowed");
+        count += 1;
+    }
+    // The legitimate requests still pass, so the denials are not a broken table.
+    assert!(e.evaluate(&grant, "GET", "/api/public").is_allow());
+    assert!(e.evaluate(&grant, "HEAD", "/api/public").is_allow());
+    assert!(e.evaluate(&grant, "POST", "/api/orders?next=/../admin").is_allow());
+    println!("bypass suite: {count} requests, all denied");
+    assert!(count >= 60);
+}
+
+/// A small deterministic generator (xorshift64*), so failures replay.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        items[self.below(items.len())]
+    }
+}
+
+const WORDS: &[&str] = &["a", "b", "ab", "x.json", "main", "v1", "..."];
+const METHODS: &[&str] = &["GET", "POST", "DELETE", "HEAD"];
+
+fn random_segment(rng: &mut Rng) -> String {
+    match rng.below(6) {
+        0 => "{p}".into(),
+        1 => "{p}.json".into(),
+        2 => "{p}...{q}".into(),
+        3 => "v{p}".into(),
+        _ => rng.pick(WORDS).replace("...", "dots"),
+    }
+}
+
+fn random_table(rng: &mut Rng) -> Table {
+    let mut routes = Vec::new();
+    for _ in 0..1 + rng.below(8) {
+        let depth = 1 + rng.below(3);
+        let mut path = String::new();
+        for _ in 0..depth {
+            path.push('/');
+            path.push_str(&random_segment(rng));
+        }
+        if rng.below(8) == 0 {
+            path.push('/');
+        }
+        let scopes: &[&[&str]] = match rng.below(3) {
+            0 => &[&["uid"]],
+            1 => &[&["s.read"]],
+            _ => &[&["s.write"], &["s.read", "t.read"]],
+        };
+        routes.push(route(rng.pick(METHODS), &path, scopes));
+    }
+    let base = ["", "/api"][rng.below(2)];
+    table(routes, base)
+}
+
+fn random_request(rng: &mut Rng, t: &Table) -> String {
+    // Mostly paths shaped like a route, with parameters filled in; some mutated.
+    let r = &t.routes[rng.below(t.routes.len())];
+    let mut path = t.sources[0].base_paths[0].clone();
+    for segment in r.path.split('/').skip(1) {
+        path.push('/');
+        let mut s = segment.to_string();
+        for (param, options) in [("{p}", &["a", "b", "1", "x.json", "a...b", "main"][..]), ("{q}", &["dev", "b", ".x"][..])] {
+            while s.contains(param) {
+                s = s.replacen(param, rng.pick(options), 1);
+            }
+        }
+        path.push_str(&s);
+    }
+    match rng.below(10) {
+        0 => path.push('/'),
+        1 => path = path.replacen('/', "//", 1),
+        2 => path.push_str("/.."),
+        3 => path = path.to_uppercase(),
+        4 => path.push_str("?q=/x"),
+        _ => {}
+    }
+    path
+}
+
+/// The reference: try every route's template on the path segment by segment, keep the
+/// matching shapes, and choose the one whose segments rank first (literal before template;
+/// among templates, more literal text, then shape), then look the method up there.
+fn reference(t: &Table, scopes: Option<&[&str]>, method: &str, raw: &str) -> (&'static str, Option<String>) {
+    let path = raw.split('?').next().unwrap();
+    let bad = |s: &str| s == "." || s == ".." || s.contains(['%', ';', '\\', ' ', '#', '{', '}']);
+    if !path.starts_with('/') {
+        return ("invalid-path", None);
+    }
+    let segments: Vec<&str> = path[1..].split('/').collect();
+    if segments.iter().enumerate().any(|(i, s)| bad(s) || (s.is_empty() && i + 1 < segments.len())) {
+        return ("invalid-path", None);
+    }
+    type Rank = Vec<(u8, usize, String)>;
+    let mut best: Option<(Rank, String)> = None;
+    for r in &t.routes {
+        let full = format!("{}{}", t.sources[0].base_paths[0], r.path);
+        let tsegs: Vec<&str> = full[1..].split('/').collect();
+        if tsegs.len() != segments.len() || !tsegs.iter().zip(&segments).all(|(t, s)| segment_matches(t, s)) {
+            continue;
+        }
+        let rank: Rank = tsegs
+            .iter()
+            .map(|t| {
+                if t.contains('{') {
+                    let shape = shape(t);
+                    let literal = shape.replace("{}", "").len();
+                    (1, usize::MAX - literal, shape)
+                } else {
+                    (0, 0, t.to_string())
+                }
+            })
+            .collect();
+        let key = shape(&full);
+        if best.as_ref().is_none_or(|(b, _)| rank < *b) {
+            best = Some((rank, key));
+        }
+    }
+    let Some((_, shape_key)) = best else { return ("no-route", None) };
+    let at_node: Vec<&Route> = t
+        .routes
+        .iter()
+        .filter(|r| shape(&format!("{}{}", t.sources[0].base_paths[0], r.path)) == shape_key)
+        .collect();
+    let found = at_node
+        .iter()
+        .find(|r| r.method == method)
+        .or_else(|| if method == "HEAD" { at_node.iter().find(|r| r.method == "GET") } else { None });
+    let Some(r) = found else { return ("no-route", None) };
+    let id = format!("{} {}", r.method, r.path);
+    let Some(scopes) = scopes else { return ("unauthenticated", Some(id)) };
+    let mut held: Vec<&str> = scopes.to_vec();
+    held.push("uid");
+    if r.any_of.iter().any(|set| set.iter().all(|s| held.contains(&s.as_str()))) {
+        ("allow", Some(id))
+    } else {
+        ("missing-scopes", Some(id))
+    }
+}
+
+fn shape(template: &str) -> String {
+    let mut out = String::new();
+    let mut inside = false;
+    for c in template.chars() {
+        match c {
+            '{' => {
+                inside = true;
+                out.push_str("{}");
+            }
+            '}' => inside = false,
+            c if !inside => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Whether a template segment matches a request segment, by trying every split: the shape's
+/// literal pieces in order, and a parameter of at least one character between each two.
+fn segment_matches(template: &str, segment: &str) -> bool {
+    fn go(pieces: &[&str], text: &str) -> bool {
+        let Some(rest) = text.strip_prefix(pieces[0]) else { return false };
+        if pieces.len() == 1 {
+            return rest.is_empty();
+        }
+        (1..=rest.len()).filter(|&i| rest.is_char_boundary(i)).any(|i| go(&pieces[1..], &rest[i..]))
+    }
+    let shape = shape(template);
+    let pieces: Vec<&str> = shape.split("{}").collect();
+    go(&pieces, segment)
+}
+
+#[test]
+fn matches_the_reference_matcher_on_random_tables_and_requests() {
+    let mut rng = Rng(0x5c09_e6a7_e000_0001);
+    let principals: [Option<&[&str]>; 5] = [None, Some(&[]), Some(&["s.read"]), Some(&["s.write"]), Some(&["s.read", "t.read"])];
+    let mut cases = 0;
+    let mut reasons: std::collections::BTreeMap<&str, usize> = Default::default();
+    for _ in 0..10_000 {
+        let t = random_table(&mut rng);
+        let e = Evaluator::new(t.clone(), Options::default());
+        for _ in 0..20 {
+            let path = random_request(&mut rng, &t);
+            let method = rng.pick(METHODS);
+            let scopes = principals[rng.below(principals.len())];
+            let principal = scopes.map_or(Principal::Anonymous, |s| Principal::with_scopes(s.iter().copied()));
+            let d = e.evaluate(&e.grant(&principal), method, &path);
+            let got = (d.reason(), d.route().map(|r| format!("{} {}", r.method, r.path)));
+            let want = reference(&t, scopes, method, &path);
+            assert_eq!(got.0, want.0, "{method} {path} on {:#?}", t.routes);
+            if got.1.is_some() {
+                // Equal-shape routes of one method are one route to both matchers.
+                assert_eq!(got.1.map(|g| shape(&g)), want.1.map(|w| shape(&w)), "{method} {path} on {:#?}", t.routes);
+            }
+            *reasons.entry(got.0).or_default() += 1;
+            cases += 1;
+        }
+    }
+    println!("differential test: {cases} cases, {reasons:?}");
+    // The cases reach every outcome, not only denials.
+    assert!(reasons.len() == 5 && reasons.values().all(|&n| n > cases / 50), "{reasons:?}");
+}
+
+#[test]
+fn reload_swaps_atomically_under_concurrent_decisions() {
+    let dir = tempfile::tempdir().unwrap();
+    let file: PathBuf = dir.path().join("table.json");
+    let write = |t: &Table| std::fs::write(&file, serde_json::to_string(t).unwrap()).unwrap();
+    let read_only = table(vec![route("GET", "/orders", &[&["o.read"]])], "");
+    let write_only = table(vec![route("GET", "/orders", &[&["o.write"]])], "");
+    write(&read_only);
+    let shared = Arc::new(SharedEvaluator::open(&file, Options::default()).unwrap());
+    let stop = Arc::new(AtomicBool::new(false));
+    let decisions = Arc::new(AtomicUsize::new(0));
+    let workers: Vec<_> = (0..2)
+        .map(|_| {
+            let (shared, stop, decisions) = (shared.clone(), stop.clone(), decisions.clone());
+            std::thread::spawn(move || {
+                let principal = Principal::with_scopes(["o.read"]);
+                let mut seen = [0usize; 2];
+                while !stop.load(Ordering::Relaxed) {
+                    let e = shared.current();
+                    let d = e.evaluate(&e.grant(&principal), "GET", "/orders");
+                    // Always one of the two tables' answers, never a missing route.
+                    match d.reason() {
+                        "allow" => seen[0] += 1,
+                        "missing-scopes" => seen[1] += 1,
+                        other => panic!("decision {other} during reload"),
+                    }
+                    decisions.fetch_add(1, Ordering::Relaxed);
+                }
+                seen
+            })
+        })
+        .collect();
+    let mut reloads = 0;
+    for i in 0..200 {
+        write(if i % 2 == 0 { &write_only } else { &read_only });
+        shared.reload().unwrap();
+        reloads += 1;
+        // A broken file leaves the table in force and says why.
+        std::fs::write(&file, "{\"format\": \"scopegate-permissions\", \"format_version\": 9}").unwrap();
+        let err = shared.reload().unwrap_err();
+        assert!(err.0.contains("format version 9"), "{err}");
+    }
+    stop.store(true, Ordering::Relaxed);
+    let seen: Vec<[usize; 2]> = workers.into_iter().map(|w| w.join().unwrap()).collect();
+    // The last good table (i = 199) is read-only: o.read is allowed.
+    let e = shared.current();
+    assert!(e.evaluate(&e.grant(&Principal::with_scopes(["o.read"])), "GET", "/orders").is_allow());
+    println!("reload: {reloads} reloads during {} decisions, per worker {seen:?}", decisions.load(Ordering::Relaxed));
+    assert!(decisions.load(Ordering::Relaxed) > 0);
+}
