@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use super::path::{PathError, RequestPath};
+use super::path::{PathError, RequestPath, Scratch, MAX_PATH_BYTES};
 use super::principal::{Principal, UID};
 use super::table::{Route, Table};
 use super::template::{self, Part};
@@ -89,7 +89,8 @@ enum PatternPart {
 
 #[derive(Debug, Default)]
 struct Node {
-    /// Concrete segments, sorted for binary search.
+    /// Concrete segments, sorted by length and then bytes for binary search (most
+    /// comparisons end at the length).
     literals: Vec<(String, usize)>,
     /// Templated segments, most literal text first, then by shape.
     patterns: Vec<(Pattern, usize)>,
@@ -182,7 +183,7 @@ impl Evaluator {
     }
 
     fn literal_child(&mut self, node: usize, text: &str) -> usize {
-        match self.nodes[node].literals.binary_search_by(|(l, _)| l.as_str().cmp(text)) {
+        match self.nodes[node].literals.binary_search_by(|(l, _)| by_length(l, text)) {
             Ok(i) => self.nodes[node].literals[i].1,
             Err(i) => {
                 let child = self.new_node();
@@ -227,7 +228,15 @@ impl Evaluator {
 
     /// May the holder of `grant` call `method raw_path`?
     pub fn evaluate(&self, grant: &Grant, method: &str, raw_path: &str) -> Decision<'_> {
-        let path = match RequestPath::parse(raw_path) {
+        // The decoding buffer is only made (and zeroed) for paths that need it.
+        let mut scratch: Scratch;
+        let parsed = if RequestPath::needs_scratch(raw_path) {
+            scratch = [0; MAX_PATH_BYTES];
+            RequestPath::parse(raw_path, Some(&mut scratch))
+        } else {
+            RequestPath::parse(raw_path, None)
+        };
+        let path = match parsed {
             Ok(p) => p,
             Err(e) => return Decision::Deny(Deny::InvalidPath(e)),
         };
@@ -269,7 +278,7 @@ impl Evaluator {
         }
         let segment = path.segment(depth);
         let n = &self.nodes[node];
-        if let Ok(i) = n.literals.binary_search_by(|(l, _)| l.as_str().cmp(segment)) {
+        if let Ok(i) = n.literals.binary_search_by(|(l, _)| by_length(l, segment)) {
             if let Some(found) = self.find(n.literals[i].1, path, depth + 1) {
                 return Some(found);
             }
@@ -283,6 +292,10 @@ impl Evaluator {
         }
         None
     }
+}
+
+fn by_length(a: &str, b: &str) -> std::cmp::Ordering {
+    a.len().cmp(&b.len()).then_with(|| a.as_bytes().cmp(b.as_bytes()))
 }
 
 impl Pattern {

@@ -69,14 +69,21 @@ impl fmt::Display for PathError {
     }
 }
 
-/// A request path split into percent-decoded segments, held on the stack.
-pub struct RequestPath {
-    buffer: [u8; MAX_PATH_BYTES],
+/// A request path split into percent-decoded segments. A path without `%` is read in place;
+/// one with `%` is decoded into a buffer the caller keeps on its stack, so nothing is
+/// allocated and nothing large is copied.
+pub struct RequestPath<'a> {
+    /// The segments, separated by one `/` (no leading `/`).
+    text: &'a str,
+    /// Where each segment ends in `text`.
     ends: [u16; MAX_SEGMENTS],
     count: usize,
 }
 
-impl RequestPath {
+/// The buffer a percent-encoded path is decoded into.
+pub type Scratch = [u8; MAX_PATH_BYTES];
+
+impl<'a> RequestPath<'a> {
     pub fn len(&self) -> usize {
         self.count
     }
@@ -86,56 +93,127 @@ impl RequestPath {
     }
 
     /// The decoded text of segment `i`.
-    pub fn segment(&self, i: usize) -> &str {
-        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
-        let bytes = &self.buffer[start..self.ends[i] as usize];
-        // Every segment was checked to be UTF-8 when it was decoded.
-        std::str::from_utf8(bytes).unwrap_or("")
+    pub fn segment(&self, i: usize) -> &'a str {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize + 1 };
+        &self.text[start..self.ends[i] as usize]
     }
 
-    /// Reads `raw` (the request target's path, a query string allowed after `?`).
-    pub fn parse(raw: &str) -> Result<RequestPath, PathError> {
-        let path = raw.split_once('?').map_or(raw, |(p, _)| p);
+    /// Whether reading `raw` needs a [`Scratch`] buffer.
+    pub fn needs_scratch(raw: &str) -> bool {
+        path_part(raw).contains('%')
+    }
+
+    /// Reads `raw` (the request target's path, a query string allowed after `?`). `scratch`
+    /// is needed when [`RequestPath::needs_scratch`] says so; without it such a path is
+    /// refused.
+    pub fn parse(raw: &'a str, scratch: Option<&'a mut Scratch>) -> Result<RequestPath<'a>, PathError> {
+        let path = path_part(raw);
         let Some(rest) = path.strip_prefix('/') else {
             return Err(PathError::NotAbsolute);
         };
         if path.len() > MAX_PATH_BYTES {
             return Err(PathError::TooLong);
         }
-        let mut out = RequestPath {
-            buffer: [0; MAX_PATH_BYTES],
-            ends: [0; MAX_SEGMENTS],
-            count: 0,
-        };
-        let mut len = 0usize;
-        let pieces = rest.split('/');
-        let total = rest.bytes().filter(|&b| b == b'/').count() + 1;
-        if total > MAX_SEGMENTS {
+        match scratch {
+            Some(buffer) if rest.contains('%') => {
+                let text = decode(rest, buffer)?;
+                split(text, false)
+            }
+            _ => split(rest, true),
+        }
+    }
+}
+
+fn path_part(raw: &str) -> &str {
+    match memchr_byte(b'?', raw.as_bytes()) {
+        Some(i) => &raw[..i],
+        None => raw,
+    }
+}
+
+fn memchr_byte(needle: u8, haystack: &[u8]) -> Option<usize> {
+    haystack.iter().position(|&b| b == needle)
+}
+
+/// Splits `text` into segments in one pass, refusing empty inner segments and dot-segments;
+/// with `raw`, also every byte that may not stand unencoded in a request target.
+fn split(text: &str, raw: bool) -> Result<RequestPath<'_>, PathError> {
+    let bytes = text.as_bytes();
+    let mut ends = [0u16; MAX_SEGMENTS];
+    let mut count = 0;
+    let mut start = 0;
+    for i in 0..=bytes.len() {
+        let b = bytes.get(i).copied();
+        if b.is_some_and(|b| b != b'/') {
+            if raw && !PLAIN[b.unwrap_or(0) as usize] {
+                return Err(raw_error(b.unwrap_or(0)));
+            }
+            continue;
+        }
+        let segment = &bytes[start..i];
+        if segment.is_empty() && b.is_some() {
+            return Err(PathError::EmptySegment);
+        }
+        if segment == b"." || segment == b".." {
+            return Err(PathError::DotSegment);
+        }
+        if count == MAX_SEGMENTS {
             return Err(PathError::TooLong);
         }
-        for (i, piece) in pieces.enumerate() {
-            if piece.is_empty() && i + 1 < total {
-                return Err(PathError::EmptySegment);
-            }
-            let start = len;
-            decode_segment(piece.as_bytes(), &mut out.buffer, &mut len)?;
-            let decoded = &out.buffer[start..len];
-            let Ok(text) = std::str::from_utf8(decoded) else {
-                return Err(PathError::InvalidEncoding);
-            };
-            if is_double_encoded(decoded) {
-                return Err(PathError::InvalidEncoding);
-            }
-            if !text.is_ascii() && text.chars().any(is_confusable) {
-                return Err(PathError::InvalidCharacter);
-            }
-            if decoded == b"." || decoded == b".." {
-                return Err(PathError::DotSegment);
-            }
-            out.ends[i] = len as u16;
-            out.count = i + 1;
+        ends[count] = i as u16;
+        count += 1;
+        start = i + 1;
+    }
+    Ok(RequestPath { text, ends, count })
+}
+
+/// Percent-decodes `rest` into `buffer`, segment by segment, refusing what decoding would hide.
+fn decode<'b>(rest: &str, buffer: &'b mut Scratch) -> Result<&'b str, PathError> {
+    let mut len = 0;
+    for (i, piece) in rest.split('/').enumerate() {
+        if i > 0 {
+            buffer[len] = b'/';
+            len += 1;
         }
-        Ok(out)
+        let start = len;
+        decode_segment(piece.as_bytes(), buffer, &mut len)?;
+        let decoded = &buffer[start..len];
+        let Ok(text) = std::str::from_utf8(decoded) else {
+            return Err(PathError::InvalidEncoding);
+        };
+        if is_double_encoded(decoded) {
+            return Err(PathError::InvalidEncoding);
+        }
+        if !text.is_ascii() && text.chars().any(is_confusable) {
+            return Err(PathError::InvalidCharacter);
+        }
+    }
+    // Every segment is UTF-8 and `/` is ASCII, so the whole is too.
+    std::str::from_utf8(&buffer[..len]).map_err(|_| PathError::InvalidEncoding)
+}
+
+/// Bytes allowed unencoded in a path segment: RFC 3986 `pchar` without `;` (matrix
+/// parameters) and `%` (handled apart).
+const PLAIN: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = c.is_ascii_alphanumeric()
+            || matches!(c, b'-' | b'.' | b'_' | b'~' | b'!' | b'$' | b'&' | b'\'' | b'(' | b')' | b'*' | b'+' | b',' | b'=' | b':' | b'@');
+        b += 1;
+    }
+    table
+};
+
+/// The error for a byte that is not allowed raw.
+fn raw_error(b: u8) -> PathError {
+    match b {
+        0..=0x1f | 0x7f => PathError::ControlCharacter,
+        b'\\' => PathError::Backslash,
+        b';' => PathError::Semicolon,
+        b'%' => PathError::InvalidEncoding,
+        _ => PathError::InvalidCharacter,
     }
 }
 
@@ -169,27 +247,20 @@ fn decode_segment(raw: &[u8], buffer: &mut [u8; MAX_PATH_BYTES], len: &mut usize
     let mut i = 0;
     while i < raw.len() {
         let b = raw[i];
-        let decoded = match b {
-            b'%' => {
-                let (Some(h), Some(l)) = (raw.get(i + 1).and_then(|&c| hex(c)), raw.get(i + 2).and_then(|&c| hex(c))) else {
-                    return Err(PathError::InvalidEncoding);
-                };
-                i += 2;
-                match h * 16 + l {
-                    b'/' | b'\\' => return Err(PathError::EncodedSlash),
-                    c if c < 0x20 || c == 0x7f => return Err(PathError::ControlCharacter),
-                    c => c,
-                }
+        let decoded = if b == b'%' {
+            let (Some(h), Some(l)) = (raw.get(i + 1).and_then(|&c| hex(c)), raw.get(i + 2).and_then(|&c| hex(c))) else {
+                return Err(PathError::InvalidEncoding);
+            };
+            i += 2;
+            match h * 16 + l {
+                b'/' | b'\\' => return Err(PathError::EncodedSlash),
+                c if c < 0x20 || c == 0x7f => return Err(PathError::ControlCharacter),
+                c => c,
             }
-            0..=0x1f | 0x7f => return Err(PathError::ControlCharacter),
-            b'\\' => return Err(PathError::Backslash),
-            b';' => return Err(PathError::Semicolon),
-            b' ' | b'#' | b'"' | b'<' | b'>' | b'`' | b'^' | b'{' | b'}' | b'|' => {
-                return Err(PathError::InvalidCharacter)
-            }
-            // Raw bytes outside ASCII cannot stand in a request target (RFC 9112).
-            0x80.. => return Err(PathError::InvalidCharacter),
-            c => c,
+        } else if PLAIN[b as usize] {
+            b
+        } else {
+            return Err(raw_error(b));
         };
         if *len >= MAX_PATH_BYTES {
             return Err(PathError::TooLong);
@@ -205,9 +276,14 @@ fn decode_segment(raw: &[u8], buffer: &mut [u8; MAX_PATH_BYTES], len: &mut usize
 mod tests {
     use super::*;
 
+    fn parse(raw: &str) -> Result<Vec<String>, PathError> {
+        let mut scratch = [0u8; MAX_PATH_BYTES];
+        let p = RequestPath::parse(raw, Some(&mut scratch))?;
+        Ok((0..p.len()).map(|i| p.segment(i).to_string()).collect())
+    }
+
     fn segments(raw: &str) -> Vec<String> {
-        let p = RequestPath::parse(raw).unwrap();
-        (0..p.len()).map(|i| p.segment(i).to_string()).collect()
+        parse(raw).unwrap()
     }
 
     #[test]
@@ -246,9 +322,12 @@ mod tests {
             ("/a%ef%bc%8fb", PathError::InvalidCharacter),
         ];
         for (raw, error) in cases {
-            assert_eq!(RequestPath::parse(raw).err(), Some(error), "{raw:?}");
+            assert_eq!(parse(raw).err(), Some(error), "{raw:?}");
         }
-        assert_eq!(RequestPath::parse(&format!("/{}", "a/".repeat(200))).err(), Some(PathError::TooLong));
-        assert_eq!(RequestPath::parse(&format!("/{}", "a".repeat(5000))).err(), Some(PathError::TooLong));
+        assert_eq!(parse(&format!("/{}", "a/".repeat(200))).err(), Some(PathError::TooLong));
+        assert_eq!(parse(&format!("/{}", "a".repeat(5000))).err(), Some(PathError::TooLong));
+        // Without a scratch buffer an encoded path is refused, never read raw.
+        assert_eq!(RequestPath::parse("/a%20b", None).err(), Some(PathError::InvalidEncoding));
+        assert!(!RequestPath::needs_scratch("/a/b?x=%20") && RequestPath::needs_scratch("/a%20"));
     }
 }
