@@ -18,9 +18,13 @@ use scopegate::runtime::{Evaluator, Options, Principal, Table};
 fn github_table() -> Table {
     let corpus = std::env::var_os("SCOPEGATE_CORPUS")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(std::env::var("HOME").unwrap()).join(".cache/scopegate-corpus"));
+        .unwrap_or_else(|| {
+            PathBuf::from(std::env::var("HOME").unwrap()).join(".cache/scopegate-corpus")
+        });
     let inputs = walk::discover(&[corpus.join("scoped/github.json")], &[], &corpus).unwrap();
-    compile::compile(&inputs, &Settings::default(), CompileOptions::default()).expect("compile").table
+    compile::compile(&inputs, &Settings::default(), CompileOptions::default())
+        .expect("compile")
+        .table
 }
 
 /// A concrete request path for a route: each parameter filled with a plain value.
@@ -67,7 +71,9 @@ fn bench(c: &mut Criterion) {
         .filter(|(m, p)| evaluator.evaluate(&nothing, m, p).reason() == "missing-scopes")
         .count();
     assert!(denied > 1000);
-    assert!(unmatched.iter().all(|(m, p)| evaluator.evaluate(&everything, m, p).reason() == "no-route"));
+    assert!(unmatched
+        .iter()
+        .all(|(m, p)| evaluator.evaluate(&everything, m, p).reason() == "no-route"));
 
     let mut group = c.benchmark_group("decision");
     group.throughput(Throughput::Elements(requests.len() as u64));

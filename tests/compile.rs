@@ -13,7 +13,11 @@ use serde_json::Value;
 fn compile_paths(paths: &[&str], allow_errors: bool) -> Result<Compiled, CompileError> {
     let paths: Vec<PathBuf> = paths.iter().map(PathBuf::from).collect();
     let inputs = walk::discover(&paths, &[], Path::new(".")).unwrap();
-    compile::compile(&inputs, &Settings::default(), CompileOptions { allow_errors })
+    compile::compile(
+        &inputs,
+        &Settings::default(),
+        CompileOptions { allow_errors },
+    )
 }
 
 fn table_json(paths: &[&str]) -> String {
@@ -24,18 +28,25 @@ fn table_json(paths: &[&str]) -> String {
 }
 
 fn validate(table: &str) {
-    let schema: Value =
-        serde_json::from_str(&std::fs::read_to_string("schemas/permission-table.v1.schema.json").unwrap()).unwrap();
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string("schemas/permission-table.v1.schema.json").unwrap(),
+    )
+    .unwrap();
     let validator = jsonschema::validator_for(&schema).unwrap();
     let instance: Value = serde_json::from_str(table).unwrap();
-    let errors: Vec<String> = validator.iter_errors(&instance).map(|e| format!("{e} at {}", e.instance_path())).collect();
+    let errors: Vec<String> = validator
+        .iter_errors(&instance)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
     assert!(errors.is_empty(), "{errors:#?}");
 }
 
 fn corpus() -> PathBuf {
     std::env::var_os("SCOPEGATE_CORPUS")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(std::env::var("HOME").unwrap()).join(".cache/scopegate-corpus"))
+        .unwrap_or_else(|| {
+            PathBuf::from(std::env::var("HOME").unwrap()).join(".cache/scopegate-corpus")
+        })
 }
 
 #[test]
@@ -48,18 +59,35 @@ fn fixture_tables() {
     });
     let table = Table::from_json(&all).unwrap();
     assert_eq!(table.sources.len(), 3);
-    let compare = table.routes.iter().find(|r| r.path == "/stores/{storeId}/compare/{base}...{head}").unwrap();
-    assert_eq!(compare.base_paths.as_deref(), Some(&["/internal".to_string()][..]));
+    let compare = table
+        .routes
+        .iter()
+        .find(|r| r.path == "/stores/{storeId}/compare/{base}...{head}")
+        .unwrap();
+    assert_eq!(
+        compare.base_paths.as_deref(),
+        Some(&["/internal".to_string()][..])
+    );
     // [stores.read] absorbs [stores.read, stores.write].
-    let till = table.routes.iter().find(|r| r.operation_id.as_deref() == Some("getTill")).unwrap();
+    let till = table
+        .routes
+        .iter()
+        .find(|r| r.operation_id.as_deref() == Some("getTill"))
+        .unwrap();
     assert_eq!(till.any_of, [["stores.read"]]);
     assert_eq!(table.digest, compile::digest(&table));
 }
 
 #[test]
 fn output_is_deterministic_and_independent_of_input_order() {
-    let a = table_json(&["tests/fixtures/compile/orders.yaml", "tests/fixtures/compile/stores.json"]);
-    let b = table_json(&["tests/fixtures/compile/stores.json", "tests/fixtures/compile/orders.yaml"]);
+    let a = table_json(&[
+        "tests/fixtures/compile/orders.yaml",
+        "tests/fixtures/compile/stores.json",
+    ]);
+    let b = table_json(&[
+        "tests/fixtures/compile/stores.json",
+        "tests/fixtures/compile/orders.yaml",
+    ]);
     assert_eq!(a, b);
     let dir = tempfile::tempdir().unwrap();
     let run = |name: &str| {
@@ -77,15 +105,31 @@ fn output_is_deterministic_and_independent_of_input_order() {
 
 #[test]
 fn lint_errors_refuse_unless_allowed() {
-    let Err(CompileError::Lint(errors)) = compile_paths(&["tests/fixtures/lint/suppressed.yaml"], false) else {
+    let Err(CompileError::Lint(errors)) =
+        compile_paths(&["tests/fixtures/lint/suppressed.yaml"], false)
+    else {
         panic!("compiled a document with lint errors");
     };
-    assert!(errors.iter().all(|d| d.severity == scopegate::diagnostic::Severity::Error));
+    assert!(errors
+        .iter()
+        .all(|d| d.severity == scopegate::diagnostic::Severity::Error));
     let compiled = compile_paths(&["tests/fixtures/lint/suppressed.yaml"], true).unwrap();
     // POST /orders has `security: []`; GET /orders has it too but suppressed, and an
     // unsecured operation has no requirement to compile.
-    assert!(compiled.excluded.iter().any(|e| e.contains("POST /orders (operation-secured")), "{:?}", compiled.excluded);
-    let routes: Vec<(&str, &str)> = compiled.table.routes.iter().map(|r| (r.method.as_str(), r.path.as_str())).collect();
+    assert!(
+        compiled
+            .excluded
+            .iter()
+            .any(|e| e.contains("POST /orders (operation-secured")),
+        "{:?}",
+        compiled.excluded
+    );
+    let routes: Vec<(&str, &str)> = compiled
+        .table
+        .routes
+        .iter()
+        .map(|r| (r.method.as_str(), r.path.as_str()))
+        .collect();
     assert_eq!(routes, [("PUT", "/orders/{id}")]);
 }
 
@@ -99,13 +143,29 @@ fn conflicting_sources_are_an_error_naming_both() {
         "      operationId: cancelOrder\n      security:\n        - oauth2: [sales-order.write, sales-order.read]",
     );
     assert_ne!(changed, orders);
-    std::fs::write(dir.path().join("b.yaml"), changed.replace("{orderId}", "{id}").replace("name: orderId", "name: id")).unwrap();
-    let Err(CompileError::Conflicts(conflicts)) = compile_paths(&[dir.path().to_str().unwrap()], false) else {
+    std::fs::write(
+        dir.path().join("b.yaml"),
+        changed
+            .replace("{orderId}", "{id}")
+            .replace("name: orderId", "name: id"),
+    )
+    .unwrap();
+    let Err(CompileError::Conflicts(conflicts)) =
+        compile_paths(&[dir.path().to_str().unwrap()], false)
+    else {
         panic!("conflict not found");
     };
     assert_eq!(conflicts.len(), 1, "{conflicts:?}");
-    assert!(conflicts[0].starts_with("`DELETE /orders/{orderId}` is defined by two sources"), "{}", conflicts[0]);
-    assert!(conflicts[0].contains("a.yaml:") && conflicts[0].contains("b.yaml:"), "{}", conflicts[0]);
+    assert!(
+        conflicts[0].starts_with("`DELETE /orders/{orderId}` is defined by two sources"),
+        "{}",
+        conflicts[0]
+    );
+    assert!(
+        conflicts[0].contains("a.yaml:") && conflicts[0].contains("b.yaml:"),
+        "{}",
+        conflicts[0]
+    );
     // The same route with the same requirement in two sources is one route.
     std::fs::write(dir.path().join("b.yaml"), &orders).unwrap();
     let compiled = compile_paths(&[dir.path().to_str().unwrap()], false).unwrap();
@@ -121,21 +181,39 @@ fn templates_equal_up_to_parameter_names_in_one_document() {
         "  /orders/{id}:\n    get:\n      operationId: getOrderAgain\n      responses:\n        \"200\":\n          description: Again.\n  /health:",
     );
     std::fs::write(dir.path().join("a.yaml"), twice).unwrap();
-    let Err(CompileError::Conflicts(conflicts)) = compile_paths(&[dir.path().to_str().unwrap()], false) else {
+    let Err(CompileError::Conflicts(conflicts)) =
+        compile_paths(&[dir.path().to_str().unwrap()], false)
+    else {
         panic!("same-shape templates compiled");
     };
-    assert!(conflicts[0].contains("`/orders/{orderId}` and `/orders/{id}` differ only in parameter names"), "{conflicts:?}");
+    assert!(
+        conflicts[0]
+            .contains("`/orders/{orderId}` and `/orders/{id}` differ only in parameter names"),
+        "{conflicts:?}"
+    );
 }
 
 #[test]
 fn github_scoped_compiles_to_one_route_per_operation_in_both_versions() {
     let dir = corpus().join("scoped");
-    let json = compile_paths(&[dir.join("github.json").to_str().unwrap()], false).unwrap().table;
-    let swagger = compile_paths(&[dir.join("github-swagger2.yaml").to_str().unwrap()], false).unwrap().table;
+    let json = compile_paths(&[dir.join("github.json").to_str().unwrap()], false)
+        .unwrap()
+        .table;
+    let swagger = compile_paths(&[dir.join("github-swagger2.yaml").to_str().unwrap()], false)
+        .unwrap()
+        .table;
     assert_eq!(json.routes.len(), 1223);
     assert_eq!(json.scopes.len(), 94);
     let strip = |t: &Table| -> Vec<String> {
-        t.routes.iter().map(|r| format!("{} {} {:?} {:?}", r.method, r.path, r.operation_id, r.any_of)).collect()
+        t.routes
+            .iter()
+            .map(|r| {
+                format!(
+                    "{} {} {:?} {:?}",
+                    r.method, r.path, r.operation_id, r.any_of
+                )
+            })
+            .collect()
     };
     assert_eq!(strip(&json), strip(&swagger));
     validate(&compile::to_json(&json));

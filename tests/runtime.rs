@@ -34,7 +34,10 @@ fn route(method: &str, path: &str, any_of: &[&[&str]]) -> Route {
         operation_id: None,
         source: 0,
         base_paths: None,
-        any_of: any_of.iter().map(|s| s.iter().map(|x| x.to_string()).collect()).collect(),
+        any_of: any_of
+            .iter()
+            .map(|s| s.iter().map(|x| x.to_string()).collect())
+            .collect(),
     }
 }
 
@@ -154,7 +157,11 @@ fn every_bypass_attempt_is_denied() {
     let long = format!("/api/public/{}", "a".repeat(5000));
     let deep = format!("/api{}", "/x".repeat(200));
     let mut count = 0;
-    for (method, path) in BYPASSES.iter().copied().chain([("GET", long.as_str()), ("GET", deep.as_str())]) {
+    for (method, path) in BYPASSES
+        .iter()
+        .copied()
+        .chain([("GET", long.as_str()), ("GET", deep.as_str())])
+    {
         let d = e.evaluate(&grant, method, path);
         assert!(!d.is_allow(), "{method} {path:?} was allowed");
         count += 1;
@@ -162,7 +169,9 @@ fn every_bypass_attempt_is_denied() {
     // The legitimate requests still pass, so the denials are not a broken table.
     assert!(e.evaluate(&grant, "GET", "/api/public").is_allow());
     assert!(e.evaluate(&grant, "HEAD", "/api/public").is_allow());
-    assert!(e.evaluate(&grant, "POST", "/api/orders?next=/../admin").is_allow());
+    assert!(e
+        .evaluate(&grant, "POST", "/api/orders?next=/../admin")
+        .is_allow());
     println!("bypass suite: {count} requests, all denied");
     assert!(count >= 60);
 }
@@ -228,7 +237,10 @@ fn random_request(rng: &mut Rng, t: &Table) -> String {
     for segment in r.path.split('/').skip(1) {
         path.push('/');
         let mut s = segment.to_string();
-        for (param, options) in [("{p}", &["a", "b", "1", "x.json", "a...b", "main"][..]), ("{q}", &["dev", "b", ".x"][..])] {
+        for (param, options) in [
+            ("{p}", &["a", "b", "1", "x.json", "a...b", "main"][..]),
+            ("{q}", &["dev", "b", ".x"][..]),
+        ] {
             while s.contains(param) {
                 s = s.replacen(param, rng.pick(options), 1);
             }
@@ -249,14 +261,23 @@ fn random_request(rng: &mut Rng, t: &Table) -> String {
 /// The reference: try every route's template on the path segment by segment, keep the
 /// matching shapes, and choose the one whose segments rank first (literal before template;
 /// among templates, more literal text, then shape), then look the method up there.
-fn reference(t: &Table, scopes: Option<&[&str]>, method: &str, raw: &str) -> (&'static str, Option<String>) {
+fn reference(
+    t: &Table,
+    scopes: Option<&[&str]>,
+    method: &str,
+    raw: &str,
+) -> (&'static str, Option<String>) {
     let path = raw.split('?').next().unwrap();
     let bad = |s: &str| s == "." || s == ".." || s.contains(['%', ';', '\\', ' ', '#', '{', '}']);
     if !path.starts_with('/') {
         return ("invalid-path", None);
     }
     let segments: Vec<&str> = path[1..].split('/').collect();
-    if segments.iter().enumerate().any(|(i, s)| bad(s) || (s.is_empty() && i + 1 < segments.len())) {
+    if segments
+        .iter()
+        .enumerate()
+        .any(|(i, s)| bad(s) || (s.is_empty() && i + 1 < segments.len()))
+    {
         return ("invalid-path", None);
     }
     type Rank = Vec<(u8, usize, String)>;
@@ -264,7 +285,12 @@ fn reference(t: &Table, scopes: Option<&[&str]>, method: &str, raw: &str) -> (&'
     for r in &t.routes {
         let full = format!("{}{}", t.sources[0].base_paths[0], r.path);
         let tsegs: Vec<&str> = full[1..].split('/').collect();
-        if tsegs.len() != segments.len() || !tsegs.iter().zip(&segments).all(|(t, s)| segment_matches(t, s)) {
+        if tsegs.len() != segments.len()
+            || !tsegs
+                .iter()
+                .zip(&segments)
+                .all(|(t, s)| segment_matches(t, s))
+        {
             continue;
         }
         let rank: Rank = tsegs
@@ -284,22 +310,34 @@ fn reference(t: &Table, scopes: Option<&[&str]>, method: &str, raw: &str) -> (&'
             best = Some((rank, key));
         }
     }
-    let Some((_, shape_key)) = best else { return ("no-route", None) };
+    let Some((_, shape_key)) = best else {
+        return ("no-route", None);
+    };
     let at_node: Vec<&Route> = t
         .routes
         .iter()
         .filter(|r| shape(&format!("{}{}", t.sources[0].base_paths[0], r.path)) == shape_key)
         .collect();
-    let found = at_node
-        .iter()
-        .find(|r| r.method == method)
-        .or_else(|| if method == "HEAD" { at_node.iter().find(|r| r.method == "GET") } else { None });
-    let Some(r) = found else { return ("no-route", None) };
+    let found = at_node.iter().find(|r| r.method == method).or_else(|| {
+        if method == "HEAD" {
+            at_node.iter().find(|r| r.method == "GET")
+        } else {
+            None
+        }
+    });
+    let Some(r) = found else {
+        return ("no-route", None);
+    };
     let id = format!("{} {}", r.method, r.path);
-    let Some(scopes) = scopes else { return ("unauthenticated", Some(id)) };
+    let Some(scopes) = scopes else {
+        return ("unauthenticated", Some(id));
+    };
     let mut held: Vec<&str> = scopes.to_vec();
     held.push("uid");
-    if r.any_of.iter().any(|set| set.iter().all(|s| held.contains(&s.as_str()))) {
+    if r.any_of
+        .iter()
+        .any(|set| set.iter().all(|s| held.contains(&s.as_str())))
+    {
         ("allow", Some(id))
     } else {
         ("missing-scopes", Some(id))
@@ -327,11 +365,15 @@ fn shape(template: &str) -> String {
 /// literal pieces in order, and a parameter of at least one character between each two.
 fn segment_matches(template: &str, segment: &str) -> bool {
     fn go(pieces: &[&str], text: &str) -> bool {
-        let Some(rest) = text.strip_prefix(pieces[0]) else { return false };
+        let Some(rest) = text.strip_prefix(pieces[0]) else {
+            return false;
+        };
         if pieces.len() == 1 {
             return rest.is_empty();
         }
-        (1..=rest.len()).filter(|&i| rest.is_char_boundary(i)).any(|i| go(&pieces[1..], &rest[i..]))
+        (1..=rest.len())
+            .filter(|&i| rest.is_char_boundary(i))
+            .any(|i| go(&pieces[1..], &rest[i..]))
     }
     let shape = shape(template);
     let pieces: Vec<&str> = shape.split("{}").collect();
@@ -341,7 +383,13 @@ fn segment_matches(template: &str, segment: &str) -> bool {
 #[test]
 fn matches_the_reference_matcher_on_random_tables_and_requests() {
     let mut rng = Rng(0x5c09_e6a7_e000_0001);
-    let principals: [Option<&[&str]>; 5] = [None, Some(&[]), Some(&["s.read"]), Some(&["s.write"]), Some(&["s.read", "t.read"])];
+    let principals: [Option<&[&str]>; 5] = [
+        None,
+        Some(&[]),
+        Some(&["s.read"]),
+        Some(&["s.write"]),
+        Some(&["s.read", "t.read"]),
+    ];
     let mut cases = 0;
     let mut reasons: std::collections::BTreeMap<&str, usize> = Default::default();
     for _ in 0..10_000 {
@@ -351,14 +399,24 @@ fn matches_the_reference_matcher_on_random_tables_and_requests() {
             let path = random_request(&mut rng, &t);
             let method = rng.pick(METHODS);
             let scopes = principals[rng.below(principals.len())];
-            let principal = scopes.map_or(Principal::Anonymous, |s| Principal::with_scopes(s.iter().copied()));
+            let principal = scopes.map_or(Principal::Anonymous, |s| {
+                Principal::with_scopes(s.iter().copied())
+            });
             let d = e.evaluate(&e.grant(&principal), method, &path);
-            let got = (d.reason(), d.route().map(|r| format!("{} {}", r.method, r.path)));
+            let got = (
+                d.reason(),
+                d.route().map(|r| format!("{} {}", r.method, r.path)),
+            );
             let want = reference(&t, scopes, method, &path);
             assert_eq!(got.0, want.0, "{method} {path} on {:#?}", t.routes);
             if got.1.is_some() {
                 // Equal-shape routes of one method are one route to both matchers.
-                assert_eq!(got.1.map(|g| shape(&g)), want.1.map(|w| shape(&w)), "{method} {path} on {:#?}", t.routes);
+                assert_eq!(
+                    got.1.map(|g| shape(&g)),
+                    want.1.map(|w| shape(&w)),
+                    "{method} {path} on {:#?}",
+                    t.routes
+                );
             }
             *reasons.entry(got.0).or_default() += 1;
             cases += 1;
@@ -366,7 +424,10 @@ fn matches_the_reference_matcher_on_random_tables_and_requests() {
     }
     println!("differential test: {cases} cases, {reasons:?}");
     // The cases reach every outcome, not only denials.
-    assert!(reasons.len() == 5 && reasons.values().all(|&n| n > cases / 50), "{reasons:?}");
+    assert!(
+        reasons.len() == 5 && reasons.values().all(|&n| n > cases / 50),
+        "{reasons:?}"
+    );
 }
 
 #[test]
@@ -407,7 +468,11 @@ fn reload_swaps_atomically_under_concurrent_decisions() {
         shared.reload().unwrap();
         reloads += 1;
         // A broken file leaves the table in force and says why.
-        std::fs::write(&file, "{\"format\": \"scopegate-permissions\", \"format_version\": 9}").unwrap();
+        std::fs::write(
+            &file,
+            "{\"format\": \"scopegate-permissions\", \"format_version\": 9}",
+        )
+        .unwrap();
         let err = shared.reload().unwrap_err();
         assert!(err.0.contains("format version 9"), "{err}");
     }
@@ -415,7 +480,16 @@ fn reload_swaps_atomically_under_concurrent_decisions() {
     let seen: Vec<[usize; 2]> = workers.into_iter().map(|w| w.join().unwrap()).collect();
     // The last good table (i = 199) is read-only: o.read is allowed.
     let e = shared.current();
-    assert!(e.evaluate(&e.grant(&Principal::with_scopes(["o.read"])), "GET", "/orders").is_allow());
-    println!("reload: {reloads} reloads during {} decisions, per worker {seen:?}", decisions.load(Ordering::Relaxed));
+    assert!(e
+        .evaluate(
+            &e.grant(&Principal::with_scopes(["o.read"])),
+            "GET",
+            "/orders"
+        )
+        .is_allow());
+    println!(
+        "reload: {reloads} reloads during {} decisions, per worker {seen:?}",
+        decisions.load(Ordering::Relaxed)
+    );
     assert!(decisions.load(Ordering::Relaxed) > 0);
 }

@@ -86,17 +86,28 @@ pub fn run(args: CheckArgs) -> i32 {
 
 fn describe(decision: &Decision<'_>, granted: &[&str]) -> String {
     let route = |r: &scopegate::runtime::Route| {
-        let id = r.operation_id.as_deref().map(|i| format!(" ({i})")).unwrap_or_default();
+        let id = r
+            .operation_id
+            .as_deref()
+            .map(|i| format!(" ({i})"))
+            .unwrap_or_default();
         format!("{} {}{id}", r.method, r.path)
     };
     let sets = |any_of: &[Vec<String>]| {
-        any_of.iter().map(|s| s.join(" + ")).collect::<Vec<_>>().join(" | ")
+        any_of
+            .iter()
+            .map(|s| s.join(" + "))
+            .collect::<Vec<_>>()
+            .join(" | ")
     };
     match decision {
         Decision::Allow { route: r } => format!("allow: {} requires {}", route(r), sets(&r.any_of)),
         Decision::Deny(Deny::NoRoute) => "deny (no-route): no route in the table matches".into(),
         Decision::Deny(Deny::Unauthenticated { route: r }) => {
-            format!("deny (unauthenticated): {} requires an authenticated principal", route(r))
+            format!(
+                "deny (unauthenticated): {} requires an authenticated principal",
+                route(r)
+            )
         }
         Decision::Deny(Deny::MissingScopes { route: r, any_of }) => format!(
             "deny (missing-scopes): {} requires {}; granted: {}",

@@ -49,7 +49,11 @@ struct Part {
     routes: Vec<(Route, Location)>,
 }
 
-pub fn compile(inputs: &[Input], settings: &Settings, options: CompileOptions) -> Result<Compiled, CompileError> {
+pub fn compile(
+    inputs: &[Input],
+    settings: &Settings,
+    options: CompileOptions,
+) -> Result<Compiled, CompileError> {
     let mut blocking = Vec::new();
     let mut allowed = Vec::new();
     let mut excluded = Vec::new();
@@ -76,10 +80,17 @@ pub fn compile(inputs: &[Input], settings: &Settings, options: CompileOptions) -
         for op in &model.operations {
             let errors: Vec<&Diagnostic> = diagnostics
                 .iter()
-                .filter(|d| d.operation.as_ref().is_some_and(|o| o.method == op.method && o.path == op.path))
+                .filter(|d| {
+                    d.operation
+                        .as_ref()
+                        .is_some_and(|o| o.method == op.method && o.path == op.path)
+                })
                 .collect();
             if let Some(first) = errors.first() {
-                excluded.push(format!("{}: {} {} ({}: {})", model.file, op.method, op.path, first.rule, first.message));
+                excluded.push(format!(
+                    "{}: {} {} ({}: {})",
+                    model.file, op.method, op.path, first.rule, first.message
+                ));
                 continue;
             }
             if let Err(e) = template::parse(&op.path) {
@@ -87,10 +98,14 @@ pub fn compile(inputs: &[Input], settings: &Settings, options: CompileOptions) -
                 continue;
             }
             let Some(any_of) = requirement(op) else {
-                excluded.push(format!("{}: {} {} (no scope requirement)", model.file, op.method, op.path));
+                excluded.push(format!(
+                    "{}: {} {} (no scope requirement)",
+                    model.file, op.method, op.path
+                ));
                 continue;
             };
-            let base_paths = (op.base_paths != part.source.base_paths).then(|| op.base_paths.clone());
+            let base_paths =
+                (op.base_paths != part.source.base_paths).then(|| op.base_paths.clone());
             let route = Route {
                 method: op.method.clone(),
                 path: op.path.clone(),
@@ -122,7 +137,13 @@ pub fn compile(inputs: &[Input], settings: &Settings, options: CompileOptions) -
 
 fn place(at: &Location) -> String {
     let p = at.file.position(at.span.start as usize);
-    format!("{}:{}:{} ({})", at.file.display_path(), p.line, p.column, at.pointer)
+    format!(
+        "{}:{}:{} ({})",
+        at.file.display_path(),
+        p.line,
+        p.column,
+        at.pointer
+    )
 }
 
 fn source_of(model: &Model) -> Source {
@@ -143,7 +164,12 @@ fn scopes_of(model: &Model, settings: &Settings) -> Vec<ScopeInfo> {
     let mut out = Vec::new();
     for scheme in model.security_schemes.iter().filter(|s| s.is_oauth2()) {
         for scope in scheme.flows.iter().flat_map(|f| &f.scopes) {
-            let Some(Scope::Api { application, resource, access }) = settings.grammar.parse(&scope.name) else {
+            let Some(Scope::Api {
+                application,
+                resource,
+                access,
+            }) = settings.grammar.parse(&scope.name)
+            else {
                 continue;
             };
             out.push(ScopeInfo {
@@ -235,12 +261,16 @@ fn assemble(parts: Vec<Part>, conflicts: &mut Vec<String>) -> Table {
             let key = (route.method.clone(), template::shape(&route.path));
             let same = routes.entry(key).or_default();
             let bases = |r: &Route, s: &[Source], own: &Source| -> Vec<String> {
-                r.base_paths.clone().unwrap_or_else(|| s.get(r.source).unwrap_or(own).base_paths.clone())
+                r.base_paths
+                    .clone()
+                    .unwrap_or_else(|| s.get(r.source).unwrap_or(own).base_paths.clone())
             };
             let mine = bases(&route, &sources, &part.source);
-            let overlapping = same
-                .iter()
-                .find(|(other, _)| bases(other, &sources, &part.source).iter().any(|b| mine.contains(b)));
+            let overlapping = same.iter().find(|(other, _)| {
+                bases(other, &sources, &part.source)
+                    .iter()
+                    .any(|b| mine.contains(b))
+            });
             match overlapping {
                 Some((other, other_at)) if other.source != index => {
                     if other.any_of != route.any_of {
@@ -286,7 +316,10 @@ pub fn digest(table: &Table) -> String {
         "scopes": table.scopes,
         "routes": table.routes,
     });
-    format!("sha256:{}", hex(&Sha256::digest(content.to_string().as_bytes())))
+    format!(
+        "sha256:{}",
+        hex(&Sha256::digest(content.to_string().as_bytes()))
+    )
 }
 
 /// The table as written to disk: pretty JSON with a final newline.

@@ -127,7 +127,10 @@ fn finish(diagnostics: &mut [Diagnostic], options: Options) {
 
 /// Loads, models and lints one file for the compiler: the model and its findings (located,
 /// texts dropped), or the findings that stopped it.
-pub fn model_file(input: &Input, settings: &Settings) -> Result<(model::Model, Vec<Diagnostic>), Vec<Diagnostic>> {
+pub fn model_file(
+    input: &Input,
+    settings: &Settings,
+) -> Result<(model::Model, Vec<Diagnostic>), Vec<Diagnostic>> {
     let options = Options::default();
     let loaded = load::load(&input.path).map_err(|e| {
         let mut d = vec![Diagnostic::from_load_error(&e)];

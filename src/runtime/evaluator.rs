@@ -27,7 +27,10 @@ pub enum Deny<'t> {
     /// The route needs an authenticated principal.
     Unauthenticated { route: &'t Route },
     /// The principal holds none of the route's scope sets in full.
-    MissingScopes { route: &'t Route, any_of: &'t [Vec<String>] },
+    MissingScopes {
+        route: &'t Route,
+        any_of: &'t [Vec<String>],
+    },
     /// The path is malformed or ambiguous.
     InvalidPath(PathError),
 }
@@ -113,7 +116,12 @@ impl Evaluator {
     pub fn new(table: Table, options: Options) -> Evaluator {
         let mut scopes: HashMap<String, usize> = HashMap::new();
         scopes.insert(UID.to_string(), 0);
-        for name in table.scopes.iter().map(|s| &s.name).chain(table.routes.iter().flat_map(|r| r.any_of.iter().flatten())) {
+        for name in table
+            .scopes
+            .iter()
+            .map(|s| &s.name)
+            .chain(table.routes.iter().flat_map(|r| r.any_of.iter().flatten()))
+        {
             let next = scopes.len();
             scopes.entry(name.clone()).or_insert(next);
         }
@@ -183,11 +191,16 @@ impl Evaluator {
     }
 
     fn literal_child(&mut self, node: usize, text: &str) -> usize {
-        match self.nodes[node].literals.binary_search_by(|(l, _)| by_length(l, text)) {
+        match self.nodes[node]
+            .literals
+            .binary_search_by(|(l, _)| by_length(l, text))
+        {
             Ok(i) => self.nodes[node].literals[i].1,
             Err(i) => {
                 let child = self.new_node();
-                self.nodes[node].literals.insert(i, (text.to_string(), child));
+                self.nodes[node]
+                    .literals
+                    .insert(i, (text.to_string(), child));
                 child
             }
         }
@@ -223,7 +236,10 @@ impl Evaluator {
                 true
             }
         };
-        Grant { bits, authenticated }
+        Grant {
+            bits,
+            authenticated,
+        }
     }
 
     /// May the holder of `grant` call `method raw_path`?
@@ -295,7 +311,9 @@ impl Evaluator {
 }
 
 fn by_length(a: &str, b: &str) -> std::cmp::Ordering {
-    a.len().cmp(&b.len()).then_with(|| a.as_bytes().cmp(b.as_bytes()))
+    a.len()
+        .cmp(&b.len())
+        .then_with(|| a.as_bytes().cmp(b.as_bytes()))
 }
 
 impl Pattern {
@@ -343,7 +361,9 @@ impl Pattern {
 fn matches_parts(parts: &[PatternPart], text: &str) -> bool {
     match parts {
         [] => text.is_empty(),
-        [PatternPart::Literal(l), rest @ ..] => text.strip_prefix(l.as_str()).is_some_and(|t| matches_parts(rest, t)),
+        [PatternPart::Literal(l), rest @ ..] => text
+            .strip_prefix(l.as_str())
+            .is_some_and(|t| matches_parts(rest, t)),
         [PatternPart::Param] => !text.is_empty(),
         [PatternPart::Param, rest @ ..] => {
             // The next part is a literal (templates never put two parameters side by side):
@@ -386,7 +406,10 @@ mod tests {
                     operation_id: None,
                     source: 0,
                     base_paths: None,
-                    any_of: any_of.iter().map(|s| s.iter().map(|x| x.to_string()).collect()).collect(),
+                    any_of: any_of
+                        .iter()
+                        .map(|s| s.iter().map(|x| x.to_string()).collect())
+                        .collect(),
                 })
                 .collect(),
         }
@@ -415,7 +438,10 @@ mod tests {
     #[test]
     fn mixed_segments_and_heads() {
         let t = table(
-            &[("GET", "/compare/{base}...{head}", &[&["r.read"]]), ("GET", "/f/{name}.json", &[&["r.read"]])],
+            &[
+                ("GET", "/compare/{base}...{head}", &[&["r.read"]]),
+                ("GET", "/f/{name}.json", &[&["r.read"]]),
+            ],
             "/v1",
         );
         let e = Evaluator::new(t, Options::default());
@@ -428,22 +454,64 @@ mod tests {
         assert!(!e.evaluate(&g, "GET", "/v1/f/.json").is_allow());
         assert!(!e.evaluate(&g, "GET", "/f/x.json").is_allow());
         assert!(!e.evaluate(&g, "get", "/v1/f/x.json").is_allow());
-        let stripped = Evaluator::new(e.table().clone(), Options { strip_base_paths: true });
-        assert!(stripped.evaluate(&stripped.grant(&Principal::with_scopes(["r.read"])), "GET", "/f/x.json").is_allow());
+        let stripped = Evaluator::new(
+            e.table().clone(),
+            Options {
+                strip_base_paths: true,
+            },
+        );
+        assert!(stripped
+            .evaluate(
+                &stripped.grant(&Principal::with_scopes(["r.read"])),
+                "GET",
+                "/f/x.json"
+            )
+            .is_allow());
     }
 
     #[test]
     fn scopes_and_reasons() {
-        let t = table(&[("POST", "/o", &[&["o.write"], &["o.admin.write", "o.read"]]), ("GET", "/me", &[&["uid"]])], "");
+        let t = table(
+            &[
+                ("POST", "/o", &[&["o.write"], &["o.admin.write", "o.read"]]),
+                ("GET", "/me", &[&["uid"]]),
+            ],
+            "",
+        );
         let e = Evaluator::new(t, Options::default());
         let reason = |p: &Principal, m: &str, path: &str| e.evaluate(&e.grant(p), m, path).reason();
-        assert_eq!(reason(&Principal::Anonymous, "GET", "/me"), "unauthenticated");
-        assert_eq!(reason(&Principal::from_scope_string(""), "GET", "/me"), "allow");
-        assert_eq!(reason(&Principal::with_scopes(["o.read"]), "POST", "/o"), "missing-scopes");
-        assert_eq!(reason(&Principal::with_scopes(["o.read", "o.admin.write"]), "POST", "/o"), "allow");
-        assert_eq!(reason(&Principal::with_scopes(["o.write"]), "POST", "/o"), "allow");
-        assert_eq!(reason(&Principal::with_scopes(["o.write"]), "GET", "/o"), "no-route");
-        assert_eq!(reason(&Principal::with_scopes(["o.write"]), "POST", "/o/../o"), "invalid-path");
+        assert_eq!(
+            reason(&Principal::Anonymous, "GET", "/me"),
+            "unauthenticated"
+        );
+        assert_eq!(
+            reason(&Principal::from_scope_string(""), "GET", "/me"),
+            "allow"
+        );
+        assert_eq!(
+            reason(&Principal::with_scopes(["o.read"]), "POST", "/o"),
+            "missing-scopes"
+        );
+        assert_eq!(
+            reason(
+                &Principal::with_scopes(["o.read", "o.admin.write"]),
+                "POST",
+                "/o"
+            ),
+            "allow"
+        );
+        assert_eq!(
+            reason(&Principal::with_scopes(["o.write"]), "POST", "/o"),
+            "allow"
+        );
+        assert_eq!(
+            reason(&Principal::with_scopes(["o.write"]), "GET", "/o"),
+            "no-route"
+        );
+        assert_eq!(
+            reason(&Principal::with_scopes(["o.write"]), "POST", "/o/../o"),
+            "invalid-path"
+        );
         assert_eq!(reason(&Principal::Anonymous, "GET", "/nothing"), "no-route");
     }
 }

@@ -64,7 +64,9 @@ impl fmt::Display for PathError {
             PathError::ControlCharacter => "the path has a control character",
             PathError::InvalidEncoding => "the path has invalid percent-encoding or UTF-8",
             PathError::Semicolon => "the path has a `;` (matrix parameters)",
-            PathError::InvalidCharacter => "the path has a character that cannot stand in a request target",
+            PathError::InvalidCharacter => {
+                "the path has a character that cannot stand in a request target"
+            }
         })
     }
 }
@@ -94,7 +96,11 @@ impl<'a> RequestPath<'a> {
 
     /// The decoded text of segment `i`.
     pub fn segment(&self, i: usize) -> &'a str {
-        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize + 1 };
+        let start = if i == 0 {
+            0
+        } else {
+            self.ends[i - 1] as usize + 1
+        };
         &self.text[start..self.ends[i] as usize]
     }
 
@@ -106,7 +112,10 @@ impl<'a> RequestPath<'a> {
     /// Reads `raw` (the request target's path, a query string allowed after `?`). `scratch`
     /// is needed when [`RequestPath::needs_scratch`] says so; without it such a path is
     /// refused.
-    pub fn parse(raw: &'a str, scratch: Option<&'a mut Scratch>) -> Result<RequestPath<'a>, PathError> {
+    pub fn parse(
+        raw: &'a str,
+        scratch: Option<&'a mut Scratch>,
+    ) -> Result<RequestPath<'a>, PathError> {
         let path = path_part(raw);
         let Some(rest) = path.strip_prefix('/') else {
             return Err(PathError::NotAbsolute);
@@ -200,7 +209,24 @@ const PLAIN: [bool; 256] = {
     while b < 256 {
         let c = b as u8;
         table[b] = c.is_ascii_alphanumeric()
-            || matches!(c, b'-' | b'.' | b'_' | b'~' | b'!' | b'$' | b'&' | b'\'' | b'(' | b')' | b'*' | b'+' | b',' | b'=' | b':' | b'@');
+            || matches!(
+                c,
+                b'-' | b'.'
+                    | b'_'
+                    | b'~'
+                    | b'!'
+                    | b'$'
+                    | b'&'
+                    | b'\''
+                    | b'('
+                    | b')'
+                    | b'*'
+                    | b'+'
+                    | b','
+                    | b'='
+                    | b':'
+                    | b'@'
+            );
         b += 1;
     }
     table
@@ -228,8 +254,18 @@ fn is_double_encoded(decoded: &[u8]) -> bool {
 fn is_confusable(c: char) -> bool {
     matches!(
         c,
-        '\u{FF0F}' | '\u{2215}' | '\u{2044}' | '\u{29F8}' | '\u{FF3C}' | '\u{FE68}' | '\u{2216}'
-            | '\u{FF0E}' | '\u{2024}' | '\u{FE52}' | '\u{3002}' | '\u{FF61}'
+        '\u{FF0F}'
+            | '\u{2215}'
+            | '\u{2044}'
+            | '\u{29F8}'
+            | '\u{FF3C}'
+            | '\u{FE68}'
+            | '\u{2216}'
+            | '\u{FF0E}'
+            | '\u{2024}'
+            | '\u{FE52}'
+            | '\u{3002}'
+            | '\u{FF61}'
     )
 }
 
@@ -243,12 +279,19 @@ fn hex(b: u8) -> Option<u8> {
 }
 
 /// Checks one raw segment and appends its decoded bytes to `buffer`.
-fn decode_segment(raw: &[u8], buffer: &mut [u8; MAX_PATH_BYTES], len: &mut usize) -> Result<(), PathError> {
+fn decode_segment(
+    raw: &[u8],
+    buffer: &mut [u8; MAX_PATH_BYTES],
+    len: &mut usize,
+) -> Result<(), PathError> {
     let mut i = 0;
     while i < raw.len() {
         let b = raw[i];
         let decoded = if b == b'%' {
-            let (Some(h), Some(l)) = (raw.get(i + 1).and_then(|&c| hex(c)), raw.get(i + 2).and_then(|&c| hex(c))) else {
+            let (Some(h), Some(l)) = (
+                raw.get(i + 1).and_then(|&c| hex(c)),
+                raw.get(i + 2).and_then(|&c| hex(c)),
+            ) else {
                 return Err(PathError::InvalidEncoding);
             };
             i += 2;
@@ -293,7 +336,10 @@ mod tests {
         assert_eq!(segments("/a/b/"), ["a", "b", ""]);
         assert_eq!(segments("/a%20b/caf%C3%A9?x=/../"), ["a b", "café"]);
         assert_eq!(segments("/100%25"), ["100%"]);
-        assert_eq!(segments("/.well-known/x..y/..."), [".well-known", "x..y", "..."]);
+        assert_eq!(
+            segments("/.well-known/x..y/..."),
+            [".well-known", "x..y", "..."]
+        );
     }
 
     #[test]
@@ -324,10 +370,19 @@ mod tests {
         for (raw, error) in cases {
             assert_eq!(parse(raw).err(), Some(error), "{raw:?}");
         }
-        assert_eq!(parse(&format!("/{}", "a/".repeat(200))).err(), Some(PathError::TooLong));
-        assert_eq!(parse(&format!("/{}", "a".repeat(5000))).err(), Some(PathError::TooLong));
+        assert_eq!(
+            parse(&format!("/{}", "a/".repeat(200))).err(),
+            Some(PathError::TooLong)
+        );
+        assert_eq!(
+            parse(&format!("/{}", "a".repeat(5000))).err(),
+            Some(PathError::TooLong)
+        );
         // Without a scratch buffer an encoded path is refused, never read raw.
-        assert_eq!(RequestPath::parse("/a%20b", None).err(), Some(PathError::InvalidEncoding));
+        assert_eq!(
+            RequestPath::parse("/a%20b", None).err(),
+            Some(PathError::InvalidEncoding)
+        );
         assert!(!RequestPath::needs_scratch("/a/b?x=%20") && RequestPath::needs_scratch("/a%20"));
     }
 }

@@ -79,7 +79,10 @@ impl Route {
     pub fn base_paths<'t>(&'t self, table: &'t Table) -> &'t [String] {
         match &self.base_paths {
             Some(own) => own,
-            None => table.sources.get(self.source).map_or(&[], |s| &s.base_paths),
+            None => table
+                .sources
+                .get(self.source)
+                .map_or(&[], |s| &s.base_paths),
         }
     }
 }
@@ -105,10 +108,12 @@ impl Table {
             format: Option<String>,
             format_version: Option<u32>,
         }
-        let header: Header =
-            serde_json::from_str(text).map_err(|e| TableError(format!("not a permission table: {e}")))?;
+        let header: Header = serde_json::from_str(text)
+            .map_err(|e| TableError(format!("not a permission table: {e}")))?;
         if header.format.as_deref() != Some(FORMAT) {
-            return Err(TableError(format!("not a permission table: `format` is not `{FORMAT}`")));
+            return Err(TableError(format!(
+                "not a permission table: `format` is not `{FORMAT}`"
+            )));
         }
         match header.format_version {
             Some(FORMAT_VERSION) => {}
@@ -119,9 +124,13 @@ impl Table {
             }
             None => return Err(TableError("the table has no `format_version`".into())),
         }
-        let table: Table =
-            serde_json::from_str(text).map_err(|e| TableError(format!("invalid permission table: {e}")))?;
-        if let Some(r) = table.routes.iter().find(|r| r.source >= table.sources.len()) {
+        let table: Table = serde_json::from_str(text)
+            .map_err(|e| TableError(format!("invalid permission table: {e}")))?;
+        if let Some(r) = table
+            .routes
+            .iter()
+            .find(|r| r.source >= table.sources.len())
+        {
             return Err(TableError(format!(
                 "invalid permission table: route `{} {}` names source {} of {}",
                 r.method,
@@ -140,12 +149,19 @@ mod tests {
 
     #[test]
     fn refuses_other_formats_and_versions() {
-        let e = Table::from_json(r#"{"format": "scopegate-permissions", "format_version": 2}"#).unwrap_err();
-        assert_eq!(e.0, "permission table format version 2 is not supported (this build reads version 1)");
+        let e = Table::from_json(r#"{"format": "scopegate-permissions", "format_version": 2}"#)
+            .unwrap_err();
+        assert_eq!(
+            e.0,
+            "permission table format version 2 is not supported (this build reads version 1)"
+        );
         assert!(Table::from_json(r#"{"format": "other", "format_version": 1}"#).is_err());
         assert!(Table::from_json("[]").is_err());
         let bad_source = r#"{"format": "scopegate-permissions", "format_version": 1, "generator": "g", "digest": "d",
             "sources": [], "scopes": [], "routes": [{"method": "GET", "path": "/", "operation_id": null, "source": 0, "any_of": [["uid"]]}]}"#;
-        assert!(Table::from_json(bad_source).unwrap_err().0.contains("names source 0 of 0"));
+        assert!(Table::from_json(bad_source)
+            .unwrap_err()
+            .0
+            .contains("names source 0 of 0"));
     }
 }

@@ -117,8 +117,14 @@ mod tests {
     fn mixed_segments() {
         let segments = parse("/repos/{owner}/{repo}/compare/{base}...{head}").unwrap();
         assert_eq!(segments.len(), 5);
-        assert_eq!(segments[4].parts, [param("base"), lit("..."), param("head")]);
-        assert_eq!(parse("/files/{name}.json").unwrap()[1].parts, [param("name"), lit(".json")]);
+        assert_eq!(
+            segments[4].parts,
+            [param("base"), lit("..."), param("head")]
+        );
+        assert_eq!(
+            parse("/files/{name}.json").unwrap()[1].parts,
+            [param("name"), lit(".json")]
+        );
     }
 
     #[test]
