@@ -13,7 +13,7 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use scopegate::compile::{self, CompileOptions};
 use scopegate::load::walk;
 use scopegate::rules::Settings;
-use scopegate::runtime::{Evaluator, Options, Principal, Table};
+use scopegate::runtime::{template, Evaluator, Options, Principal, Table};
 
 fn github_table() -> Table {
     let corpus = std::env::var_os("SCOPEGATE_CORPUS")
@@ -27,30 +27,12 @@ fn github_table() -> Table {
         .table
 }
 
-/// A concrete request path for a route: each parameter filled with a plain value.
-pub fn instantiate(template: &str) -> String {
-    let mut out = String::new();
-    let mut inside = false;
-    for c in template.chars() {
-        match c {
-            '{' => {
-                inside = true;
-                out.push_str("p1");
-            }
-            '}' => inside = false,
-            c if !inside => out.push(c),
-            _ => {}
-        }
-    }
-    out
-}
-
 fn bench(c: &mut Criterion) {
     let table = github_table();
     let requests: Vec<(String, String)> = table
         .routes
         .iter()
-        .map(|r| (r.method.clone(), instantiate(&r.path)))
+        .map(|r| (r.method.clone(), template::instantiate(&r.path, "p1")))
         .collect();
     let all_scopes: Vec<String> = table.scopes.iter().map(|s| s.name.clone()).collect();
     let evaluator = Evaluator::new(table, Options::default());

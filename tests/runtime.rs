@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use scopegate::runtime::table::{Route, Source, Table, FORMAT, FORMAT_VERSION};
+use scopegate::runtime::template::shape;
 use scopegate::runtime::{Evaluator, Options, Principal, SharedEvaluator};
 
 fn table(routes: Vec<Route>, base: &str) -> Table {
@@ -342,23 +343,6 @@ fn reference(
     } else {
         ("missing-scopes", Some(id))
     }
-}
-
-fn shape(template: &str) -> String {
-    let mut out = String::new();
-    let mut inside = false;
-    for c in template.chars() {
-        match c {
-            '{' => {
-                inside = true;
-                out.push_str("{}");
-            }
-            '}' => inside = false,
-            c if !inside => out.push(c),
-            _ => {}
-        }
-    }
-    out
 }
 
 /// Whether a template segment matches a request segment, by trying every split: the shape's

@@ -102,6 +102,12 @@ pub fn shape(template: &str) -> String {
     out
 }
 
+/// A request path for the template with every parameter replaced by `value`
+/// (`/a/{id}.json` → `/a/1.json`), as examples, benchmarks and tests need.
+pub fn instantiate(template: &str, value: &str) -> String {
+    shape(template).replace("{}", value)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -146,5 +152,6 @@ mod tests {
     fn shapes_ignore_parameter_names() {
         assert_eq!(shape("/a/{id}/b/{x}.json"), "/a/{}/b/{}.json");
         assert_eq!(shape("/a/{id}"), shape("/a/{name}"));
+        assert_eq!(instantiate("/a/{id}/b/{x}.json", "1"), "/a/1/b/1.json");
     }
 }

@@ -30,20 +30,7 @@ pub fn github_table() -> Table {
 
 /// A request path for a route, each parameter filled with `p1`.
 pub fn instantiate(template: &str) -> String {
-    let mut out = String::new();
-    let mut inside = false;
-    for c in template.chars() {
-        match c {
-            '{' => {
-                inside = true;
-                out.push_str("p1");
-            }
-            '}' => inside = false,
-            c if !inside => out.push(c),
-            _ => {}
-        }
-    }
-    out
+    scopegate::runtime::template::instantiate(template, "p1")
 }
 
 pub struct Scopegate {
