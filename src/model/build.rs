@@ -2,6 +2,8 @@
 
 use crate::load::refs::{RefError, Target};
 use crate::load::tree::Entry;
+use std::sync::Arc;
+
 use crate::load::{Kind, Loaded, Pointer, SpecFamily, Workspace};
 
 use super::*;
@@ -23,7 +25,7 @@ pub fn build(loaded: &Loaded, workspace: &mut Workspace) -> Model {
     let info = b.info(&root);
     let base_paths = b.document_base_paths(&root);
     let (security_schemes, schemes_at) = b.security_schemes(&root);
-    let security = root.child("security").map(|t| b.security_list(t));
+    let security = root.child("security").map(|t| Arc::new(b.security_list(t)));
     let operations = b.operations(&root, "paths", &base_paths, security.as_ref());
     let webhooks = b.operations(&root, "webhooks", &base_paths, security.as_ref());
     Model {
@@ -333,7 +335,7 @@ impl Builder<'_> {
         root: &Target,
         field: &str,
         base_paths: &[String],
-        top_level: Option<&SecurityList>,
+        top_level: Option<&Arc<SecurityList>>,
     ) -> Vec<Operation> {
         let Some(map) = root
             .child(field)
@@ -370,7 +372,7 @@ impl Builder<'_> {
                 let security = match op.child("security") {
                     Some(own) => EffectiveSecurity {
                         source: SecuritySource::Operation,
-                        list: Some(self.security_list(own)),
+                        list: Some(Arc::new(self.security_list(own))),
                     },
                     None => EffectiveSecurity {
                         source: if top_level.is_some() {

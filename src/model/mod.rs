@@ -61,7 +61,7 @@ pub struct Model {
     pub base_paths: Vec<String>,
     pub security_schemes: Vec<SecurityScheme>,
     /// The top-level `security` list, when there is one.
-    pub security: Option<SecurityList>,
+    pub security: Option<Arc<SecurityList>>,
     pub operations: Vec<Operation>,
     /// OpenAPI 3.1 webhooks: calls the API makes, not endpoints it serves.
     pub webhooks: Vec<Operation>,
@@ -179,8 +179,9 @@ pub struct EffectiveSecurity {
     pub source: SecuritySource,
     /// The list in force; `None` only when the source is `Absent`. An empty list (`[]`)
     /// makes the operation unsecured, which is not the same as absent.
+    /// Shared with the model's top-level list when inherited.
     #[serde(flatten)]
-    pub list: Option<SecurityList>,
+    pub list: Option<Arc<SecurityList>>,
 }
 
 #[derive(Debug, Clone, Serialize)]
