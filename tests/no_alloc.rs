@@ -4,7 +4,7 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
-use scopegate::runtime::table::{Route, Source, Table, FORMAT, FORMAT_VERSION};
+use scopegate::runtime::table::{Route, Table};
 use scopegate::runtime::{Evaluator, Options, Principal};
 
 struct Counting;
@@ -36,33 +36,14 @@ fn allocations() -> usize {
 
 #[test]
 fn decisions_allocate_nothing() {
-    let route = |method: &str, path: &str, scope: &str| Route {
-        method: method.into(),
-        path: path.into(),
-        operation_id: None,
-        source: 0,
-        base_paths: None,
-        any_of: vec![vec![scope.into()]],
-    };
-    let table = Table {
-        format: FORMAT.into(),
-        format_version: FORMAT_VERSION,
-        generator: "test".into(),
-        digest: String::new(),
-        sources: vec![Source {
-            file: "t".into(),
-            sha256: String::new(),
-            title: None,
-            version: None,
-            base_paths: vec!["/api".into()],
-        }],
-        scopes: vec![],
-        routes: vec![
-            route("GET", "/orders/{id}", "o.read"),
-            route("POST", "/orders/{id}/items/{item}.json", "o.write"),
-            route("GET", "/compare/{base}...{head}", "o.read"),
+    let table = Table::with_routes(
+        "/api",
+        vec![
+            Route::new("GET", "/orders/{id}", &[&["o.read"]]),
+            Route::new("POST", "/orders/{id}/items/{item}.json", &[&["o.write"]]),
+            Route::new("GET", "/compare/{base}...{head}", &[&["o.read"]]),
         ],
-    };
+    );
     let evaluator = Evaluator::new(table, Options::default());
     let reader = evaluator.grant(&Principal::with_scopes(["o.read"]));
     let anonymous = evaluator.grant(&Principal::Anonymous);

@@ -6,41 +6,9 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use scopegate::runtime::table::{Route, Source, Table, FORMAT, FORMAT_VERSION};
+use scopegate::runtime::table::{Route, Table};
 use scopegate::runtime::template::shape;
 use scopegate::runtime::{Evaluator, Options, Principal, SharedEvaluator};
-
-fn table(routes: Vec<Route>, base: &str) -> Table {
-    Table {
-        format: FORMAT.into(),
-        format_version: FORMAT_VERSION,
-        generator: "test".into(),
-        digest: String::new(),
-        sources: vec![Source {
-            file: "t.yaml".into(),
-            sha256: String::new(),
-            title: None,
-            version: None,
-            base_paths: vec![base.into()],
-        }],
-        scopes: vec![],
-        routes,
-    }
-}
-
-fn route(method: &str, path: &str, any_of: &[&[&str]]) -> Route {
-    Route {
-        method: method.into(),
-        path: path.into(),
-        operation_id: None,
-        source: 0,
-        base_paths: None,
-        any_of: any_of
-            .iter()
-            .map(|s| s.iter().map(|x| x.to_string()).collect())
-            .collect(),
-    }
-}
 
 /// Requests built to slip past path-based rules, each from a known class of gateway and
 /// server bugs. The principal may call every route in the table, so each deny comes from path
@@ -141,12 +109,12 @@ const BYPASSES: &[(&str, &str)] = &[
 fn bypass_evaluator() -> Evaluator {
     // Only POST /api/orders and GET /api/public exist; /api/admin is in no route, so every
     // request above must be denied however it is read.
-    let t = table(
-        vec![
-            route("POST", "/orders", &[&["shop.write"]]),
-            route("GET", "/public", &[&["uid"]]),
-        ],
+    let t = Table::with_routes(
         "/api",
+        vec![
+            Route::new("POST", "/orders", &[&["shop.write"]]),
+            Route::new("GET", "/public", &[&["uid"]]),
+        ],
     );
     Evaluator::new(t, Options::default())
 }
@@ -225,10 +193,10 @@ fn random_table(rng: &mut Rng) -> Table {
             1 => &[&["s.read"]],
             _ => &[&["s.write"], &["s.read", "t.read"]],
         };
-        routes.push(route(rng.pick(METHODS), &path, scopes));
+        routes.push(Route::new(rng.pick(METHODS), &path, scopes));
     }
     let base = ["", "/api"][rng.below(2)];
-    table(routes, base)
+    Table::with_routes(base, routes)
 }
 
 fn random_request(rng: &mut Rng, t: &Table) -> String {
@@ -419,8 +387,8 @@ fn reload_swaps_atomically_under_concurrent_decisions() {
     let dir = tempfile::tempdir().unwrap();
     let file: PathBuf = dir.path().join("table.json");
     let write = |t: &Table| std::fs::write(&file, serde_json::to_string(t).unwrap()).unwrap();
-    let read_only = table(vec![route("GET", "/orders", &[&["o.read"]])], "");
-    let write_only = table(vec![route("GET", "/orders", &[&["o.write"]])], "");
+    let read_only = Table::with_routes("", vec![Route::new("GET", "/orders", &[&["o.read"]])]);
+    let write_only = Table::with_routes("", vec![Route::new("GET", "/orders", &[&["o.write"]])]);
     write(&read_only);
     let shared = Arc::new(SharedEvaluator::open(&file, Options::default()).unwrap());
     let stop = Arc::new(AtomicBool::new(false));

@@ -6,44 +6,23 @@
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
-use scopegate::runtime::table::{Route, Source, Table, FORMAT, FORMAT_VERSION};
+use scopegate::runtime::table::{Route, Table};
 use scopegate::runtime::{Decision, Evaluator, Grant, Options, Principal};
-
-fn route(method: &str, path: &str) -> Route {
-    Route {
-        method: method.into(),
-        path: path.into(),
-        operation_id: None,
-        source: 0,
-        base_paths: None,
-        any_of: vec![vec!["s.read".into()]],
-    }
-}
 
 fn evaluator() -> &'static (Evaluator, Grant) {
     static E: OnceLock<(Evaluator, Grant)> = OnceLock::new();
     E.get_or_init(|| {
-        let table = Table {
-            format: FORMAT.into(),
-            format_version: FORMAT_VERSION,
-            generator: "fuzz".into(),
-            digest: String::new(),
-            sources: vec![Source {
-                file: "fuzz".into(),
-                sha256: String::new(),
-                title: None,
-                version: None,
-                base_paths: vec!["/api".into()],
-            }],
-            scopes: vec![],
-            routes: vec![
-                route("GET", "/orders"),
-                route("GET", "/orders/{id}"),
-                route("POST", "/orders/{id}/items/{item}.json"),
-                route("GET", "/compare/{base}...{head}"),
-                route("GET", "/files/"),
+        let read = &[&["s.read"][..]][..];
+        let table = Table::with_routes(
+            "/api",
+            vec![
+                Route::new("GET", "/orders", read),
+                Route::new("GET", "/orders/{id}", read),
+                Route::new("POST", "/orders/{id}/items/{item}.json", read),
+                Route::new("GET", "/compare/{base}...{head}", read),
+                Route::new("GET", "/files/", read),
             ],
-        };
+        );
         let e = Evaluator::new(table, Options::default());
         let g = e.grant(&Principal::with_scopes(["s.read"]));
         (e, g)

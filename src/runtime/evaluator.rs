@@ -382,37 +382,13 @@ fn matches_parts(parts: &[PatternPart], text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::runtime::table::{Source, FORMAT, FORMAT_VERSION};
 
     fn table(routes: &[(&str, &str, &[&[&str]])], base: &str) -> Table {
-        Table {
-            format: FORMAT.into(),
-            format_version: FORMAT_VERSION,
-            generator: "test".into(),
-            digest: String::new(),
-            sources: vec![Source {
-                file: "t.yaml".into(),
-                sha256: String::new(),
-                title: None,
-                version: None,
-                base_paths: vec![base.into()],
-            }],
-            scopes: vec![],
-            routes: routes
-                .iter()
-                .map(|(m, p, any_of)| Route {
-                    method: m.to_string(),
-                    path: p.to_string(),
-                    operation_id: None,
-                    source: 0,
-                    base_paths: None,
-                    any_of: any_of
-                        .iter()
-                        .map(|s| s.iter().map(|x| x.to_string()).collect())
-                        .collect(),
-                })
-                .collect(),
-        }
+        let routes = routes
+            .iter()
+            .map(|(m, p, any_of)| Route::new(m, p, any_of))
+            .collect();
+        Table::with_routes(base, routes)
     }
 
     #[test]

@@ -75,6 +75,21 @@ pub struct Route {
 }
 
 impl Route {
+    /// A route of the first source, needing any one of `any_of`'s scope sets.
+    pub fn new(method: &str, path: &str, any_of: &[&[&str]]) -> Route {
+        Route {
+            method: method.to_string(),
+            path: path.to_string(),
+            operation_id: None,
+            source: 0,
+            base_paths: None,
+            any_of: any_of
+                .iter()
+                .map(|set| set.iter().map(|s| s.to_string()).collect())
+                .collect(),
+        }
+    }
+
     /// The base paths this route is served under.
     pub fn base_paths<'t>(&'t self, table: &'t Table) -> &'t [String] {
         match &self.base_paths {
@@ -100,6 +115,26 @@ impl std::fmt::Display for TableError {
 impl std::error::Error for TableError {}
 
 impl Table {
+    /// A table built by hand: one source served under `base_path` (`""` for the root), no
+    /// scope descriptions, no digest. For tests and services that make their own tables.
+    pub fn with_routes(base_path: &str, routes: Vec<Route>) -> Table {
+        Table {
+            format: FORMAT.to_string(),
+            format_version: FORMAT_VERSION,
+            generator: format!("hand-built ({})", env!("CARGO_PKG_NAME")),
+            digest: String::new(),
+            sources: vec![Source {
+                file: "(hand-built)".to_string(),
+                sha256: String::new(),
+                title: None,
+                version: None,
+                base_paths: vec![base_path.to_string()],
+            }],
+            scopes: Vec::new(),
+            routes,
+        }
+    }
+
     /// Reads a table, refusing another format, an unknown version, or routes pointing at
     /// sources that do not exist.
     pub fn from_json(text: &str) -> Result<Table, TableError> {
