@@ -277,7 +277,7 @@ fn a_baseline_silences_known_findings_only() {
 
 #[test]
 fn output_is_byte_identical_whatever_the_thread_count() {
-    for format in ["json", "plain", "sarif", "github", "junit"] {
+    for format in ["json", "plain", "sarif", "github", "junit", "markdown"] {
         let run = |threads: &str| {
             scopegate(
                 &[
@@ -379,4 +379,64 @@ fn rules_lists_and_documents() {
         .unwrap()
         .starts_with("# uid-alone\n"));
     assert_eq!(scopegate(&["rules", "nope"], repo()).status.code(), Some(2));
+}
+
+#[test]
+fn summary_and_counts_files_are_appended_for_github() {
+    let dir = tempfile::tempdir().unwrap();
+    let summary = dir.path().join("summary.md");
+    let counts = dir.path().join("output");
+    std::fs::write(&summary, "earlier step\n").unwrap();
+    std::fs::write(&counts, "earlier=1\n").unwrap();
+    let out = scopegate(
+        &[
+            "lint",
+            "--format",
+            "github",
+            "--summary-file",
+            summary.to_str().unwrap(),
+            "--counts-file",
+            counts.to_str().unwrap(),
+            "tests/fixtures/rules",
+        ],
+        repo(),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let summary = std::fs::read_to_string(&summary).unwrap();
+    let counts = std::fs::read_to_string(&counts).unwrap();
+    assert!(summary.starts_with("earlier step\n### scopegate: "), "{summary}");
+    assert!(counts.starts_with("earlier=1\nerrors="), "{counts}");
+
+    // The counts agree with the JSON report of the same run.
+    let (_, json) = lint_json(&["tests/fixtures/rules"]);
+    let expected = format!(
+        "earlier=1\nerrors={}\nwarnings={}\ninfos={}\nhints={}\nfiles={}\n",
+        json["summary"]["errors"],
+        json["summary"]["warnings"],
+        json["summary"]["infos"],
+        json["summary"]["hints"],
+        json["summary"]["files"]
+    );
+    assert_eq!(counts, expected);
+    insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false}, {
+        insta::assert_snapshot!("lint-summary-markdown", &summary["earlier step\n".len()..]);
+    });
+}
+
+#[test]
+fn a_clean_run_has_a_one_line_summary() {
+    let out = scopegate(
+        &[
+            "lint",
+            "--format",
+            "markdown",
+            "tests/fixtures/rules/operation-scoped/pass.openapi3.yaml",
+        ],
+        repo(),
+    );
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        "### scopegate: no findings in 1 file\n\n"
+    );
 }

@@ -9,7 +9,7 @@ use scopegate::config::{self, Config};
 use scopegate::diagnostic::Severity;
 use scopegate::lint::{self, baseline::Baseline, Options, Outcome};
 use scopegate::load::walk;
-use scopegate::report::{self, formats};
+use scopegate::report::{self, formats, markdown};
 
 use super::exit;
 
@@ -27,6 +27,8 @@ pub enum Format {
     Github,
     /// JUnit XML
     Junit,
+    /// a markdown summary per rule and per file
+    Markdown,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -75,6 +77,14 @@ pub struct LintArgs {
     /// Also write SARIF to this file, whatever --format is.
     #[arg(long, value_name = "FILE")]
     sarif_file: Option<PathBuf>,
+    /// Also append a markdown summary (per rule and per file) to this file, e.g.
+    /// $GITHUB_STEP_SUMMARY.
+    #[arg(long, value_name = "FILE")]
+    summary_file: Option<PathBuf>,
+    /// Also append the counts as key=value lines (errors, warnings, infos, hints, files) to
+    /// this file, e.g. $GITHUB_OUTPUT.
+    #[arg(long, value_name = "FILE")]
+    counts_file: Option<PathBuf>,
     /// Skip named files that are not OpenAPI documents instead of reporting them.
     #[arg(long)]
     skip_non_openapi: bool,
@@ -157,6 +167,12 @@ fn lint(args: LintArgs) -> Result<i32, String> {
         std::fs::write(path, formats::sarif(&outcome))
             .map_err(|e| format!("{}: {e}", path.display()))?;
     }
+    if let Some(path) = &args.summary_file {
+        append(path, &markdown::markdown(&outcome))?;
+    }
+    if let Some(path) = &args.counts_file {
+        append(path, &markdown::counts(&outcome))?;
+    }
     print_report(&outcome, format);
     if outcome.unreadable > 0 {
         return Ok(exit::USAGE);
@@ -173,6 +189,16 @@ fn lint(args: LintArgs) -> Result<i32, String> {
     })
 }
 
+/// Appends, as GitHub's `$GITHUB_OUTPUT` and `$GITHUB_STEP_SUMMARY` expect.
+fn append(path: &Path, text: &str) -> Result<(), String> {
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .and_then(|mut f| f.write_all(text.as_bytes()))
+        .map_err(|e| format!("{}: {e}", path.display()))
+}
+
 fn print_report(outcome: &Outcome, format: Format) {
     let stdout_tty = std::io::stdout().is_terminal();
     let text = match format {
@@ -180,6 +206,7 @@ fn print_report(outcome: &Outcome, format: Format) {
         Format::Sarif => formats::sarif(outcome),
         Format::Github => formats::github(outcome),
         Format::Junit => formats::junit(outcome),
+        Format::Markdown => markdown::markdown(outcome),
         Format::Plain => outcome
             .diagnostics
             .iter()

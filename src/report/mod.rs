@@ -1,6 +1,8 @@
-//! Rendering diagnostics: `plain` lines, `pretty` miette snippets, and the machine formats.
+//! Rendering diagnostics: `plain` lines, `pretty` miette snippets, the machine formats, and the
+//! markdown summary.
 
 pub mod formats;
+pub mod markdown;
 mod pretty;
 
 use std::fmt::Write;
