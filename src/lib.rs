@@ -17,6 +17,8 @@ pub mod config;
 #[cfg(feature = "lint")]
 pub mod diagnostic;
 #[cfg(feature = "lint")]
+pub mod groups;
+#[cfg(feature = "lint")]
 pub mod lint;
 #[cfg(feature = "lint")]
 pub mod load;

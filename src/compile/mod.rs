@@ -301,21 +301,25 @@ fn assemble(parts: Vec<Part>, conflicts: &mut Vec<String>) -> Table {
         sources,
         scopes: scopes.into_values().collect(),
         routes,
+        access_groups: None,
     };
     table.digest = digest(&table);
     table
 }
 
-/// `sha256:` over the compact JSON of the format, sources, scopes and routes: the table's
-/// meaning, not the tool that wrote it.
+/// `sha256:` over the compact JSON of the format, sources, scopes, routes and access groups
+/// (when present): the table's meaning, not the tool that wrote it.
 pub fn digest(table: &Table) -> String {
-    let content = serde_json::json!({
+    let mut content = serde_json::json!({
         "format": table.format,
         "format_version": table.format_version,
         "sources": table.sources,
         "scopes": table.scopes,
         "routes": table.routes,
     });
+    if let Some(groups) = &table.access_groups {
+        content["access_groups"] = serde_json::json!(groups);
+    }
     format!(
         "sha256:{}",
         hex(&Sha256::digest(content.to_string().as_bytes()))

@@ -6,6 +6,7 @@
 use std::collections::HashMap;
 
 use super::path::{PathError, RequestPath, Scratch, MAX_PATH_BYTES};
+use super::groups::Status;
 use super::principal::{Principal, UID};
 use super::table::{Route, Table};
 use super::template::{self, Part};
@@ -33,6 +34,12 @@ pub enum Deny<'t> {
     },
     /// The path is malformed or ambiguous.
     InvalidPath(PathError),
+    /// A client principal the access groups do not know.
+    UnknownClient,
+    /// A known client with no group and no default group.
+    NoGroup,
+    /// The client's group is inactive.
+    InactiveGroup { group: &'t str },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,7 +54,8 @@ impl Decision<'_> {
     }
 
     /// A stable name for the reason: `allow`, `no-route`, `unauthenticated`,
-    /// `missing-scopes`, `invalid-path`.
+    /// `missing-scopes`, `invalid-path`, and for clients `unknown-client`, `no-group`,
+    /// `inactive-group`.
     pub fn reason(&self) -> &'static str {
         match self {
             Decision::Allow { .. } => "allow",
@@ -55,6 +63,9 @@ impl Decision<'_> {
             Decision::Deny(Deny::Unauthenticated { .. }) => "unauthenticated",
             Decision::Deny(Deny::MissingScopes { .. }) => "missing-scopes",
             Decision::Deny(Deny::InvalidPath(_)) => "invalid-path",
+            Decision::Deny(Deny::UnknownClient) => "unknown-client",
+            Decision::Deny(Deny::NoGroup) => "no-group",
+            Decision::Deny(Deny::InactiveGroup { .. }) => "inactive-group",
         }
     }
 
@@ -68,12 +79,34 @@ impl Decision<'_> {
     }
 }
 
-/// What a principal holds, as a bitset over the table's scopes. Built once per principal.
+/// What a principal holds, as a bitset over the table's scopes. Built once per token
+/// principal; precomputed per access group when the table loads.
 #[derive(Debug, Clone)]
 pub struct Grant {
     bits: Vec<u64>,
     authenticated: bool,
+    refusal: Option<Refusal>,
 }
+
+/// Why a client principal is denied whatever it asks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Refusal {
+    UnknownClient,
+    NoGroup,
+    /// Index into the table's access groups.
+    InactiveGroup(usize),
+}
+
+/// Client principals resolved to their groups' grants.
+#[derive(Debug, Default)]
+struct Clients {
+    /// Per access group, its grant (an inactive group's carries the refusal).
+    groups: Vec<Grant>,
+    /// Client id → index into `groups`, or `NO_GROUP`.
+    by_id: HashMap<String, usize>,
+}
+
+const NO_GROUP: usize = usize::MAX;
 
 /// A segment of a route template in the trie: its text, or its shape when it has parameters
 /// (parameter names do not change what it matches).
@@ -110,6 +143,9 @@ pub struct Evaluator {
     words: usize,
     /// Per route, its scope sets as bitsets of `words` words each, flattened.
     requirements: Vec<Vec<u64>>,
+    clients: Clients,
+    unknown_client: Grant,
+    no_group: Grant,
 }
 
 impl Evaluator {
@@ -140,15 +176,64 @@ impl Evaluator {
                 bits
             })
             .collect();
+        let refused = |refusal| Grant {
+            bits: vec![0; words],
+            authenticated: true,
+            refusal: Some(refusal),
+        };
         let mut evaluator = Evaluator {
             table,
             nodes: vec![Node::default()],
             scopes,
             words,
             requirements,
+            clients: Clients::default(),
+            unknown_client: refused(Refusal::UnknownClient),
+            no_group: refused(Refusal::NoGroup),
         };
         evaluator.build_trie(options);
+        evaluator.resolve_clients();
         evaluator
+    }
+
+    /// Precomputes every group's grant and every client's group, so that a client decision
+    /// is a hash lookup and then the same bit test as a token's.
+    fn resolve_clients(&mut self) {
+        let Some(access) = &self.table.access_groups else {
+            return;
+        };
+        let mut groups = Vec::with_capacity(access.groups.len());
+        for (index, group) in access.groups.iter().enumerate() {
+            let mut grant = self.grant(&Principal::Scopes(group.scopes.iter().cloned().collect()));
+            if group.status == Status::Inactive {
+                grant.refusal = Some(Refusal::InactiveGroup(index));
+            }
+            groups.push(grant);
+        }
+        let by_id = access
+            .clients
+            .iter()
+            .map(|c| {
+                let index = c
+                    .group
+                    .as_ref()
+                    .and_then(|g| access.groups.iter().position(|x| &x.id == g))
+                    .unwrap_or(NO_GROUP);
+                (c.id.clone(), index)
+            })
+            .collect();
+        self.clients = Clients { groups, by_id };
+    }
+
+    /// The precomputed grant of a client principal (a till or an API client): its group's,
+    /// or one that refuses every request when the client is unknown, has no group, or its
+    /// group is inactive. Allocates nothing.
+    pub fn client_grant(&self, id: &str) -> &Grant {
+        match self.clients.by_id.get(id) {
+            None => &self.unknown_client,
+            Some(&NO_GROUP) => &self.no_group,
+            Some(&index) => &self.clients.groups[index],
+        }
     }
 
     pub fn table(&self) -> &Table {
@@ -221,10 +306,11 @@ impl Evaluator {
         child
     }
 
-    /// The bitset of what `principal` holds.
+    /// The bitset of what `principal` holds. For a client, a copy of `client_grant`.
     pub fn grant(&self, principal: &Principal) -> Grant {
         let mut bits = vec![0u64; self.words];
         let authenticated = match principal {
+            Principal::Client(id) => return self.client_grant(id).clone(),
             Principal::Anonymous => false,
             Principal::Scopes(held) => {
                 for scope in held {
@@ -239,7 +325,20 @@ impl Evaluator {
         Grant {
             bits,
             authenticated,
+            refusal: None,
         }
+    }
+
+    /// The scopes a grant holds, by name (`uid` included when authenticated), sorted.
+    pub fn granted_scopes(&self, grant: &Grant) -> Vec<&str> {
+        let mut names: Vec<&str> = self
+            .scopes
+            .iter()
+            .filter(|(_, &bit)| grant.bits[bit / 64] & (1 << (bit % 64)) != 0)
+            .map(|(name, _)| name.as_str())
+            .collect();
+        names.sort_unstable();
+        names
     }
 
     /// May the holder of `grant` call `method raw_path`?
@@ -256,6 +355,20 @@ impl Evaluator {
             Ok(p) => p,
             Err(e) => return Decision::Deny(Deny::InvalidPath(e)),
         };
+        // A refused client learns nothing about the routes.
+        if let Some(refusal) = grant.refusal {
+            return Decision::Deny(match refusal {
+                Refusal::UnknownClient => Deny::UnknownClient,
+                Refusal::NoGroup => Deny::NoGroup,
+                Refusal::InactiveGroup(i) => Deny::InactiveGroup {
+                    group: self
+                        .table
+                        .access_groups
+                        .as_ref()
+                        .map_or("", |a| a.groups[i].id.as_str()),
+                },
+            });
+        }
         let Some(node) = self.find(0, &path, 0) else {
             return Decision::Deny(Deny::NoRoute);
         };

@@ -2,6 +2,7 @@
 //! only, so `default-features = false, features = ["runtime"]` builds without the CLI.
 
 pub mod evaluator;
+pub mod groups;
 pub mod path;
 pub mod principal;
 pub mod reload;
@@ -9,6 +10,7 @@ pub mod table;
 pub mod template;
 
 pub use evaluator::{Decision, Deny, Evaluator, Grant, Options};
+pub use groups::AccessGroups;
 pub use principal::Principal;
 pub use reload::SharedEvaluator;
 pub use table::{Route, Table, TableError};

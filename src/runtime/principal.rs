@@ -1,4 +1,5 @@
-//! Who is asking: anonymous, or the scopes a token grants.
+//! Who is asking: anonymous, the scopes a token grants, or a client whose access group grants
+//! them.
 
 use std::collections::BTreeSet;
 
@@ -12,6 +13,9 @@ pub enum Principal {
     Anonymous,
     /// An authenticated principal and the scopes it was granted (`uid` always among them).
     Scopes(BTreeSet<String>),
+    /// An authenticated client (a store's till or an OAuth API client) whose scopes come from
+    /// its access group.
+    Client(String),
 }
 
 impl Principal {
@@ -71,11 +75,18 @@ impl Principal {
         Ok(Principal::with_scopes(scopes))
     }
 
+    /// Whether a token principal holds `scope`. A client's scopes are known only through its
+    /// access group (`Evaluator::client_grant`), so this is false for one.
     pub fn holds(&self, scope: &str) -> bool {
         match self {
-            Principal::Anonymous => false,
+            Principal::Anonymous | Principal::Client(_) => false,
             Principal::Scopes(s) => s.contains(scope),
         }
+    }
+
+    /// A client principal, resolved through access groups.
+    pub fn client(id: impl Into<String>) -> Principal {
+        Principal::Client(id.into())
     }
 }
 

@@ -4,6 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::groups::AccessGroups;
+
 /// The `format` field of every table.
 pub const FORMAT: &str = "scopegate-permissions";
 /// The only format version this build reads and writes.
@@ -21,6 +23,9 @@ pub struct Table {
     pub sources: Vec<Source>,
     pub scopes: Vec<ScopeInfo>,
     pub routes: Vec<Route>,
+    /// Access groups resolved against this table (`compile --groups`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_groups: Option<AccessGroups>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -132,6 +137,7 @@ impl Table {
             }],
             scopes: Vec::new(),
             routes,
+            access_groups: None,
         }
     }
 
@@ -173,6 +179,9 @@ impl Table {
                 r.source,
                 table.sources.len()
             )));
+        }
+        if let Some(groups) = &table.access_groups {
+            groups.check()?;
         }
         Ok(table)
     }

@@ -1,0 +1,109 @@
+//! Groups file + permission table → what each group grants, and each client's group.
+//!
+//! A permission `(kind, resource, level)` grants every scope of the table whose application is
+//! of that kind, whose resource is that resource (a resource-specific scope's resource-id, or
+//! the application id for a standard scope), and whose access the level covers. Scopes a group
+//! lists by name are granted as they are.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::runtime::groups::{AccessGroups, ClientGroup, ClientKind, GroupGrant, Via};
+use crate::runtime::table::{AccessType, ScopeInfo, Table};
+
+use super::file::{ApiKind, Group, GroupsFile, Permission, Problem};
+
+/// The resource a scope belongs to: its resource-id, or its application id when standard.
+pub fn resource_of(scope: &ScopeInfo) -> &str {
+    scope.resource.as_deref().unwrap_or(&scope.application)
+}
+
+/// Whether `permission` grants `scope`, given the applications' kinds.
+pub fn grants(permission: &Permission, scope: &ScopeInfo, kinds: &BTreeMap<&str, ApiKind>) -> bool {
+    kinds.get(scope.application.as_str()) == Some(&permission.kind)
+        && resource_of(scope) == permission.resource
+        && match scope.access {
+            AccessType::Read => permission.level.reads(),
+            AccessType::Write => permission.level.writes(),
+        }
+}
+
+/// The scopes `group` grants against `table`, sorted (`uid` not included).
+pub fn group_scopes(file: &GroupsFile, group: &Group, table: &Table) -> BTreeSet<String> {
+    let kinds = file.application_kinds();
+    let mut scopes: BTreeSet<String> = table
+        .scopes
+        .iter()
+        .filter(|s| group.permissions.iter().any(|p| grants(p, s, &kinds)))
+        .map(|s| s.name.clone())
+        .collect();
+    scopes.extend(group.scopes.iter().map(|s| s.value.clone()));
+    scopes.remove(crate::runtime::principal::UID);
+    scopes
+}
+
+/// The runtime form: refused while the files are inconsistent (a missing group, a redefined
+/// built-in, a duplicate client id).
+pub fn resolve(file: &GroupsFile, table: &Table) -> Result<AccessGroups, Vec<Problem>> {
+    let problems = file.consistency();
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let mut groups: Vec<GroupGrant> = file
+        .groups()
+        .map(|g| GroupGrant {
+            id: g.id.clone(),
+            name: g.name.clone(),
+            status: g.status,
+            builtin: g.builtin,
+            scopes: group_scopes(file, g, table).into_iter().collect(),
+        })
+        .collect();
+    groups.sort_by(|a, b| a.id.cmp(&b.id));
+    let default = file.brand.default_group.as_ref().map(|d| d.value.clone());
+    let pick = |own: Option<&String>, via: Via| match (own, &default) {
+        (Some(g), _) => (Some(g.clone()), via),
+        (None, Some(d)) => (Some(d.clone()), Via::Default),
+        (None, None) => (None, Via::None),
+    };
+    let mut clients = Vec::new();
+    for store in &file.brand.stores {
+        for till in &store.tills {
+            let (group, via) = pick(store.group.as_ref().map(|g| &g.value), Via::Store);
+            clients.push(ClientGroup {
+                id: till.value.clone(),
+                kind: ClientKind::Till,
+                store: Some(store.id.clone()),
+                group,
+                via,
+            });
+        }
+    }
+    for client in &file.brand.clients {
+        let (group, via) = pick(client.group.as_ref().map(|g| &g.value), Via::Client);
+        clients.push(ClientGroup {
+            id: client.id.clone(),
+            kind: ClientKind::ApiClient,
+            store: None,
+            group,
+            via,
+        });
+    }
+    clients.sort_by(|a, b| a.id.cmp(&b.id));
+    let access = AccessGroups {
+        default_group: default,
+        groups,
+        clients,
+    };
+    access
+        .check()
+        .map_err(|e| vec![file.brand.problem(crate::load::Span::empty(0), e.0)])?;
+    Ok(access)
+}
+
+/// Whether holding `scopes` (and `uid`) satisfies a route's requirement.
+pub fn satisfies(any_of: &[Vec<String>], scopes: &BTreeSet<String>) -> bool {
+    any_of.iter().any(|set| {
+        set.iter()
+            .all(|s| s == crate::runtime::principal::UID || scopes.contains(s))
+    })
+}

@@ -1,0 +1,139 @@
+//! Access groups as the runtime sees them: each group's scopes already resolved against the
+//! table, and each client (a store's till, or an OAuth API client) already resolved to its
+//! group. `scopegate compile --groups` embeds this in the table as `access_groups`; the CLI
+//! builds it from a groups file for `check --groups` and `serve --groups`.
+//!
+//! The groups file itself (layers, permissions per resource, stores and tills, editing) is the
+//! `groups` module's business; the runtime only needs what is below, so it stays free of the
+//! YAML parser.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use super::table::TableError;
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccessGroups {
+    /// The brand's default group, for stores and clients with none of their own.
+    pub default_group: Option<String>,
+    /// Sorted by id.
+    pub groups: Vec<GroupGrant>,
+    /// Every known client principal, sorted by id.
+    pub clients: Vec<ClientGroup>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Active,
+    Inactive,
+}
+
+/// A group and the scopes it grants.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GroupGrant {
+    pub id: String,
+    pub name: String,
+    pub status: Status,
+    /// From the platform layer: not editable by a brand.
+    pub builtin: bool,
+    /// Sorted; `uid` is implied for every authenticated principal and not listed.
+    pub scopes: Vec<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ClientKind {
+    /// A store's till, authenticated with basic auth; it inherits its store's group.
+    Till,
+    /// An OAuth API client whose token carries no useful scopes.
+    ApiClient,
+}
+
+/// How a client came by its group.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Via {
+    /// Its store's group (tills).
+    Store,
+    /// Assigned to the client itself (API clients).
+    Client,
+    /// The brand's default group.
+    Default,
+    /// No group and no default: every request is denied.
+    None,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClientGroup {
+    pub id: String,
+    pub kind: ClientKind,
+    /// The till's store.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub store: Option<String>,
+    /// `None` only with `via: none`.
+    pub group: Option<String>,
+    pub via: Via,
+}
+
+impl AccessGroups {
+    /// Refuses what the evaluator could not resolve: duplicate ids, a client in a group that
+    /// does not exist, a default that does not exist.
+    pub fn check(&self) -> Result<(), TableError> {
+        let fail = |m: String| Err(TableError(format!("invalid access groups: {m}")));
+        let mut ids = BTreeSet::new();
+        for g in &self.groups {
+            if !ids.insert(g.id.as_str()) {
+                return fail(format!("group `{}` appears twice", g.id));
+            }
+        }
+        if let Some(d) = &self.default_group {
+            if !ids.contains(d.as_str()) {
+                return fail(format!("the default group `{d}` does not exist"));
+            }
+        }
+        let mut clients = BTreeSet::new();
+        for c in &self.clients {
+            if !clients.insert(c.id.as_str()) {
+                return fail(format!("client `{}` appears twice", c.id));
+            }
+            match (&c.group, c.via) {
+                (None, Via::None) => {}
+                (None, _) | (Some(_), Via::None) => {
+                    return fail(format!(
+                        "client `{}`: `group` and `via` disagree",
+                        c.id
+                    ))
+                }
+                (Some(g), _) if !ids.contains(g.as_str()) => {
+                    return fail(format!("client `{}` is in group `{g}`, which does not exist", c.id))
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    pub fn group(&self, id: &str) -> Option<&GroupGrant> {
+        self.groups.iter().find(|g| g.id == id)
+    }
+
+    pub fn client(&self, id: &str) -> Option<&ClientGroup> {
+        self.clients.iter().find(|c| c.id == id)
+    }
+
+    /// Clients per group id.
+    pub fn members(&self) -> BTreeMap<&str, Vec<&ClientGroup>> {
+        let mut out: BTreeMap<&str, Vec<&ClientGroup>> = BTreeMap::new();
+        for c in &self.clients {
+            if let Some(g) = &c.group {
+                out.entry(g.as_str()).or_default().push(c);
+            }
+        }
+        out
+    }
+}
