@@ -1,11 +1,14 @@
-//! `scopegate check --table T (--scopes "..." | --anonymous) METHOD PATH`: one decision.
+//! `scopegate check --table T [--groups G] (--scopes "..." | --client ID | --anonymous)
+//! METHOD PATH`: one decision.
 
 use std::path::PathBuf;
 
 use clap::{ArgGroup, Args, ValueEnum};
 use serde_json::json;
 
-use scopegate::runtime::{reload, Decision, Deny, Options, Principal};
+use scopegate::groups;
+use scopegate::runtime::groups::Via;
+use scopegate::runtime::{Decision, Deny, Evaluator, Options, Principal, Table};
 
 use super::exit;
 
@@ -16,7 +19,7 @@ pub enum CheckFormat {
 }
 
 #[derive(Args, Debug)]
-#[command(group(ArgGroup::new("principal").required(true).args(["scopes", "anonymous"])))]
+#[command(group(ArgGroup::new("principal").required(true).args(["scopes", "client", "anonymous"])))]
 pub struct CheckArgs {
     /// The permission table from `scopegate compile`.
     #[arg(long, value_name = "FILE")]
@@ -24,6 +27,13 @@ pub struct CheckArgs {
     /// The token's scopes, space-delimited (`""` is authenticated with no scopes: only uid).
     #[arg(long)]
     scopes: Option<String>,
+    /// A client (a store's till or an OAuth API client) resolved through access groups: those
+    /// of --groups, or those compiled into the table with `compile --groups`.
+    #[arg(long, value_name = "ID")]
+    client: Option<String>,
+    /// The brand's access groups file.
+    #[arg(long, value_name = "FILE")]
+    groups: Option<PathBuf>,
     /// No credentials at all.
     #[arg(long)]
     anonymous: bool,
@@ -42,22 +52,32 @@ pub fn run(args: CheckArgs) -> i32 {
     let options = Options {
         strip_base_paths: args.strip_base_paths,
     };
-    let evaluator = match reload::load(&args.table, options) {
+    let evaluator = match load(&args, options) {
         Ok(e) => e,
         Err(e) => {
             eprintln!("scopegate: {e}");
             return exit::USAGE;
         }
     };
-    let principal = match &args.scopes {
-        Some(s) => Principal::from_scope_string(s),
-        None => Principal::Anonymous,
+    let principal = match (&args.scopes, &args.client) {
+        (Some(s), _) => Principal::from_scope_string(s),
+        (None, Some(c)) => Principal::client(c),
+        (None, None) => Principal::Anonymous,
     };
-    let decision = evaluator.evaluate(&evaluator.grant(&principal), &args.method, &args.path);
+    if args.client.is_some() && evaluator.table().access_groups.is_none() {
+        eprintln!("scopegate: --client needs access groups: pass --groups, or compile the table with --groups");
+        return exit::USAGE;
+    }
+    let grant = evaluator.grant(&principal);
+    let decision = evaluator.evaluate(&grant, &args.method, &args.path);
     let granted: Vec<&str> = match &principal {
         Principal::Anonymous => Vec::new(),
-        Principal::Scopes(s) => s.iter().map(String::as_str).collect(),
+        _ => evaluator.granted_scopes(&grant),
     };
+    let client = args.client.as_deref().and_then(|c| {
+        let groups = evaluator.table().access_groups.as_ref()?;
+        groups.client(c)
+    });
     match args.format {
         CheckFormat::Json => {
             let route = decision.route().map(|r| {
@@ -70,12 +90,30 @@ pub fn run(args: CheckArgs) -> i32 {
                 "route": route,
                 "granted": granted,
             });
+            if let Some(c) = client {
+                out["client"] = json!(c);
+            }
+            if let Decision::Deny(Deny::InactiveGroup { group }) = &decision {
+                out["group"] = json!(group);
+            }
             if let Decision::Deny(Deny::InvalidPath(e)) = &decision {
                 out["path_error"] = json!({"code": e.code(), "message": e.to_string()});
             }
             println!("{}", serde_json::to_string_pretty(&out).expect("json"));
         }
-        CheckFormat::Text => println!("{}", describe(&decision, &granted)),
+        CheckFormat::Text => {
+            if let Some(c) = client {
+                let group = c.group.as_deref().unwrap_or("none");
+                let via = match c.via {
+                    Via::Store => format!(" (from store `{}`)", c.store.as_deref().unwrap_or("?")),
+                    Via::Client => String::new(),
+                    Via::Default => " (the default group)".into(),
+                    Via::None => " (no group and no default)".into(),
+                };
+                println!("client {}: group {group}{via}", c.id);
+            }
+            println!("{}", describe(&decision, &granted))
+        }
     }
     if decision.is_allow() {
         exit::OK
@@ -116,5 +154,31 @@ fn describe(decision: &Decision<'_>, granted: &[&str]) -> String {
             granted.join(" ")
         ),
         Decision::Deny(Deny::InvalidPath(e)) => format!("deny (invalid-path): {e}"),
+        Decision::Deny(Deny::UnknownClient) => {
+            "deny (unknown-client): the access groups know no such till or API client".into()
+        }
+        Decision::Deny(Deny::NoGroup) => {
+            "deny (no-group): the client has no group and the brand no default group".into()
+        }
+        Decision::Deny(Deny::InactiveGroup { group }) => {
+            format!("deny (inactive-group): the client's group `{group}` is inactive")
+        }
     }
+}
+
+/// The table, with the groups of --groups resolved into it when given.
+fn load(args: &CheckArgs, options: Options) -> Result<Evaluator, String> {
+    let path = &args.table;
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut table = Table::from_json(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    if let Some(g) = &args.groups {
+        table.access_groups = Some(resolve_groups(g, &table)?);
+    }
+    Ok(Evaluator::new(table, options))
+}
+
+/// Loads a groups file and resolves it against `table`; every problem with its place.
+pub fn resolve_groups(path: &std::path::Path, table: &Table) -> Result<scopegate::runtime::AccessGroups, String> {
+    let file = groups::load(path).map_err(|p| groups::file::describe(&p))?;
+    groups::resolve::resolve(&file, table).map_err(|p| groups::file::describe(&p))
 }

@@ -24,6 +24,10 @@ pub struct CompileArgs {
     /// Configuration file (default: the nearest scopegate.yaml up from the working directory).
     #[arg(long)]
     config: Option<PathBuf>,
+    /// Resolve this access groups file against the table and embed it (`access_groups`), so
+    /// that the runtime decides client principals from the table alone.
+    #[arg(long, value_name = "FILE")]
+    groups: Option<PathBuf>,
 }
 
 pub fn run(args: CompileArgs) -> i32 {
@@ -70,7 +74,19 @@ pub fn run(args: CompileArgs) -> i32 {
     for op in &compiled.excluded {
         eprintln!("left out: {op}");
     }
-    let json = compile::to_json(&compiled.table);
+    let mut table = compiled.table;
+    if let Some(path) = &args.groups {
+        match super::check::resolve_groups(path, &table) {
+            Ok(groups) => table.access_groups = Some(groups),
+            Err(e) => {
+                eprintln!("{e}");
+                eprintln!("scopegate: not compiled: the access groups do not resolve");
+                return exit::FINDINGS;
+            }
+        }
+        table.digest = compile::digest(&table);
+    }
+    let json = compile::to_json(&table);
     let written = if args.output.as_os_str() == "-" {
         print!("{json}");
         Ok(())
@@ -81,11 +97,18 @@ pub fn run(args: CompileArgs) -> i32 {
         eprintln!("scopegate: {}: {e}", args.output.display());
         return exit::USAGE;
     }
+    if let Some(g) = &table.access_groups {
+        eprintln!(
+            "scopegate: {} access group(s), {} client(s)",
+            g.groups.len(),
+            g.clients.len()
+        );
+    }
     eprintln!(
         "scopegate: {} route(s), {} scope(s) from {} source(s){}",
-        compiled.table.routes.len(),
-        compiled.table.scopes.len(),
-        compiled.table.sources.len(),
+        table.routes.len(),
+        table.scopes.len(),
+        table.sources.len(),
         if compiled.excluded.is_empty() {
             String::new()
         } else {

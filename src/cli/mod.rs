@@ -2,6 +2,7 @@
 
 mod check;
 mod compile;
+mod groups;
 mod inspect;
 mod lint;
 mod rules;
@@ -44,6 +45,9 @@ enum Command {
     Compile(compile::CompileArgs),
     /// Decide one request against a permission table: exit 0 allow, 1 deny, 2 usage.
     Check(check::CheckArgs),
+    /// Manage and validate access groups: list, search, show, create, edit, activate,
+    /// deactivate, delete, assign, unassign, default, validate, matrix, infer.
+    Groups(groups::GroupsArgs),
     /// List the rules, or print one rule's documentation.
     Rules {
         /// A rule id, such as `operation-scoped`.
@@ -80,6 +84,7 @@ pub fn run() -> i32 {
         Command::Lint(args) => lint::run(args),
         Command::Compile(args) => compile::run(args),
         Command::Check(args) => check::run(args),
+        Command::Groups(args) => groups::run(args),
         Command::Rules { id } => rules::run(id.as_deref()),
         Command::Inspect { file } => inspect::run(&file),
     }

@@ -5,7 +5,10 @@
 
 pub mod edit;
 pub mod file;
+pub mod infer;
 pub mod manage;
+pub mod matrix;
 pub mod resolve;
+pub mod validate;
 
 pub use file::{load, GroupsFile, Problem};

@@ -1,0 +1,549 @@
+//! `scopegate groups ...`: manage and validate access groups (SPEC section 8).
+//!
+//! Reading commands print; editing commands refuse what the rules forbid (exit 1, the file
+//! untouched), otherwise edit the brand's file in place keeping its comments and order, stamp
+//! `updated-at`/`updated-by`, read the result back, and write it atomically.
+
+use std::path::{Path, PathBuf};
+
+use clap::{ArgGroup, Args, Subcommand, ValueEnum};
+use serde_json::json;
+
+use scopegate::groups::file::{ApiKind, Level};
+use scopegate::groups::manage::{self, Action, Changes, Stamp};
+use scopegate::groups::{self, file, infer, matrix, resolve, validate, GroupsFile};
+use scopegate::runtime::groups::Status;
+use scopegate::runtime::table::Table;
+
+use super::exit;
+
+#[derive(Args, Debug)]
+pub struct GroupsArgs {
+    /// The brand's groups file (it names the platform layer with `platform:`).
+    #[arg(long, short, global = true, env = "SCOPEGATE_GROUPS", default_value = "groups.yaml")]
+    file: PathBuf,
+    #[command(subcommand)]
+    command: GroupsCommand,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum StatusFilter {
+    Active,
+    Inactive,
+    All,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Args, Debug, Default)]
+pub struct Edits {
+    /// Set a permission, `KIND:RESOURCE=LEVEL` (kind data or config; level none, read, write or
+    /// read-write), such as `data:loyalty=read-write`. Repeatable.
+    #[arg(long = "permission", value_name = "KIND:RESOURCE=LEVEL")]
+    permissions: Vec<String>,
+    /// Add a scope by name. Repeatable.
+    #[arg(long = "scope", value_name = "SCOPE")]
+    scopes: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct By {
+    /// Who makes the change (default: $SCOPEGATE_USER, then git's user.email, then $USER).
+    #[arg(long, value_name = "USER")]
+    by: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum GroupsCommand {
+    /// List groups with their allocated stores and clients.
+    List {
+        #[arg(long, value_enum, default_value = "all")]
+        status: StatusFilter,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
+    /// Find groups whose id, name or description contains TEXT (case-insensitive).
+    Search { text: String },
+    /// Show one group: permissions, scopes, stores and clients; with --table, what it grants.
+    Show {
+        id: String,
+        #[arg(long, value_name = "FILE")]
+        table: Option<PathBuf>,
+    },
+    /// Create a custom group (active).
+    Create {
+        id: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        description: Option<String>,
+        #[command(flatten)]
+        edits: Edits,
+        #[command(flatten)]
+        by: By,
+    },
+    /// Change a custom group's name, description, permissions or scopes.
+    Edit {
+        id: String,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        description: Option<String>,
+        #[command(flatten)]
+        edits: Edits,
+        /// Drop a permission, `KIND:RESOURCE`. Repeatable.
+        #[arg(long = "remove-permission", value_name = "KIND:RESOURCE")]
+        remove_permissions: Vec<String>,
+        /// Drop a scope listed by name. Repeatable.
+        #[arg(long = "remove-scope", value_name = "SCOPE")]
+        remove_scopes: Vec<String>,
+        #[command(flatten)]
+        by: By,
+    },
+    /// Activate a custom group.
+    Activate {
+        id: String,
+        #[command(flatten)]
+        by: By,
+    },
+    /// Deactivate a custom group (refused while stores are assigned to it).
+    Deactivate {
+        id: String,
+        #[command(flatten)]
+        by: By,
+    },
+    /// Delete a custom group (refused while assigned or the default).
+    Delete { id: String },
+    /// Assign stores or API clients to a group.
+    #[command(group(ArgGroup::new("who").required(true).multiple(true).args(["stores", "clients"])))]
+    Assign {
+        group: String,
+        #[arg(long = "store", value_name = "STORE")]
+        stores: Vec<String>,
+        #[arg(long = "client", value_name = "CLIENT")]
+        clients: Vec<String>,
+    },
+    /// Remove stores' or API clients' own group (they fall back to the default group).
+    #[command(group(ArgGroup::new("who").required(true).multiple(true).args(["stores", "clients"])))]
+    Unassign {
+        #[arg(long = "store", value_name = "STORE")]
+        stores: Vec<String>,
+        #[arg(long = "client", value_name = "CLIENT")]
+        clients: Vec<String>,
+    },
+    /// Set the brand's default group.
+    Default { id: String },
+    /// Check the groups against a permission table: exit 1 on errors.
+    Validate {
+        #[arg(long, value_name = "FILE")]
+        table: PathBuf,
+    },
+    /// Group × route: allowed or denied.
+    Matrix {
+        #[arg(long, value_name = "FILE")]
+        table: PathBuf,
+        /// Write a self-contained HTML page here instead of printing a table.
+        #[arg(long, value_name = "FILE")]
+        html: Option<PathBuf>,
+    },
+    /// Propose a group per client from access logs (combined format or JSON lines).
+    Infer {
+        #[arg(long, value_name = "FILE")]
+        table: PathBuf,
+        #[arg(long, value_name = "FILE")]
+        log: PathBuf,
+        /// Log paths lack the base paths (logged behind a prefix-stripping proxy).
+        #[arg(long)]
+        strip_base_paths: bool,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
+}
+
+pub fn run(args: GroupsArgs) -> i32 {
+    match execute(&args.file, args.command) {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("scopegate: {message}");
+            exit::USAGE
+        }
+    }
+}
+
+fn load(path: &Path) -> Result<GroupsFile, String> {
+    groups::load(path).map_err(|problems| file::describe(&problems))
+}
+
+fn load_table(path: &Path) -> Result<Table, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    Table::from_json(&text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+fn execute(path: &Path, command: GroupsCommand) -> Result<i32, String> {
+    let file = load(path)?;
+    match command {
+        GroupsCommand::List { status, format } => Ok(list(&file, status, format)),
+        GroupsCommand::Search { text } => {
+            let needle = text.to_lowercase();
+            let found: Vec<_> = file
+                .groups()
+                .filter(|g| {
+                    [Some(&g.id), Some(&g.name), g.description.as_ref()]
+                        .into_iter()
+                        .flatten()
+                        .any(|s| s.to_lowercase().contains(&needle))
+                })
+                .collect();
+            for g in &found {
+                println!("{}\t{}\t{}", g.id, g.name, g.description.as_deref().unwrap_or(""));
+            }
+            Ok(if found.is_empty() { exit::FINDINGS } else { exit::OK })
+        }
+        GroupsCommand::Show { id, table } => show(&file, &id, table.as_deref()),
+        GroupsCommand::Create {
+            id,
+            name,
+            description,
+            edits,
+            by,
+        } => {
+            let changes = changes(&edits, &[], &[])?;
+            let action = Action::Create {
+                id,
+                name,
+                description,
+                changes,
+            };
+            change(path, &file, &[action], &by)
+        }
+        GroupsCommand::Edit {
+            id,
+            name,
+            description,
+            edits,
+            remove_permissions,
+            remove_scopes,
+            by,
+        } => {
+            let mut c = changes(&edits, &remove_permissions, &remove_scopes)?;
+            c.name = name;
+            c.description = description;
+            if c.name.is_none()
+                && c.description.is_none()
+                && c.permissions.is_empty()
+                && c.remove_permissions.is_empty()
+                && c.add_scopes.is_empty()
+                && c.remove_scopes.is_empty()
+            {
+                return Err("nothing to change: give --name, --description, --permission, --scope, --remove-permission or --remove-scope".into());
+            }
+            change(path, &file, &[Action::Edit { id, changes: c }], &by)
+        }
+        GroupsCommand::Activate { id, by } => change(path, &file, &[Action::Activate(id)], &by),
+        GroupsCommand::Deactivate { id, by } => change(path, &file, &[Action::Deactivate(id)], &by),
+        GroupsCommand::Delete { id } => change(path, &file, &[Action::Delete(id)], &By { by: None }),
+        GroupsCommand::Assign {
+            group,
+            stores,
+            clients,
+        } => {
+            let actions: Vec<Action> = stores
+                .into_iter()
+                .map(|store| Action::AssignStore {
+                    group: group.clone(),
+                    store,
+                })
+                .chain(clients.into_iter().map(|client| Action::AssignClient {
+                    group: group.clone(),
+                    client,
+                }))
+                .collect();
+            change(path, &file, &actions, &By { by: None })
+        }
+        GroupsCommand::Unassign { stores, clients } => {
+            let actions: Vec<Action> = stores
+                .into_iter()
+                .map(Action::UnassignStore)
+                .chain(clients.into_iter().map(Action::UnassignClient))
+                .collect();
+            change(path, &file, &actions, &By { by: None })
+        }
+        GroupsCommand::Default { id } => change(path, &file, &[Action::SetDefault(id)], &By { by: None }),
+        GroupsCommand::Validate { table } => {
+            let table = load_table(&table)?;
+            let findings = validate::validate(&file, &table);
+            for f in &findings {
+                println!("{f}");
+            }
+            let errors = findings.iter().filter(|f| f.severity == validate::Severity::Error).count();
+            eprintln!(
+                "scopegate: {errors} error(s), {} warning(s) in {} group(s)",
+                findings.len() - errors,
+                file.groups().count()
+            );
+            Ok(if errors > 0 { exit::FINDINGS } else { exit::OK })
+        }
+        GroupsCommand::Matrix { table, html } => {
+            let table = load_table(&table)?;
+            let m = matrix::build(&file, &table);
+            match html {
+                Some(out) => {
+                    let title = format!("scopegate access groups: {}", path.display());
+                    std::fs::write(&out, matrix::render_html(&m, &title))
+                        .map_err(|e| format!("{}: {e}", out.display()))?;
+                    eprintln!(
+                        "scopegate: wrote {} ({} routes × {} groups)",
+                        out.display(),
+                        m.rows.len(),
+                        m.columns.len()
+                    );
+                }
+                None => print!("{}", matrix::render_text(&m)),
+            }
+            Ok(exit::OK)
+        }
+        GroupsCommand::Infer {
+            table,
+            log,
+            strip_base_paths,
+            format,
+        } => {
+            let table = load_table(&table)?;
+            let text = std::fs::read(&log).map_err(|e| format!("{}: {e}", log.display()))?;
+            let text = String::from_utf8_lossy(&text);
+            let report = infer::infer(&file, &table, &text, strip_base_paths);
+            match format {
+                Format::Text => print!("{}", infer::render_text(&report)),
+                Format::Json => println!("{}", serde_json::to_string_pretty(&report).expect("json")),
+            }
+            Ok(exit::OK)
+        }
+    }
+}
+
+fn parse_permission(s: &str) -> Result<(ApiKind, String, Level), String> {
+    let bad = || format!("`{s}`: a permission is KIND:RESOURCE=LEVEL, such as data:loyalty=read-write");
+    let (kind_resource, level) = s.split_once('=').ok_or_else(bad)?;
+    let (kind, resource) = parse_kind_resource(kind_resource).map_err(|_| bad())?;
+    let level = Level::parse(level)
+        .ok_or_else(|| format!("`{level}` is not a level: use one of {}", Level::NAMES.join(", ")))?;
+    Ok((kind, resource, level))
+}
+
+fn parse_kind_resource(s: &str) -> Result<(ApiKind, String), String> {
+    let (kind, resource) = s
+        .split_once(':')
+        .ok_or_else(|| format!("`{s}`: expected KIND:RESOURCE, such as data:loyalty"))?;
+    let kind = match kind {
+        "data" => ApiKind::Data,
+        "config" => ApiKind::Config,
+        other => return Err(format!("`{other}` is not an API kind: use data or config")),
+    };
+    if resource.is_empty() {
+        return Err(format!("`{s}`: the resource is empty"));
+    }
+    Ok((kind, resource.to_string()))
+}
+
+fn changes(edits: &Edits, remove_permissions: &[String], remove_scopes: &[String]) -> Result<Changes, String> {
+    Ok(Changes {
+        permissions: edits
+            .permissions
+            .iter()
+            .map(|p| parse_permission(p))
+            .collect::<Result<_, _>>()?,
+        remove_permissions: remove_permissions
+            .iter()
+            .map(|p| parse_kind_resource(p))
+            .collect::<Result<_, _>>()?,
+        add_scopes: edits.scopes.clone(),
+        remove_scopes: remove_scopes.to_vec(),
+        ..Changes::default()
+    })
+}
+
+fn stamp(by: &By) -> Stamp {
+    let who = by
+        .by
+        .clone()
+        .or_else(|| std::env::var("SCOPEGATE_USER").ok().filter(|s| !s.is_empty()))
+        .or_else(|| {
+            std::process::Command::new("git")
+                .args(["config", "user.email"])
+                .output()
+                .ok()
+                .filter(|o| o.status.success())
+                .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+                .filter(|s| !s.is_empty())
+        })
+        .or_else(|| std::env::var("USER").ok().filter(|s| !s.is_empty()))
+        .unwrap_or_else(|| "unknown".into());
+    // SCOPEGATE_NOW pins the time (reproducible files in tests and demos).
+    let at = std::env::var("SCOPEGATE_NOW")
+        .ok()
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string());
+    Stamp { by: who, at }
+}
+
+/// Applies the actions in order (all or nothing), checks the result, writes it.
+fn change(path: &Path, file: &GroupsFile, actions: &[Action], by: &By) -> Result<i32, String> {
+    let original = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let stamp = stamp(by);
+    let before: Vec<String> = file.consistency().iter().map(|p| p.message.clone()).collect();
+    let mut current = file.clone();
+    let mut text = original.clone();
+    let mut notes = Vec::new();
+    for action in actions {
+        let applied = match manage::apply(&current, &text, action, &stamp) {
+            Ok(a) => a,
+            Err(refusal) => {
+                eprintln!("scopegate: refused: {refusal}");
+                eprintln!("scopegate: {} unchanged", path.display());
+                return Ok(exit::FINDINGS);
+            }
+        };
+        text = applied.text;
+        notes.extend(applied.notes);
+        let brand = file::parse_layer(path, text.clone(), false).map_err(|p| {
+            format!(
+                "internal error: the edited file does not read back, nothing written:\n{}",
+                file::describe(&p)
+            )
+        })?;
+        current = GroupsFile {
+            brand,
+            platform: file.platform.clone(),
+        };
+    }
+    let new_problems: Vec<_> = current
+        .consistency()
+        .into_iter()
+        .filter(|p| !before.contains(&p.message))
+        .collect();
+    if !new_problems.is_empty() {
+        eprintln!("scopegate: refused: the change would make the files inconsistent:");
+        eprintln!("{}", file::describe(&new_problems));
+        return Ok(exit::FINDINGS);
+    }
+    let tmp = path.with_extension("scopegate-tmp");
+    std::fs::write(&tmp, &text)
+        .and_then(|()| std::fs::rename(&tmp, path))
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    for note in notes {
+        eprintln!("scopegate: {note}");
+    }
+    eprintln!("scopegate: updated {}", path.display());
+    Ok(exit::OK)
+}
+
+fn status_name(s: Status) -> &'static str {
+    match s {
+        Status::Active => "active",
+        Status::Inactive => "inactive",
+    }
+}
+
+fn list(file: &GroupsFile, status: StatusFilter, format: Format) -> i32 {
+    let rows: Vec<_> = file
+        .groups()
+        .filter(|g| match status {
+            StatusFilter::All => true,
+            StatusFilter::Active => g.status == Status::Active,
+            StatusFilter::Inactive => g.status == Status::Inactive,
+        })
+        .map(|g| {
+            let (stores, default_stores) = file.stores_of(&g.id);
+            let (clients, default_clients) = file.clients_of(&g.id);
+            let is_default = file.brand.default_group.as_ref().is_some_and(|d| d.value == g.id);
+            (g, stores.len(), default_stores.len(), clients.len() + default_clients.len(), is_default)
+        })
+        .collect();
+    if format == Format::Json {
+        let out: Vec<_> = rows
+            .iter()
+            .map(|(g, stores, default_stores, clients, is_default)| {
+                json!({"id": g.id, "name": g.name, "status": status_name(g.status),
+                       "builtin": g.builtin, "default": is_default, "stores": stores,
+                       "stores_by_default": default_stores, "clients": clients})
+            })
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&out).expect("json"));
+        return exit::OK;
+    }
+    let id_w = rows.iter().map(|r| r.0.id.len()).max().unwrap_or(2).max(2);
+    let name_w = rows.iter().map(|r| r.0.name.chars().count()).max().unwrap_or(4).max(4);
+    println!("{:id_w$}  {:name_w$}  {:8}  {:8}  {:>6}  {:>7}", "id", "name", "status", "kind", "stores", "clients");
+    for (g, stores, default_stores, clients, is_default) in &rows {
+        let kind = if g.builtin { "built-in" } else { "custom" };
+        let stores = if *default_stores > 0 {
+            format!("{stores}+{default_stores}")
+        } else {
+            stores.to_string()
+        };
+        println!(
+            "{:id_w$}  {:name_w$}  {:8}  {:8}  {:>6}  {:>7}{}",
+            g.id,
+            g.name,
+            status_name(g.status),
+            kind,
+            stores,
+            clients,
+            if *is_default { "  (default)" } else { "" }
+        );
+    }
+    if rows.iter().any(|r| r.2 > 0) {
+        println!("(N+M stores: N assigned, M without a group of their own that get the default)");
+    }
+    exit::OK
+}
+
+fn show(file: &GroupsFile, id: &str, table: Option<&Path>) -> Result<i32, String> {
+    let Some(g) = file.group(id) else {
+        eprintln!("scopegate: there is no group `{id}`");
+        return Ok(exit::FINDINGS);
+    };
+    println!("id:          {}", g.id);
+    println!("name:        {}", g.name);
+    if let Some(d) = &g.description {
+        println!("description: {d}");
+    }
+    println!("status:      {}", status_name(g.status));
+    println!("kind:        {}", if g.builtin { "built-in (platform layer)" } else { "custom" });
+    if let (Some(at), Some(by)) = (&g.created_at, &g.created_by) {
+        println!("created:     {at} by {by}");
+    }
+    if let (Some(at), Some(by)) = (&g.updated_at, &g.updated_by) {
+        println!("updated:     {at} by {by}");
+    }
+    println!("permissions:");
+    for p in &g.permissions {
+        println!("  {}:{} = {}", p.kind.name(), p.resource, p.level.name());
+    }
+    if !g.scopes.is_empty() {
+        println!("scopes:      {}", g.scopes.iter().map(|s| s.value.as_str()).collect::<Vec<_>>().join(" "));
+    }
+    let (stores, default_stores) = file.stores_of(id);
+    let (clients, default_clients) = file.clients_of(id);
+    let ids = |v: Vec<&str>| if v.is_empty() { "-".to_string() } else { v.join(" ") };
+    println!("stores:      {}", ids(stores.iter().map(|s| s.id.as_str()).collect()));
+    if !default_stores.is_empty() {
+        println!("  by default: {}", ids(default_stores.iter().map(|s| s.id.as_str()).collect()));
+    }
+    println!("clients:     {}", ids(clients.iter().map(|c| c.id.as_str()).collect()));
+    if !default_clients.is_empty() {
+        println!("  by default: {}", ids(default_clients.iter().map(|c| c.id.as_str()).collect()));
+    }
+    if let Some(path) = table {
+        let table = load_table(path)?;
+        let scopes = resolve::group_scopes(file, g, &table);
+        let allowed = table.routes.iter().filter(|r| resolve::satisfies(&r.any_of, &scopes)).count();
+        println!("grants:      {}", ids(scopes.iter().map(String::as_str).collect()));
+        println!("routes:      {allowed} of {} allowed", table.routes.len());
+    }
+    Ok(exit::OK)
+}

@@ -1,0 +1,158 @@
+//! `scopegate groups validate --table T`: the groups files against a permission table.
+//!
+//! Errors: the files' consistency (missing groups, redefined built-ins, duplicate client ids),
+//! a permission or listed scope that grants no scope of the table (a typo, or an API that is
+//! gone), a group that grants nothing. Warnings: an inactive default group, and applications of
+//! the table that are neither `data` nor `config`, whose scopes no permission can reach.
+
+use std::collections::BTreeSet;
+
+use crate::runtime::table::{AccessType, Table};
+
+use super::file::{GroupsFile, Layer, Problem};
+use super::resolve::{grants, group_scopes, resource_of};
+use crate::runtime::groups::Status;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    Warning,
+    Error,
+}
+
+#[derive(Debug, Clone)]
+pub struct Finding {
+    pub severity: Severity,
+    pub problem: Problem,
+}
+
+impl std::fmt::Display for Finding {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let p = &self.problem;
+        let severity = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        write!(f, "{}:{}:{}: {severity}: {}", p.file.display(), p.line, p.column, p.message)
+    }
+}
+
+pub fn validate(file: &GroupsFile, table: &Table) -> Vec<Finding> {
+    let mut out: Vec<Finding> = file
+        .consistency()
+        .into_iter()
+        .map(|problem| Finding {
+            severity: Severity::Error,
+            problem,
+        })
+        .collect();
+    let kinds = file.application_kinds();
+    let declared: BTreeSet<&str> = table
+        .scopes
+        .iter()
+        .map(|s| s.name.as_str())
+        .chain(table.routes.iter().flat_map(|r| r.any_of.iter().flatten().map(String::as_str)))
+        .collect();
+    let layers: Vec<&Layer> = file.platform.iter().chain(std::iter::once(&file.brand)).collect();
+    for layer in &layers {
+        for group in &layer.groups {
+            for p in &group.permissions {
+                if p.level == super::file::Level::None {
+                    continue;
+                }
+                if table.scopes.iter().any(|s| grants(p, s, &kinds)) {
+                    continue;
+                }
+                let on_resource: Vec<_> = table.scopes.iter().filter(|s| resource_of(s) == p.resource).collect();
+                let why = if on_resource.is_empty() {
+                    format!("no scope of the table is on resource `{}`", p.resource)
+                } else if !on_resource.iter().any(|s| kinds.get(s.application.as_str()) == Some(&p.kind)) {
+                    let apps: BTreeSet<&str> = on_resource.iter().map(|s| s.application.as_str()).collect();
+                    format!(
+                        "`{}` belongs to {}, which `applications` does not list as a {} API",
+                        p.resource,
+                        apps.into_iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", "),
+                        p.kind.name()
+                    )
+                } else {
+                    let access: BTreeSet<&str> = on_resource
+                        .iter()
+                        .map(|s| match s.access {
+                            AccessType::Read => "read",
+                            AccessType::Write => "write",
+                        })
+                        .collect();
+                    format!(
+                        "the table has only {} scopes on `{}`",
+                        access.into_iter().collect::<Vec<_>>().join(" and "),
+                        p.resource
+                    )
+                };
+                out.push(Finding {
+                    severity: Severity::Error,
+                    problem: layer.problem(
+                        p.span,
+                        format!(
+                            "group `{}`: `{}: {}: {}` grants no scope of the table: {why}",
+                            group.id,
+                            p.kind.name(),
+                            p.resource,
+                            p.level.name()
+                        ),
+                    ),
+                });
+            }
+            for s in &group.scopes {
+                if !declared.contains(s.value.as_str()) {
+                    out.push(Finding {
+                        severity: Severity::Error,
+                        problem: layer.problem(
+                            s.span,
+                            format!("group `{}`: scope `{}` is not in the table", group.id, s.value),
+                        ),
+                    });
+                }
+            }
+            let granted = group_scopes(file, group, table);
+            if !granted.iter().any(|s| declared.contains(s.as_str())) {
+                out.push(Finding {
+                    severity: Severity::Error,
+                    problem: layer.problem(
+                        group.span,
+                        format!("group `{}` grants nothing: none of its permissions or scopes reaches a scope of the table", group.id),
+                    ),
+                });
+            }
+        }
+    }
+    if let Some(d) = &file.brand.default_group {
+        if file.group(&d.value).is_some_and(|g| g.status == Status::Inactive) {
+            out.push(Finding {
+                severity: Severity::Warning,
+                problem: file.brand.problem(
+                    d.span,
+                    format!("the default group `{}` is inactive: stores and clients without a group are denied", d.value),
+                ),
+            });
+        }
+    }
+    let unclassified: BTreeSet<&str> = table
+        .scopes
+        .iter()
+        .map(|s| s.application.as_str())
+        .filter(|a| !kinds.contains_key(a))
+        .collect();
+    for app in unclassified {
+        out.push(Finding {
+            severity: Severity::Warning,
+            problem: file.brand.problem(
+                crate::load::Span::empty(0),
+                format!("application `{app}` of the table is not listed under `applications` (data or config): only scopes listed by name reach it"),
+            ),
+        });
+    }
+    out.sort_by(|a, b| {
+        (&a.problem.file, a.problem.line, a.problem.column, &a.problem.message)
+            .cmp(&(&b.problem.file, b.problem.line, b.problem.column, &b.problem.message))
+    });
+    out
+}
