@@ -404,7 +404,10 @@ fn summary_and_counts_files_are_appended_for_github() {
     assert_eq!(out.status.code(), Some(1));
     let summary = std::fs::read_to_string(&summary).unwrap();
     let counts = std::fs::read_to_string(&counts).unwrap();
-    assert!(summary.starts_with("earlier step\n### scopegate: "), "{summary}");
+    assert!(
+        summary.starts_with("earlier step\n### scopegate: "),
+        "{summary}"
+    );
     assert!(counts.starts_with("earlier=1\nerrors="), "{counts}");
 
     // The counts agree with the JSON report of the same run.

@@ -178,7 +178,10 @@ fn load(args: &CheckArgs, options: Options) -> Result<Evaluator, String> {
 }
 
 /// Loads a groups file and resolves it against `table`; every problem with its place.
-pub fn resolve_groups(path: &std::path::Path, table: &Table) -> Result<scopegate::runtime::AccessGroups, String> {
+pub fn resolve_groups(
+    path: &std::path::Path,
+    table: &Table,
+) -> Result<scopegate::runtime::AccessGroups, String> {
     let file = groups::load(path).map_err(|p| groups::file::describe(&p))?;
     groups::resolve::resolve(&file, table).map_err(|p| groups::file::describe(&p))
 }

@@ -20,7 +20,13 @@ use super::exit;
 #[derive(Args, Debug)]
 pub struct GroupsArgs {
     /// The brand's groups file (it names the platform layer with `platform:`).
-    #[arg(long, short, global = true, env = "SCOPEGATE_GROUPS", default_value = "groups.yaml")]
+    #[arg(
+        long,
+        short,
+        global = true,
+        env = "SCOPEGATE_GROUPS",
+        default_value = "groups.yaml"
+    )]
     file: PathBuf,
     #[command(subcommand)]
     command: GroupsCommand,
@@ -185,6 +191,13 @@ fn load_table(path: &Path) -> Result<Table, String> {
 
 fn execute(path: &Path, command: GroupsCommand) -> Result<i32, String> {
     let file = load(path)?;
+    // Editing commands refuse to make things worse; the others say what is wrong and go on
+    // (`validate` reports it as errors).
+    if !matches!(command, GroupsCommand::Validate { .. }) {
+        for problem in file.consistency() {
+            eprintln!("warning: {problem}");
+        }
+    }
     match command {
         GroupsCommand::List { status, format } => Ok(list(&file, status, format)),
         GroupsCommand::Search { text } => {
@@ -199,9 +212,18 @@ fn execute(path: &Path, command: GroupsCommand) -> Result<i32, String> {
                 })
                 .collect();
             for g in &found {
-                println!("{}\t{}\t{}", g.id, g.name, g.description.as_deref().unwrap_or(""));
+                println!(
+                    "{}\t{}\t{}",
+                    g.id,
+                    g.name,
+                    g.description.as_deref().unwrap_or("")
+                );
             }
-            Ok(if found.is_empty() { exit::FINDINGS } else { exit::OK })
+            Ok(if found.is_empty() {
+                exit::FINDINGS
+            } else {
+                exit::OK
+            })
         }
         GroupsCommand::Show { id, table } => show(&file, &id, table.as_deref()),
         GroupsCommand::Create {
@@ -245,7 +267,9 @@ fn execute(path: &Path, command: GroupsCommand) -> Result<i32, String> {
         }
         GroupsCommand::Activate { id, by } => change(path, &file, &[Action::Activate(id)], &by),
         GroupsCommand::Deactivate { id, by } => change(path, &file, &[Action::Deactivate(id)], &by),
-        GroupsCommand::Delete { id } => change(path, &file, &[Action::Delete(id)], &By { by: None }),
+        GroupsCommand::Delete { id } => {
+            change(path, &file, &[Action::Delete(id)], &By { by: None })
+        }
         GroupsCommand::Assign {
             group,
             stores,
@@ -272,14 +296,19 @@ fn execute(path: &Path, command: GroupsCommand) -> Result<i32, String> {
                 .collect();
             change(path, &file, &actions, &By { by: None })
         }
-        GroupsCommand::Default { id } => change(path, &file, &[Action::SetDefault(id)], &By { by: None }),
+        GroupsCommand::Default { id } => {
+            change(path, &file, &[Action::SetDefault(id)], &By { by: None })
+        }
         GroupsCommand::Validate { table } => {
             let table = load_table(&table)?;
             let findings = validate::validate(&file, &table);
             for f in &findings {
                 println!("{f}");
             }
-            let errors = findings.iter().filter(|f| f.severity == validate::Severity::Error).count();
+            let errors = findings
+                .iter()
+                .filter(|f| f.severity == validate::Severity::Error)
+                .count();
             eprintln!(
                 "scopegate: {errors} error(s), {} warning(s) in {} group(s)",
                 findings.len() - errors,
@@ -318,7 +347,9 @@ fn execute(path: &Path, command: GroupsCommand) -> Result<i32, String> {
             let report = infer::infer(&file, &table, &text, strip_base_paths);
             match format {
                 Format::Text => print!("{}", infer::render_text(&report)),
-                Format::Json => println!("{}", serde_json::to_string_pretty(&report).expect("json")),
+                Format::Json => {
+                    println!("{}", serde_json::to_string_pretty(&report).expect("json"))
+                }
             }
             Ok(exit::OK)
         }
@@ -326,11 +357,16 @@ fn execute(path: &Path, command: GroupsCommand) -> Result<i32, String> {
 }
 
 fn parse_permission(s: &str) -> Result<(ApiKind, String, Level), String> {
-    let bad = || format!("`{s}`: a permission is KIND:RESOURCE=LEVEL, such as data:loyalty=read-write");
+    let bad =
+        || format!("`{s}`: a permission is KIND:RESOURCE=LEVEL, such as data:loyalty=read-write");
     let (kind_resource, level) = s.split_once('=').ok_or_else(bad)?;
     let (kind, resource) = parse_kind_resource(kind_resource).map_err(|_| bad())?;
-    let level = Level::parse(level)
-        .ok_or_else(|| format!("`{level}` is not a level: use one of {}", Level::NAMES.join(", ")))?;
+    let level = Level::parse(level).ok_or_else(|| {
+        format!(
+            "`{level}` is not a level: use one of {}",
+            Level::NAMES.join(", ")
+        )
+    })?;
     Ok((kind, resource, level))
 }
 
@@ -349,7 +385,11 @@ fn parse_kind_resource(s: &str) -> Result<(ApiKind, String), String> {
     Ok((kind, resource.to_string()))
 }
 
-fn changes(edits: &Edits, remove_permissions: &[String], remove_scopes: &[String]) -> Result<Changes, String> {
+fn changes(
+    edits: &Edits,
+    remove_permissions: &[String],
+    remove_scopes: &[String],
+) -> Result<Changes, String> {
     Ok(Changes {
         permissions: edits
             .permissions
@@ -370,7 +410,11 @@ fn stamp(by: &By) -> Stamp {
     let who = by
         .by
         .clone()
-        .or_else(|| std::env::var("SCOPEGATE_USER").ok().filter(|s| !s.is_empty()))
+        .or_else(|| {
+            std::env::var("SCOPEGATE_USER")
+                .ok()
+                .filter(|s| !s.is_empty())
+        })
         .or_else(|| {
             std::process::Command::new("git")
                 .args(["config", "user.email"])
@@ -386,7 +430,9 @@ fn stamp(by: &By) -> Stamp {
     let at = std::env::var("SCOPEGATE_NOW")
         .ok()
         .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string());
+        .unwrap_or_else(|| {
+            humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
+        });
     Stamp { by: who, at }
 }
 
@@ -394,7 +440,11 @@ fn stamp(by: &By) -> Stamp {
 fn change(path: &Path, file: &GroupsFile, actions: &[Action], by: &By) -> Result<i32, String> {
     let original = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let stamp = stamp(by);
-    let before: Vec<String> = file.consistency().iter().map(|p| p.message.clone()).collect();
+    let before: Vec<String> = file
+        .consistency()
+        .iter()
+        .map(|p| p.message.clone())
+        .collect();
     let mut current = file.clone();
     let mut text = original.clone();
     let mut notes = Vec::new();
@@ -459,8 +509,18 @@ fn list(file: &GroupsFile, status: StatusFilter, format: Format) -> i32 {
         .map(|g| {
             let (stores, default_stores) = file.stores_of(&g.id);
             let (clients, default_clients) = file.clients_of(&g.id);
-            let is_default = file.brand.default_group.as_ref().is_some_and(|d| d.value == g.id);
-            (g, stores.len(), default_stores.len(), clients.len() + default_clients.len(), is_default)
+            let is_default = file
+                .brand
+                .default_group
+                .as_ref()
+                .is_some_and(|d| d.value == g.id);
+            (
+                g,
+                stores.len(),
+                default_stores.len(),
+                clients.len() + default_clients.len(),
+                is_default,
+            )
         })
         .collect();
     if format == Format::Json {
@@ -476,8 +536,16 @@ fn list(file: &GroupsFile, status: StatusFilter, format: Format) -> i32 {
         return exit::OK;
     }
     let id_w = rows.iter().map(|r| r.0.id.len()).max().unwrap_or(2).max(2);
-    let name_w = rows.iter().map(|r| r.0.name.chars().count()).max().unwrap_or(4).max(4);
-    println!("{:id_w$}  {:name_w$}  {:8}  {:8}  {:>6}  {:>7}", "id", "name", "status", "kind", "stores", "clients");
+    let name_w = rows
+        .iter()
+        .map(|r| r.0.name.chars().count())
+        .max()
+        .unwrap_or(4)
+        .max(4);
+    println!(
+        "{:id_w$}  {:name_w$}  {:8}  {:8}  {:>6}  {:>7}",
+        "id", "name", "status", "kind", "stores", "clients"
+    );
     for (g, stores, default_stores, clients, is_default) in &rows {
         let kind = if g.builtin { "built-in" } else { "custom" };
         let stores = if *default_stores > 0 {
@@ -513,7 +581,14 @@ fn show(file: &GroupsFile, id: &str, table: Option<&Path>) -> Result<i32, String
         println!("description: {d}");
     }
     println!("status:      {}", status_name(g.status));
-    println!("kind:        {}", if g.builtin { "built-in (platform layer)" } else { "custom" });
+    println!(
+        "kind:        {}",
+        if g.builtin {
+            "built-in (platform layer)"
+        } else {
+            "custom"
+        }
+    );
     if let (Some(at), Some(by)) = (&g.created_at, &g.created_by) {
         println!("created:     {at} by {by}");
     }
@@ -525,24 +600,56 @@ fn show(file: &GroupsFile, id: &str, table: Option<&Path>) -> Result<i32, String
         println!("  {}:{} = {}", p.kind.name(), p.resource, p.level.name());
     }
     if !g.scopes.is_empty() {
-        println!("scopes:      {}", g.scopes.iter().map(|s| s.value.as_str()).collect::<Vec<_>>().join(" "));
+        println!(
+            "scopes:      {}",
+            g.scopes
+                .iter()
+                .map(|s| s.value.as_str())
+                .collect::<Vec<_>>()
+                .join(" ")
+        );
     }
     let (stores, default_stores) = file.stores_of(id);
     let (clients, default_clients) = file.clients_of(id);
-    let ids = |v: Vec<&str>| if v.is_empty() { "-".to_string() } else { v.join(" ") };
-    println!("stores:      {}", ids(stores.iter().map(|s| s.id.as_str()).collect()));
+    let ids = |v: Vec<&str>| {
+        if v.is_empty() {
+            "-".to_string()
+        } else {
+            v.join(" ")
+        }
+    };
+    println!(
+        "stores:      {}",
+        ids(stores.iter().map(|s| s.id.as_str()).collect())
+    );
     if !default_stores.is_empty() {
-        println!("  by default: {}", ids(default_stores.iter().map(|s| s.id.as_str()).collect()));
+        println!(
+            "  by default: {}",
+            ids(default_stores.iter().map(|s| s.id.as_str()).collect())
+        );
     }
-    println!("clients:     {}", ids(clients.iter().map(|c| c.id.as_str()).collect()));
+    println!(
+        "clients:     {}",
+        ids(clients.iter().map(|c| c.id.as_str()).collect())
+    );
     if !default_clients.is_empty() {
-        println!("  by default: {}", ids(default_clients.iter().map(|c| c.id.as_str()).collect()));
+        println!(
+            "  by default: {}",
+            ids(default_clients.iter().map(|c| c.id.as_str()).collect())
+        );
     }
     if let Some(path) = table {
         let table = load_table(path)?;
         let scopes = resolve::group_scopes(file, g, &table);
-        let allowed = table.routes.iter().filter(|r| resolve::satisfies(&r.any_of, &scopes)).count();
-        println!("grants:      {}", ids(scopes.iter().map(String::as_str).collect()));
+        let allowed = table
+            .routes
+            .iter()
+            .filter(|r| resolve::satisfies(&r.any_of, &scopes))
+            .count();
+        println!(
+            "grants:      {}",
+            ids(scopes.iter().map(String::as_str).collect())
+        );
         println!("routes:      {allowed} of {} allowed", table.routes.len());
     }
     Ok(exit::OK)

@@ -38,7 +38,8 @@ impl std::fmt::Display for EditError {
 
 fn parse(text: &str) -> Result<load::Document, EditError> {
     let source = SourceFile::new(Path::new("groups.yaml"), text.to_string());
-    load::parse(&source, None).map_err(|e| EditError(format!("the file does not parse: {}", e.message)))
+    load::parse(&source, None)
+        .map_err(|e| EditError(format!("the file does not parse: {}", e.message)))
 }
 
 /// The entry at `path` under the root, and the mapping that holds it.
@@ -62,7 +63,11 @@ pub fn set(text: &str, path: &[&str], value: &Value) -> Result<String, EditError
             let span = entry.value.span();
             if span.is_empty() {
                 // `key:` with nothing after it: write after the colon.
-                return Ok(splice(text, value_slot(text, entry), &format!(" {}", render_scalar(s))));
+                return Ok(splice(
+                    text,
+                    value_slot(text, entry),
+                    &format!(" {}", render_scalar(s)),
+                ));
             }
             return Ok(splice(text, range(span), &render_scalar(s)));
         }
@@ -112,9 +117,11 @@ pub fn set(text: &str, path: &[&str], value: &Value) -> Result<String, EditError
             Ok(splice(text, at..at, &rendered))
         }
         // `key:` with nothing (null) or `{}`: give the parent's own entry a mapping value.
-        Kind::Null | Kind::Object if depth > 0 => {
-            set(text, &path[..depth], &Value::Map(vec![(key.to_string(), nested)]))
-        }
+        Kind::Null | Kind::Object if depth > 0 => set(
+            text,
+            &path[..depth],
+            &Value::Map(vec![(key.to_string(), nested)]),
+        ),
         Kind::Null | Kind::Object => {
             // An empty document.
             let mut out = text.to_string();
@@ -186,7 +193,9 @@ fn splice(text: &str, range: std::ops::Range<usize>, with: &str) -> String {
 /// Where the value of `key:` goes when it has none: right after the colon.
 fn value_slot(text: &str, entry: Entry<'_>) -> std::ops::Range<usize> {
     let after_key = entry.key_span.end as usize;
-    let colon = text[after_key..].find(':').map_or(after_key, |i| after_key + i + 1);
+    let colon = text[after_key..]
+        .find(':')
+        .map_or(after_key, |i| after_key + i + 1);
     colon..colon
 }
 
@@ -247,7 +256,10 @@ fn indent_step(text: &str, root: NodeRef<'_>) -> usize {
         if let Some(child) = entry.value.members().next() {
             let outer = column(text, entry.key_span.start as usize);
             let inner = column(text, child.key_span.start as usize);
-            if inner > outer && line_start(text, child.key_span.start as usize) != line_start(text, entry.key_span.start as usize) {
+            if inner > outer
+                && line_start(text, child.key_span.start as usize)
+                    != line_start(text, entry.key_span.start as usize)
+            {
                 return inner - outer;
             }
         }
@@ -331,21 +343,53 @@ clients:
 
     #[test]
     fn a_scalar_is_replaced_in_place_keeping_the_comment() {
-        let out = set(FILE, &["groups", "pos-lite", "name"], &Value::scalar("POS basic")).unwrap();
-        assert_eq!(out, FILE.replace("name: POS lite   # short", "name: POS basic   # short"));
-        let out = set(FILE, &["groups", "wechat", "status"], &Value::scalar("inactive")).unwrap();
-        assert_eq!(out, FILE.replace("    name: \"WeChat\"\n    status: active", "    name: \"WeChat\"\n    status: inactive"));
+        let out = set(
+            FILE,
+            &["groups", "pos-lite", "name"],
+            &Value::scalar("POS basic"),
+        )
+        .unwrap();
+        assert_eq!(
+            out,
+            FILE.replace("name: POS lite   # short", "name: POS basic   # short")
+        );
+        let out = set(
+            FILE,
+            &["groups", "wechat", "status"],
+            &Value::scalar("inactive"),
+        )
+        .unwrap();
+        assert_eq!(
+            out,
+            FILE.replace(
+                "    name: \"WeChat\"\n    status: active",
+                "    name: \"WeChat\"\n    status: inactive"
+            )
+        );
     }
 
     #[test]
     fn a_quoted_scalar_is_replaced_with_its_quotes() {
-        let out = set(FILE, &["groups", "wechat", "name"], &Value::scalar("WeChat mini")).unwrap();
-        assert!(out.contains("    name: WeChat mini\n    status: active\n\n"), "{out}");
+        let out = set(
+            FILE,
+            &["groups", "wechat", "name"],
+            &Value::scalar("WeChat mini"),
+        )
+        .unwrap();
+        assert!(
+            out.contains("    name: WeChat mini\n    status: active\n\n"),
+            "{out}"
+        );
     }
 
     #[test]
     fn a_new_entry_goes_after_the_last_one_at_its_indentation() {
-        let out = set(FILE, &["groups", "wechat", "description"], &Value::scalar("Orders: mini program")).unwrap();
+        let out = set(
+            FILE,
+            &["groups", "wechat", "description"],
+            &Value::scalar("Orders: mini program"),
+        )
+        .unwrap();
         assert_eq!(
             out,
             FILE.replace(
@@ -357,14 +401,27 @@ clients:
 
     #[test]
     fn missing_parents_are_created() {
-        let out = set(FILE, &["groups", "wechat", "permissions", "data", "customer"], &Value::scalar("read")).unwrap();
+        let out = set(
+            FILE,
+            &["groups", "wechat", "permissions", "data", "customer"],
+            &Value::scalar("read"),
+        )
+        .unwrap();
         assert!(out.contains("    status: active\n    permissions:\n      data:\n        customer: read\n\n# Stores"), "{out}");
     }
 
     #[test]
     fn an_empty_mapping_gets_its_first_entry() {
-        let out = set(FILE, &["clients", "bridge", "group"], &Value::scalar("wechat")).unwrap();
-        assert!(out.ends_with("clients:\n  bridge:\n    group: wechat\n"), "{out}");
+        let out = set(
+            FILE,
+            &["clients", "bridge", "group"],
+            &Value::scalar("wechat"),
+        )
+        .unwrap();
+        assert!(
+            out.ends_with("clients:\n  bridge:\n    group: wechat\n"),
+            "{out}"
+        );
     }
 
     #[test]
@@ -377,28 +434,61 @@ clients:
     #[test]
     fn removal_takes_the_lines_and_the_comment_above() {
         let out = remove(FILE, &["groups", "pos-lite"]).unwrap();
-        assert!(out.starts_with("# The brand's groups.\nversion: 1\ngroups:\n  wechat:\n"), "{out}");
+        assert!(
+            out.starts_with("# The brand's groups.\nversion: 1\ngroups:\n  wechat:\n"),
+            "{out}"
+        );
         let out = remove(FILE, &["stores", "s1"]).unwrap();
-        assert!(out.contains("# Stores below.\nstores:\nclients:\n"), "{out}");
+        assert!(
+            out.contains("# Stores below.\nstores:\nclients:\n"),
+            "{out}"
+        );
         assert_eq!(remove(FILE, &["stores", "nope"]).unwrap(), FILE);
         let text = "a:\n  x:\n  y:\n    k: v\nb: 1\n";
-        assert_eq!(remove(text, &["a", "x"]).unwrap(), "a:\n  y:\n    k: v\nb: 1\n");
-        assert_eq!(set(text, &["a", "x"], &Value::scalar("1")).unwrap(), "a:\n  x: \"1\"\n  y:\n    k: v\nb: 1\n");
+        assert_eq!(
+            remove(text, &["a", "x"]).unwrap(),
+            "a:\n  y:\n    k: v\nb: 1\n"
+        );
+        assert_eq!(
+            set(text, &["a", "x"], &Value::scalar("1")).unwrap(),
+            "a:\n  x: \"1\"\n  y:\n    k: v\nb: 1\n"
+        );
     }
 
     #[test]
     fn flow_mappings_are_refused() {
         let text = "groups: {a: {name: A}}\n";
-        let e = set(text, &["groups", "b"], &Value::Map(vec![("name".into(), Value::scalar("B"))])).unwrap_err();
+        let e = set(
+            text,
+            &["groups", "b"],
+            &Value::Map(vec![("name".into(), Value::scalar("B"))]),
+        )
+        .unwrap_err();
         assert!(e.0.contains("flow style"), "{e}");
     }
 
     #[test]
     fn scalars_read_back_as_strings() {
-        for s in ["abc", "POS lite", "2026-11-23T10:00:00Z", "true", "1.5", "a: b", "x # y", "", "-x", "null", "it's"] {
+        for s in [
+            "abc",
+            "POS lite",
+            "2026-11-23T10:00:00Z",
+            "true",
+            "1.5",
+            "a: b",
+            "x # y",
+            "",
+            "-x",
+            "null",
+            "it's",
+        ] {
             let text = set("k: v\n", &["k"], &Value::scalar(s)).unwrap();
             let doc = parse(&text).unwrap();
-            assert_eq!(doc.tree.root().get_str("k"), Some(s), "{s:?} written as {text:?}");
+            assert_eq!(
+                doc.tree.root().get_str("k"),
+                Some(s),
+                "{s:?} written as {text:?}"
+            );
         }
     }
 }

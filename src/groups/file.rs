@@ -242,7 +242,11 @@ impl GroupsFile {
 
     /// Stores assigned to `group` explicitly, and stores that fall to it as the default.
     pub fn stores_of(&self, group: &str) -> (Vec<&Store>, Vec<&Store>) {
-        let is_default = self.brand.default_group.as_ref().is_some_and(|d| d.value == group);
+        let is_default = self
+            .brand
+            .default_group
+            .as_ref()
+            .is_some_and(|d| d.value == group);
         let assigned = self
             .brand
             .stores
@@ -250,7 +254,11 @@ impl GroupsFile {
             .filter(|s| s.group.as_ref().is_some_and(|g| g.value == group))
             .collect();
         let by_default = if is_default {
-            self.brand.stores.iter().filter(|s| s.group.is_none()).collect()
+            self.brand
+                .stores
+                .iter()
+                .filter(|s| s.group.is_none())
+                .collect()
         } else {
             Vec::new()
         };
@@ -258,7 +266,11 @@ impl GroupsFile {
     }
 
     pub fn clients_of(&self, group: &str) -> (Vec<&Client>, Vec<&Client>) {
-        let is_default = self.brand.default_group.as_ref().is_some_and(|d| d.value == group);
+        let is_default = self
+            .brand
+            .default_group
+            .as_ref()
+            .is_some_and(|d| d.value == group);
         let assigned = self
             .brand
             .clients
@@ -266,7 +278,11 @@ impl GroupsFile {
             .filter(|c| c.group.as_ref().is_some_and(|g| g.value == group))
             .collect();
         let by_default = if is_default {
-            self.brand.clients.iter().filter(|c| c.group.is_none()).collect()
+            self.brand
+                .clients
+                .iter()
+                .filter(|c| c.group.is_none())
+                .collect()
         } else {
             Vec::new()
         };
@@ -316,7 +332,10 @@ impl GroupsFile {
         let exists = |id: &str| self.group(id).is_some();
         if let Some(d) = &brand.default_group {
             if !exists(&d.value) {
-                problems.push(brand.problem(d.span, format!("the default group `{}` does not exist", d.value)));
+                problems.push(brand.problem(
+                    d.span,
+                    format!("the default group `{}` does not exist", d.value),
+                ));
             }
         }
         for s in &brand.stores {
@@ -324,7 +343,10 @@ impl GroupsFile {
                 if !exists(&g.value) {
                     problems.push(brand.problem(
                         g.span,
-                        format!("store `{}` is assigned to group `{}`, which does not exist", s.id, g.value),
+                        format!(
+                            "store `{}` is assigned to group `{}`, which does not exist",
+                            s.id, g.value
+                        ),
                     ));
                 }
             }
@@ -334,7 +356,10 @@ impl GroupsFile {
                 if !exists(&g.value) {
                     problems.push(brand.problem(
                         g.span,
-                        format!("client `{}` is assigned to group `{}`, which does not exist", c.id, g.value),
+                        format!(
+                            "client `{}` is assigned to group `{}`, which does not exist",
+                            c.id, g.value
+                        ),
                     ));
                 }
             }
@@ -346,7 +371,10 @@ impl GroupsFile {
                 if let Some(first) = principals.insert(&t.value, what.clone()) {
                     problems.push(brand.problem(
                         t.span,
-                        format!("`{}` is {what} and also {first}; client ids must be unique", t.value),
+                        format!(
+                            "`{}` is {what} and also {first}; client ids must be unique",
+                            t.value
+                        ),
                     ));
                 }
             }
@@ -355,7 +383,10 @@ impl GroupsFile {
             if let Some(first) = principals.insert(&c.id, "an API client".into()) {
                 problems.push(brand.problem(
                     c.span,
-                    format!("`{}` is an API client and also {first}; client ids must be unique", c.id),
+                    format!(
+                        "`{}` is an API client and also {first}; client ids must be unique",
+                        c.id
+                    ),
                 ));
             }
         }
@@ -452,7 +483,10 @@ impl Reader {
             Kind::Object => node.members().collect(),
             Kind::Null => Vec::new(),
             other => {
-                self.fail(node.span(), format!("{what} must be a mapping, not a {}", other.name()));
+                self.fail(
+                    node.span(),
+                    format!("{what} must be a mapping, not a {}", other.name()),
+                );
                 Vec::new()
             }
         }
@@ -462,7 +496,10 @@ impl Reader {
         match node.kind() {
             Kind::String | Kind::Number | Kind::Bool => node.scalar_text().map(str::to_string),
             other => {
-                self.fail(node.span(), format!("{what} must be a string, not a {}", other.name()));
+                self.fail(
+                    node.span(),
+                    format!("{what} must be a string, not a {}", other.name()),
+                );
                 None
             }
         }
@@ -481,7 +518,10 @@ impl Reader {
                 .collect(),
             Kind::Null => Vec::new(),
             other => {
-                self.fail(node.span(), format!("{what} must be a list, not a {}", other.name()));
+                self.fail(
+                    node.span(),
+                    format!("{what} must be a list, not a {}", other.name()),
+                );
                 Vec::new()
             }
         }
@@ -514,7 +554,11 @@ impl Reader {
             "clients",
         ];
         const PLATFORM: [&str; 4] = ["version", "layer", "applications", "groups"];
-        let allowed: &[&str] = if self.layer.platform { &PLATFORM } else { &BRAND };
+        let allowed: &[&str] = if self.layer.platform {
+            &PLATFORM
+        } else {
+            &BRAND
+        };
         match root.get("version") {
             None => self.fail(Span::empty(root.span().start as usize), "`version: 1` is missing"),
             Some(v) if v.scalar_text() == Some("1") => {}
@@ -545,7 +589,10 @@ impl Reader {
                 "version" | "layer" => {}
                 key if !allowed.contains(&key) => {
                     if BRAND.contains(&key) {
-                        self.fail(entry.key_span, format!("`{key}` belongs in the brand's file, not the platform layer"));
+                        self.fail(
+                            entry.key_span,
+                            format!("`{key}` belongs in the brand's file, not the platform layer"),
+                        );
                     } else {
                         self.unknown(&entry, allowed, "a groups file");
                     }
@@ -562,7 +609,13 @@ impl Reader {
                 "applications" => {
                     for kind_entry in self.mapping(value, "`applications`") {
                         let Some(kind) = ApiKind::parse(kind_entry.key) else {
-                            self.fail(kind_entry.key_span, format!("unknown API kind `{}`; expected `data` or `config`", kind_entry.key));
+                            self.fail(
+                                kind_entry.key_span,
+                                format!(
+                                    "unknown API kind `{}`; expected `data` or `config`",
+                                    kind_entry.key
+                                ),
+                            );
                             continue;
                         };
                         for app in self.strings(kind_entry.value, "an application id") {
@@ -572,7 +625,10 @@ impl Reader {
                 }
                 "default-group" => {
                     if let Some(g) = self.string(value, "`default-group`") {
-                        self.layer.default_group = Some(At { value: g, span: value.span() });
+                        self.layer.default_group = Some(At {
+                            value: g,
+                            span: value.span(),
+                        });
                     }
                 }
                 "groups" => {
@@ -626,6 +682,12 @@ impl Reader {
             builtin: self.layer.platform,
         };
         let within = format!("group `{}`", entry.key);
+        if !super::manage::valid_id(entry.key) {
+            self.fail(
+                entry.key_span,
+                format!("`{}` is not a valid group id: use lower case letters, digits, `-` and `_` (at most 64)", entry.key),
+            );
+        }
         let mut named = false;
         for e in self.mapping(entry.value, &within) {
             let v = e.value;
@@ -649,7 +711,13 @@ impl Reader {
                 "permissions" => {
                     for kind_entry in self.mapping(v, "`permissions`") {
                         let Some(kind) = ApiKind::parse(kind_entry.key) else {
-                            self.fail(kind_entry.key_span, format!("unknown API kind `{}`; expected `data` or `config`", kind_entry.key));
+                            self.fail(
+                                kind_entry.key_span,
+                                format!(
+                                    "unknown API kind `{}`; expected `data` or `config`",
+                                    kind_entry.key
+                                ),
+                            );
                             continue;
                         };
                         for p in self.mapping(kind_entry.value, "a permission kind") {
@@ -662,7 +730,11 @@ impl Reader {
                                 }),
                                 None => self.fail(
                                     p.value.span(),
-                                    format!("the permission on `{}` must be one of: {}", p.key, Level::NAMES.join(", ")),
+                                    format!(
+                                        "the permission on `{}` must be one of: {}",
+                                        p.key,
+                                        Level::NAMES.join(", ")
+                                    ),
                                 ),
                             }
                         }
@@ -673,7 +745,10 @@ impl Reader {
             }
         }
         if !named {
-            self.fail(entry.key_span, format!("group `{}` has no `name`", entry.key));
+            self.fail(
+                entry.key_span,
+                format!("group `{}` has no `name`", entry.key),
+            );
         }
         Some(group)
     }

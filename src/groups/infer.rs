@@ -43,7 +43,12 @@ pub fn parse_line(line: &str) -> Option<Result<Call, String>> {
 
 fn parse_json(line: &str) -> Result<Call, String> {
     let v: Value = serde_json::from_str(line).map_err(|e| format!("not JSON: {e}"))?;
-    let field = |names: &[&str]| names.iter().find_map(|n| v.get(*n).and_then(Value::as_str)).map(str::to_string);
+    let field = |names: &[&str]| {
+        names
+            .iter()
+            .find_map(|n| v.get(*n).and_then(Value::as_str))
+            .map(str::to_string)
+    };
     let status = match v.get("status") {
         Some(Value::Number(n)) => n.as_u64().and_then(|n| u16::try_from(n).ok()),
         Some(Value::String(s)) => s.parse().ok(),
@@ -59,16 +64,28 @@ fn parse_json(line: &str) -> Result<Call, String> {
 
 /// `host ident user [time] "METHOD target PROTOCOL" status bytes ...`
 fn parse_combined(line: &str) -> Result<Call, String> {
-    let bracket = line.find(" [").ok_or("not a combined log line: no `[time]`")?;
+    let bracket = line
+        .find(" [")
+        .ok_or("not a combined log line: no `[time]`")?;
     let mut head = line[..bracket].split_whitespace();
-    let (_host, _ident, user) = (head.next(), head.next(), head.next().ok_or("no user field")?);
+    let (_host, _ident, user) = (
+        head.next(),
+        head.next(),
+        head.next().ok_or("no user field")?,
+    );
     let rest = &line[bracket..];
     let open = rest.find('"').ok_or("no request in quotes")?;
     let close = rest[open + 1..].find('"').ok_or("unterminated request")? + open + 1;
     let mut request = rest[open + 1..close].split(' ');
-    let method = request.next().filter(|m| !m.is_empty()).ok_or("empty request")?;
+    let method = request
+        .next()
+        .filter(|m| !m.is_empty())
+        .ok_or("empty request")?;
     let path = request.next().ok_or("no request target")?;
-    let status = rest[close + 1..].split_whitespace().next().and_then(|s| s.parse().ok());
+    let status = rest[close + 1..]
+        .split_whitespace()
+        .next()
+        .and_then(|s| s.parse().ok());
     Ok(Call {
         client: user.to_string(),
         method: method.to_string(),
@@ -114,14 +131,16 @@ pub fn infer(file: &GroupsFile, table: &Table, log: &str, strip_base_paths: bool
         .scopes
         .iter()
         .map(|s| s.name.clone())
-        .chain(table.routes.iter().flat_map(|r| r.any_of.iter().flatten().cloned()))
+        .chain(
+            table
+                .routes
+                .iter()
+                .flat_map(|r| r.any_of.iter().flatten().cloned()),
+        )
         .collect();
     let mut plain = table.clone();
     plain.access_groups = None;
-    let evaluator = Evaluator::new(
-        plain,
-        crate::runtime::Options { strip_base_paths },
-    );
+    let evaluator = Evaluator::new(plain, crate::runtime::Options { strip_base_paths });
     let all = evaluator.grant(&Principal::Scopes(everything));
 
     let mut report = Report {
@@ -141,7 +160,9 @@ pub fn infer(file: &GroupsFile, table: &Table, log: &str, strip_base_paths: bool
     let mut clients: BTreeMap<String, Seen> = BTreeMap::new();
     let mut unmatched: BTreeMap<(String, String), usize> = BTreeMap::new();
     for (n, line) in log.lines().enumerate() {
-        let Some(parsed) = parse_line(line) else { continue };
+        let Some(parsed) = parse_line(line) else {
+            continue;
+        };
         report.lines += 1;
         let call = match parsed {
             Ok(c) => c,
@@ -163,7 +184,9 @@ pub fn infer(file: &GroupsFile, table: &Table, log: &str, strip_base_paths: bool
             continue;
         }
         let route = match evaluator.evaluate(&all, &call.method, &call.path) {
-            Decision::Allow { route } | Decision::Deny(Deny::MissingScopes { route, .. }) => Some(route),
+            Decision::Allow { route } | Decision::Deny(Deny::MissingScopes { route, .. }) => {
+                Some(route)
+            }
             _ => None,
         };
         match route.and_then(|r| table.routes.iter().position(|x| x == r)) {
@@ -181,7 +204,11 @@ pub fn infer(file: &GroupsFile, table: &Table, log: &str, strip_base_paths: bool
         .filter(|g| g.status == Status::Active)
         .map(|g| {
             let scopes = group_scopes(file, g, table);
-            let reach = table.routes.iter().filter(|r| satisfies(&r.any_of, &scopes)).count();
+            let reach = table
+                .routes
+                .iter()
+                .filter(|r| satisfies(&r.any_of, &scopes))
+                .count();
             (g.id.clone(), scopes, reach)
         })
         .collect();
@@ -201,10 +228,15 @@ pub fn infer(file: &GroupsFile, table: &Table, log: &str, strip_base_paths: bool
         let called: Vec<usize> = seen.routes.keys().copied().collect();
         let group = candidates
             .iter()
-            .filter(|(_, scopes, _)| called.iter().all(|&i| satisfies(&table.routes[i].any_of, scopes)))
+            .filter(|(_, scopes, _)| {
+                called
+                    .iter()
+                    .all(|&i| satisfies(&table.routes[i].any_of, scopes))
+            })
             .min_by(|a, b| (a.1.len(), a.2, &a.0).cmp(&(b.1.len(), b.2, &b.0)))
             .map(|(id, _, _)| id.clone());
-        let new_group_scopes = (group.is_none() && !called.is_empty()).then(|| minimal_scopes(table, &called));
+        let new_group_scopes =
+            (group.is_none() && !called.is_empty()).then(|| minimal_scopes(table, &called));
         report.clients.push(Proposal {
             current_group: current(&client),
             client,
@@ -212,10 +244,17 @@ pub fn infer(file: &GroupsFile, table: &Table, log: &str, strip_base_paths: bool
             routes: seen
                 .routes
                 .iter()
-                .map(|(&i, &calls)| RouteUse {
-                    method: table.routes[i].method.clone(),
-                    path: table.routes[i].path.clone(),
-                    calls,
+                .map(|(&i, &calls)| {
+                    let route = &table.routes[i];
+                    RouteUse {
+                        method: route.method.clone(),
+                        path: format!(
+                            "{}{}",
+                            route.base_paths(table).first().map_or("", String::as_str),
+                            route.path
+                        ),
+                        calls,
+                    }
                 })
                 .collect(),
             group,
@@ -239,10 +278,11 @@ fn minimal_scopes(table: &Table, called: &[usize]) -> Vec<String> {
         if satisfies(any_of, &held) {
             continue;
         }
-        if let Some(best) = any_of
-            .iter()
-            .min_by_key(|set| set.iter().filter(|s| !held.contains(*s) && *s != "uid").count())
-        {
+        if let Some(best) = any_of.iter().min_by_key(|set| {
+            set.iter()
+                .filter(|s| !held.contains(*s) && *s != "uid")
+                .count()
+        }) {
             held.extend(best.iter().filter(|s| *s != "uid").cloned());
         }
     }
@@ -260,28 +300,50 @@ pub fn render_text(report: &Report) -> String {
             p.client,
             p.calls,
             p.routes.len(),
-            p.current_group.as_ref().map(|g| format!("; today in `{g}`")).unwrap_or_default()
+            p.current_group
+                .as_ref()
+                .map(|g| format!("; today in `{g}`"))
+                .unwrap_or_default()
         );
         match (&p.group, &p.new_group_scopes) {
             (Some(g), _) => {
                 let same = p.current_group.as_deref() == Some(g.as_str());
-                let _ = writeln!(out, "  proposed group: {g}{}", if same { " (unchanged)" } else { "" });
+                let _ = writeln!(
+                    out,
+                    "  proposed group: {g}{}",
+                    if same { " (unchanged)" } else { "" }
+                );
             }
             (None, Some(scopes)) => {
-                let _ = writeln!(out, "  no existing group covers it; a new custom group needs: {}", scopes.join(" "));
+                let _ = writeln!(
+                    out,
+                    "  no existing group covers it; a new custom group needs: {}",
+                    scopes.join(" ")
+                );
                 let id = format!("{}-access", p.client);
                 let flags: String = scopes.iter().map(|s| format!(" --scope {s}")).collect();
-                let _ = writeln!(out, "    scopegate groups create {id} --name \"{} access\"{flags}", p.client);
+                let _ = writeln!(
+                    out,
+                    "    scopegate groups create {id} --name \"{} access\"{flags}",
+                    p.client
+                );
             }
             (None, None) => {
-                let _ = writeln!(out, "  no successful call matched a route: nothing to propose");
+                let _ = writeln!(
+                    out,
+                    "  no successful call matched a route: nothing to propose"
+                );
             }
         }
         for r in &p.routes {
             let _ = writeln!(out, "    {} {} ({})", r.method, r.path, r.calls);
         }
         if p.failed_calls > 0 {
-            let _ = writeln!(out, "  {} failed call(s) (status >= 400) not counted", p.failed_calls);
+            let _ = writeln!(
+                out,
+                "  {} failed call(s) (status >= 400) not counted",
+                p.failed_calls
+            );
         }
         if p.unmatched_calls > 0 {
             let _ = writeln!(out, "  {} call(s) matched no route", p.unmatched_calls);
@@ -294,7 +356,11 @@ pub fn render_text(report: &Report) -> String {
         }
     }
     if report.anonymous_calls > 0 {
-        let _ = writeln!(out, "{} call(s) without a client were skipped", report.anonymous_calls);
+        let _ = writeln!(
+            out,
+            "{} call(s) without a client were skipped",
+            report.anonymous_calls
+        );
     }
     for (n, e) in &report.unreadable_lines {
         let _ = writeln!(out, "line {n}: {e}");
@@ -320,7 +386,9 @@ mod tests {
                 status: Some(201)
             }
         );
-        let j = parse_line(r#"{"method":"GET","path":"/a","client":"bridge","status":"404"}"#).unwrap().unwrap();
+        let j = parse_line(r#"{"method":"GET","path":"/a","client":"bridge","status":"404"}"#)
+            .unwrap()
+            .unwrap();
         assert_eq!(j.status, Some(404));
         assert!(parse_line("garbage").unwrap().is_err());
         assert!(parse_line("   ").is_none());

@@ -44,9 +44,15 @@ pub enum Action {
     Activate(String),
     Deactivate(String),
     Delete(String),
-    AssignStore { group: String, store: String },
+    AssignStore {
+        group: String,
+        store: String,
+    },
     UnassignStore(String),
-    AssignClient { group: String, client: String },
+    AssignClient {
+        group: String,
+        client: String,
+    },
     UnassignClient(String),
     SetDefault(String),
 }
@@ -95,7 +101,12 @@ fn list<'a>(ids: impl Iterator<Item = &'a str>) -> String {
 }
 
 /// Applies `action` to `text`, the brand file that `file` was loaded from.
-pub fn apply(file: &GroupsFile, text: &str, action: &Action, stamp: &Stamp) -> Result<Applied, Refusal> {
+pub fn apply(
+    file: &GroupsFile,
+    text: &str,
+    action: &Action,
+    stamp: &Stamp,
+) -> Result<Applied, Refusal> {
     let mut notes = Vec::new();
     let editable = |id: &str| -> Result<(), Refusal> {
         match file.group(id) {
@@ -116,8 +127,16 @@ pub fn apply(file: &GroupsFile, text: &str, action: &Action, stamp: &Stamp) -> R
         }
     };
     let stamp_group = |text: &str, id: &str| -> Result<String, Refusal> {
-        let text = edit::set(text, &["groups", id, "updated-at"], &Value::scalar(&stamp.at))?;
-        Ok(edit::set(&text, &["groups", id, "updated-by"], &Value::scalar(&stamp.by))?)
+        let text = edit::set(
+            text,
+            &["groups", id, "updated-at"],
+            &Value::scalar(&stamp.at),
+        )?;
+        Ok(edit::set(
+            &text,
+            &["groups", id, "updated-by"],
+            &Value::scalar(&stamp.by),
+        )?)
     };
     let text = match action {
         Action::Create {
@@ -206,7 +225,11 @@ pub fn apply(file: &GroupsFile, text: &str, action: &Action, stamp: &Stamp) -> R
                     ));
                 }
             }
-            let text = edit::set(text, &["groups", id, "status"], &Value::scalar(status_name(want)))?;
+            let text = edit::set(
+                text,
+                &["groups", id, "status"],
+                &Value::scalar(status_name(want)),
+            )?;
             stamp_group(&text, id)?
         }
         Action::Delete(id) => {
@@ -235,9 +258,14 @@ pub fn apply(file: &GroupsFile, text: &str, action: &Action, stamp: &Stamp) -> R
                 )));
             };
             if s.group.as_ref().is_some_and(|g| g.value == *group) {
-                return Err(Refusal(format!("store `{store}` is in `{group}` already; nothing changed")));
+                return Err(Refusal(format!(
+                    "store `{store}` is in `{group}` already; nothing changed"
+                )));
             }
-            notes.push(format!("{} till(s) of `{store}` now get `{group}`", s.tills.len()));
+            notes.push(format!(
+                "{} till(s) of `{store}` now get `{group}`",
+                s.tills.len()
+            ));
             edit::set(text, &["stores", store, "group"], &Value::scalar(group))?
         }
         Action::UnassignStore(store) => {
@@ -245,7 +273,9 @@ pub fn apply(file: &GroupsFile, text: &str, action: &Action, stamp: &Stamp) -> R
                 return Err(Refusal(format!("there is no store `{store}`")));
             };
             if s.group.is_none() {
-                return Err(Refusal(format!("store `{store}` has no group of its own; nothing changed")));
+                return Err(Refusal(format!(
+                    "store `{store}` has no group of its own; nothing changed"
+                )));
             }
             notes.push(fallback(file, &format!("the tills of `{store}`")));
             edit::remove(text, &["stores", store, "group"])?
@@ -257,7 +287,12 @@ pub fn apply(file: &GroupsFile, text: &str, action: &Action, stamp: &Stamp) -> R
                     "`{client}` is not a valid client id: use lower case letters, digits, `-` and `_`"
                 )));
             }
-            if let Some(s) = file.brand.stores.iter().find(|s| s.tills.iter().any(|t| t.value == *client)) {
+            if let Some(s) = file
+                .brand
+                .stores
+                .iter()
+                .find(|s| s.tills.iter().any(|t| t.value == *client))
+            {
                 return Err(Refusal(format!(
                     "`{client}` is a till of store `{}`; tills take their store's group (assign the store)",
                     s.id
@@ -265,7 +300,9 @@ pub fn apply(file: &GroupsFile, text: &str, action: &Action, stamp: &Stamp) -> R
             }
             match file.brand.clients.iter().find(|c| c.id == *client) {
                 Some(c) if c.group.as_ref().is_some_and(|g| g.value == *group) => {
-                    return Err(Refusal(format!("client `{client}` is in `{group}` already; nothing changed")));
+                    return Err(Refusal(format!(
+                        "client `{client}` is in `{group}` already; nothing changed"
+                    )));
                 }
                 Some(_) => {}
                 None => notes.push(format!("added API client `{client}`")),
@@ -277,7 +314,9 @@ pub fn apply(file: &GroupsFile, text: &str, action: &Action, stamp: &Stamp) -> R
                 return Err(Refusal(format!("there is no API client `{client}`")));
             };
             if c.group.is_none() {
-                return Err(Refusal(format!("client `{client}` has no group of its own; nothing changed")));
+                return Err(Refusal(format!(
+                    "client `{client}` has no group of its own; nothing changed"
+                )));
             }
             notes.push(fallback(file, &format!("`{client}`")));
             edit::remove(text, &["clients", client, "group"])?
@@ -285,7 +324,9 @@ pub fn apply(file: &GroupsFile, text: &str, action: &Action, stamp: &Stamp) -> R
         Action::SetDefault(id) => {
             assignable(id)?;
             if is_default(file, id) {
-                return Err(Refusal(format!("`{id}` is the default group already; nothing changed")));
+                return Err(Refusal(format!(
+                    "`{id}` is the default group already; nothing changed"
+                )));
             }
             edit::set(text, &["default-group"], &Value::scalar(id))?
         }
@@ -301,18 +342,28 @@ fn status_name(s: Status) -> &'static str {
 }
 
 fn is_default(file: &GroupsFile, id: &str) -> bool {
-    file.brand.default_group.as_ref().is_some_and(|d| d.value == id)
+    file.brand
+        .default_group
+        .as_ref()
+        .is_some_and(|d| d.value == id)
 }
 
 fn fallback(file: &GroupsFile, who: &str) -> String {
     match &file.brand.default_group {
         Some(d) => format!("{who} now get the default group `{}`", d.value),
-        None => format!("{who} now have no group and no default: every request is denied (no-group)"),
+        None => {
+            format!("{who} now have no group and no default: every request is denied (no-group)")
+        }
     }
 }
 
 /// Permissions and scopes of one group.
-fn change_group(text: &str, id: &str, changes: &Changes, current: &[String]) -> Result<String, Refusal> {
+fn change_group(
+    text: &str,
+    id: &str,
+    changes: &Changes,
+    current: &[String],
+) -> Result<String, Refusal> {
     let mut text = text.to_string();
     for (kind, resource, level) in &changes.permissions {
         text = edit::set(

@@ -35,7 +35,10 @@ pub struct Matrix {
 
 pub fn build(file: &GroupsFile, table: &Table) -> Matrix {
     let groups: Vec<_> = file.groups().collect();
-    let scopes: Vec<BTreeSet<String>> = groups.iter().map(|g| group_scopes(file, g, table)).collect();
+    let scopes: Vec<BTreeSet<String>> = groups
+        .iter()
+        .map(|g| group_scopes(file, g, table))
+        .collect();
     let rows: Vec<Row> = table
         .routes
         .iter()
@@ -77,8 +80,18 @@ pub fn build(file: &GroupsFile, table: &Table) -> Matrix {
 /// A plain-text table: `✓` allowed, `·` denied.
 pub fn render_text(m: &Matrix) -> String {
     let label = |r: &Row| format!("{} {}", r.method, r.path);
-    let width = m.rows.iter().map(|r| label(r).chars().count()).max().unwrap_or(5).max(5);
-    let widths: Vec<usize> = m.columns.iter().map(|c| c.id.chars().count().max(3)).collect();
+    let width = m
+        .rows
+        .iter()
+        .map(|r| label(r).chars().count())
+        .max()
+        .unwrap_or(5)
+        .max(5);
+    let widths: Vec<usize> = m
+        .columns
+        .iter()
+        .map(|c| c.id.chars().count().max(3))
+        .collect();
     let mut out = String::new();
     let _ = write!(out, "{:width$}", "route");
     for (c, w) in m.columns.iter().zip(&widths) {
@@ -97,9 +110,18 @@ pub fn render_text(m: &Matrix) -> String {
         let _ = write!(out, "  {:^w$}", c.allowed);
     }
     out.push('\n');
-    let inactive: Vec<&str> = m.columns.iter().filter(|c| !c.active).map(|c| c.id.as_str()).collect();
+    let inactive: Vec<&str> = m
+        .columns
+        .iter()
+        .filter(|c| !c.active)
+        .map(|c| c.id.as_str())
+        .collect();
     if !inactive.is_empty() {
-        let _ = writeln!(out, "inactive (every request denied): {}", inactive.join(", "));
+        let _ = writeln!(
+            out,
+            "inactive (every request denied): {}",
+            inactive.join(", ")
+        );
     }
     out
 }

@@ -32,7 +32,14 @@ impl std::fmt::Display for Finding {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
-        write!(f, "{}:{}:{}: {severity}: {}", p.file.display(), p.line, p.column, p.message)
+        write!(
+            f,
+            "{}:{}:{}: {severity}: {}",
+            p.file.display(),
+            p.line,
+            p.column,
+            p.message
+        )
     }
 }
 
@@ -50,9 +57,18 @@ pub fn validate(file: &GroupsFile, table: &Table) -> Vec<Finding> {
         .scopes
         .iter()
         .map(|s| s.name.as_str())
-        .chain(table.routes.iter().flat_map(|r| r.any_of.iter().flatten().map(String::as_str)))
+        .chain(
+            table
+                .routes
+                .iter()
+                .flat_map(|r| r.any_of.iter().flatten().map(String::as_str)),
+        )
         .collect();
-    let layers: Vec<&Layer> = file.platform.iter().chain(std::iter::once(&file.brand)).collect();
+    let layers: Vec<&Layer> = file
+        .platform
+        .iter()
+        .chain(std::iter::once(&file.brand))
+        .collect();
     for layer in &layers {
         for group in &layer.groups {
             for p in &group.permissions {
@@ -62,15 +78,26 @@ pub fn validate(file: &GroupsFile, table: &Table) -> Vec<Finding> {
                 if table.scopes.iter().any(|s| grants(p, s, &kinds)) {
                     continue;
                 }
-                let on_resource: Vec<_> = table.scopes.iter().filter(|s| resource_of(s) == p.resource).collect();
+                let on_resource: Vec<_> = table
+                    .scopes
+                    .iter()
+                    .filter(|s| resource_of(s) == p.resource)
+                    .collect();
                 let why = if on_resource.is_empty() {
                     format!("no scope of the table is on resource `{}`", p.resource)
-                } else if !on_resource.iter().any(|s| kinds.get(s.application.as_str()) == Some(&p.kind)) {
-                    let apps: BTreeSet<&str> = on_resource.iter().map(|s| s.application.as_str()).collect();
+                } else if !on_resource
+                    .iter()
+                    .any(|s| kinds.get(s.application.as_str()) == Some(&p.kind))
+                {
+                    let apps: BTreeSet<&str> =
+                        on_resource.iter().map(|s| s.application.as_str()).collect();
                     format!(
                         "`{}` belongs to {}, which `applications` does not list as a {} API",
                         p.resource,
-                        apps.into_iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", "),
+                        apps.into_iter()
+                            .map(|a| format!("`{a}`"))
+                            .collect::<Vec<_>>()
+                            .join(", "),
                         p.kind.name()
                     )
                 } else {
@@ -107,7 +134,10 @@ pub fn validate(file: &GroupsFile, table: &Table) -> Vec<Finding> {
                         severity: Severity::Error,
                         problem: layer.problem(
                             s.span,
-                            format!("group `{}`: scope `{}` is not in the table", group.id, s.value),
+                            format!(
+                                "group `{}`: scope `{}` is not in the table",
+                                group.id, s.value
+                            ),
                         ),
                     });
                 }
@@ -125,7 +155,10 @@ pub fn validate(file: &GroupsFile, table: &Table) -> Vec<Finding> {
         }
     }
     if let Some(d) = &file.brand.default_group {
-        if file.group(&d.value).is_some_and(|g| g.status == Status::Inactive) {
+        if file
+            .group(&d.value)
+            .is_some_and(|g| g.status == Status::Inactive)
+        {
             out.push(Finding {
                 severity: Severity::Warning,
                 problem: file.brand.problem(
@@ -151,8 +184,18 @@ pub fn validate(file: &GroupsFile, table: &Table) -> Vec<Finding> {
         });
     }
     out.sort_by(|a, b| {
-        (&a.problem.file, a.problem.line, a.problem.column, &a.problem.message)
-            .cmp(&(&b.problem.file, b.problem.line, b.problem.column, &b.problem.message))
+        (
+            &a.problem.file,
+            a.problem.line,
+            a.problem.column,
+            &a.problem.message,
+        )
+            .cmp(&(
+                &b.problem.file,
+                b.problem.line,
+                b.problem.column,
+                &b.problem.message,
+            ))
     });
     out
 }

@@ -5,8 +5,8 @@
 
 use std::collections::HashMap;
 
-use super::path::{PathError, RequestPath, Scratch, MAX_PATH_BYTES};
 use super::groups::Status;
+use super::path::{PathError, RequestPath, Scratch, MAX_PATH_BYTES};
 use super::principal::{Principal, UID};
 use super::table::{Route, Table};
 use super::template::{self, Part};

@@ -104,13 +104,13 @@ impl AccessGroups {
             match (&c.group, c.via) {
                 (None, Via::None) => {}
                 (None, _) | (Some(_), Via::None) => {
-                    return fail(format!(
-                        "client `{}`: `group` and `via` disagree",
-                        c.id
-                    ))
+                    return fail(format!("client `{}`: `group` and `via` disagree", c.id))
                 }
                 (Some(g), _) if !ids.contains(g.as_str()) => {
-                    return fail(format!("client `{}` is in group `{g}`, which does not exist", c.id))
+                    return fail(format!(
+                        "client `{}` is in group `{g}`, which does not exist",
+                        c.id
+                    ))
                 }
                 _ => {}
             }

@@ -1,0 +1,938 @@
+//! Access groups end to end: every `scopegate groups` action and every refusal, each checking
+//! the file before and after; evaluation through `check --client`; `compile --groups`; the
+//! matrix; inference from a log with a known answer; and a property test that a client's
+//! decisions through its group are the decisions for its group's scopes given directly.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use scopegate::groups;
+use scopegate::runtime::groups::Status;
+use scopegate::runtime::{template, Evaluator, Options, Principal, Table};
+use serde_json::Value;
+
+const NOW: &str = "2026-11-23T10:00:00Z";
+const ADMIN: &str = "admin@acme.example";
+
+struct Brand {
+    dir: tempfile::TempDir,
+}
+
+impl Brand {
+    /// A copy of examples/retail (two layers, four APIs) plus examples/orders.yaml, whose
+    /// application no group reaches.
+    fn new() -> Brand {
+        let dir = tempfile::tempdir().unwrap();
+        for entry in std::fs::read_dir(repo().join("examples/retail")).unwrap() {
+            let entry = entry.unwrap();
+            std::fs::copy(entry.path(), dir.path().join(entry.file_name())).unwrap();
+        }
+        std::fs::create_dir(dir.path().join("more")).unwrap();
+        std::fs::copy(
+            repo().join("examples/orders.yaml"),
+            dir.path().join("more/orders.yaml"),
+        )
+        .unwrap();
+        let brand = Brand { dir };
+        let out = brand.run(&[
+            "compile",
+            "loyalty.yaml",
+            "customers.yaml",
+            "sales.yaml",
+            "store-admin.yaml",
+            "more/orders.yaml",
+            "-o",
+            "table.json",
+        ]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        brand
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_scopegate"))
+            .args(args)
+            .current_dir(self.dir.path())
+            .env("SCOPEGATE_NOW", NOW)
+            .env("SCOPEGATE_USER", ADMIN)
+            .env_remove("SCOPEGATE_GROUPS")
+            .output()
+            .unwrap()
+    }
+
+    fn groups(&self, args: &[&str]) -> Output {
+        let mut all = vec!["groups"];
+        all.extend_from_slice(args);
+        self.run(&all)
+    }
+
+    fn text(&self) -> String {
+        std::fs::read_to_string(self.path("groups.yaml")).unwrap()
+    }
+
+    fn write(&self, text: &str) {
+        std::fs::write(self.path("groups.yaml"), text).unwrap();
+    }
+
+    /// Runs a groups action that must be refused: exit 1, the message, the file untouched.
+    fn refused(&self, args: &[&str], message: &str) {
+        let before = self.text();
+        let out = self.groups(args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains(message), "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains("groups.yaml unchanged") || stderr(&out).contains("refused"));
+        assert_eq!(self.text(), before, "{args:?} changed the file");
+    }
+
+    /// Runs a groups action that must succeed; returns its stderr.
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.groups(args);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
+        stderr(&out)
+    }
+
+    fn check(&self, client: &str, method: &str, path: &str) -> Value {
+        let out = self.run(&[
+            "check",
+            "--table",
+            "table.json",
+            "--groups",
+            "groups.yaml",
+            "--client",
+            client,
+            "--format",
+            "json",
+            method,
+            path,
+        ]);
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", stderr(&out)))
+    }
+}
+
+fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+const WECHAT_BLOCK: &str = "  wechat:
+    name: WeChat integration
+    description: Orders and points from the WeChat mini program
+    status: active
+    created-at: 2026-11-23T10:00:00Z
+    created-by: admin@acme.example
+    updated-at: 2026-11-23T10:00:00Z
+    updated-by: admin@acme.example
+    permissions:
+      data:
+        points: read-write
+        members: read
+    scopes:
+      - customer.read
+";
+
+fn create_wechat(b: &Brand) {
+    b.ok(&[
+        "create",
+        "wechat",
+        "--name",
+        "WeChat integration",
+        "--description",
+        "Orders and points from the WeChat mini program",
+        "--permission",
+        "data:points=read-write",
+        "--permission",
+        "data:members=read",
+        "--scope",
+        "customer.read",
+    ]);
+}
+
+#[test]
+fn create_inserts_one_block_and_touches_nothing_else() {
+    let b = Brand::new();
+    let before = b.text();
+    create_wechat(&b);
+    let anchor = "        receipts: read\n";
+    let expected = before.replacen(anchor, &format!("{anchor}{WECHAT_BLOCK}"), 1);
+    assert_eq!(b.text(), expected);
+    // The result reads back and validates against the schema.
+    validate_groups_schema(&b.text());
+}
+
+#[test]
+fn create_refusals() {
+    let b = Brand::new();
+    b.refused(
+        &["create", "reporting", "--name", "R"],
+        "group `reporting` exists already",
+    );
+    b.refused(
+        &["create", "pos", "--name", "P"],
+        "group `pos` exists already (built in)",
+    );
+    b.refused(&["create", "WeChat", "--name", "W"], "not a valid group id");
+    b.refused(&["create", "x", "--name", " "], "a group needs a name");
+    let out = b.groups(&[
+        "create",
+        "x",
+        "--name",
+        "X",
+        "--permission",
+        "data:points=everything",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("`everything` is not a level"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn edit_changes_fields_and_stamps_updated() {
+    let b = Brand::new();
+    create_wechat(&b);
+    let before = b.text();
+    let out = Command::new(env!("CARGO_BIN_EXE_scopegate"))
+        .args([
+            "groups",
+            "edit",
+            "wechat",
+            "--name",
+            "WeChat mini program",
+            "--permission",
+            "data:members=read-write",
+            "--remove-permission",
+            "data:points",
+            "--remove-scope",
+            "customer.read",
+            "--scope",
+            "sales.receipts.read",
+        ])
+        .current_dir(b.dir.path())
+        .env("SCOPEGATE_NOW", "2026-11-24T08:30:00Z")
+        .env("SCOPEGATE_USER", "bob@acme.example")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let expected = before.replace(
+        WECHAT_BLOCK,
+        "  wechat:
+    name: WeChat mini program
+    description: Orders and points from the WeChat mini program
+    status: active
+    created-at: 2026-11-23T10:00:00Z
+    created-by: admin@acme.example
+    updated-at: 2026-11-24T08:30:00Z
+    updated-by: bob@acme.example
+    permissions:
+      data:
+        members: read-write
+    scopes:
+      - sales.receipts.read
+",
+    );
+    assert_eq!(b.text(), expected);
+}
+
+#[test]
+fn built_in_groups_cannot_be_edited_deactivated_or_deleted() {
+    let b = Brand::new();
+    b.refused(
+        &["edit", "pos", "--name", "Tills"],
+        "group `pos` is built in",
+    );
+    b.refused(&["deactivate", "instore"], "group `instore` is built in");
+    b.refused(&["delete", "admin"], "group `admin` is built in");
+    b.refused(&["edit", "nope", "--name", "N"], "there is no group `nope`");
+    b.refused(
+        &["edit", "reporting", "--remove-scope", "x.read"],
+        "does not list scope `x.read`",
+    );
+}
+
+#[test]
+fn a_brand_file_that_redefines_a_built_in_group_is_refused_on_load() {
+    let b = Brand::new();
+    b.write(&b.text().replace(
+        "  reporting:\n",
+        "  pos:\n    name: Our POS\n  reporting:\n",
+    ));
+    // Reading commands still work, and say what is wrong.
+    let out = b.groups(&["list"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        stderr(&out).contains("warning: groups.yaml:9:3: group `pos` is built in"),
+        "{}",
+        stderr(&out)
+    );
+    let out = b.groups(&["validate", "--table", "table.json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert!(
+        text.contains("groups.yaml:9:3: error: group `pos` is built in (")
+            && text.contains("platform-groups.yaml:11:3); a brand cannot redefine or edit it"),
+        "{text}"
+    );
+    // And evaluation refuses the file rather than guess.
+    let out = b.run(&[
+        "check",
+        "--table",
+        "table.json",
+        "--groups",
+        "groups.yaml",
+        "--client",
+        "bm-till-1",
+        "GET",
+        "/customers/v1/customers",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+}
+
+#[test]
+fn deactivation_rules() {
+    let b = Brand::new();
+    create_wechat(&b);
+    b.ok(&[
+        "assign",
+        "wechat",
+        "--store",
+        "berlin-mitte",
+        "--store",
+        "hamburg-hbf",
+    ]);
+    b.refused(
+        &["deactivate", "wechat"],
+        "group `wechat` still has 2 store(s): `berlin-mitte`, `hamburg-hbf`; unassign them first",
+    );
+    b.refused(&["deactivate", "pos"], "built in");
+    b.refused(
+        &["activate", "wechat"],
+        "group `wechat` is active already; nothing changed",
+    );
+    b.ok(&[
+        "unassign",
+        "--store",
+        "berlin-mitte",
+        "--store",
+        "hamburg-hbf",
+    ]);
+    let before = b.text();
+    let notes = b.ok(&["deactivate", "wechat"]);
+    assert!(notes.contains("updated groups.yaml"));
+    assert_eq!(b.text(), before.replace("    status: active\n    created-at: 2026-11-23T10:00:00Z\n    created-by: admin@acme.example\n    updated-at", "    status: inactive\n    created-at: 2026-11-23T10:00:00Z\n    created-by: admin@acme.example\n    updated-at"));
+    b.refused(
+        &["assign", "wechat", "--store", "berlin-mitte"],
+        "group `wechat` is inactive; activate it first",
+    );
+    b.refused(&["default", "wechat"], "group `wechat` is inactive");
+    b.ok(&["activate", "wechat"]);
+    assert_eq!(b.text(), before);
+
+    // The default group cannot be deactivated while it is the default.
+    b.ok(&["default", "reporting"]);
+    b.ok(&["unassign", "--client", "bi-export"]);
+    b.refused(
+        &["deactivate", "reporting"],
+        "group `reporting` is the default group; set another default first",
+    );
+}
+
+#[test]
+fn deactivating_a_group_with_api_clients_warns_and_denies_them() {
+    let b = Brand::new();
+    let notes = b.ok(&["deactivate", "reporting"]);
+    assert!(
+        notes.contains(
+            "1 API client(s) in `reporting` will be denied (inactive-group): `bi-export`"
+        ),
+        "{notes}"
+    );
+    let decision = b.check("bi-export", "GET", "/sales/v1/transactions");
+    assert_eq!(decision["reason"], "inactive-group");
+    assert_eq!(decision["group"], "reporting");
+}
+
+#[test]
+fn assignment_and_unassignment() {
+    let b = Brand::new();
+    let before = b.text();
+    let notes = b.ok(&["assign", "reporting", "--store", "hamburg-hbf"]);
+    assert!(
+        notes.contains("1 till(s) of `hamburg-hbf` now get `reporting`"),
+        "{notes}"
+    );
+    assert_eq!(
+        b.text(),
+        before.replace(
+            "    name: Hamburg Hbf\n    tills: [hh-till-1]\n",
+            "    name: Hamburg Hbf\n    tills: [hh-till-1]\n    group: reporting\n"
+        )
+    );
+    assert_eq!(
+        b.check("hh-till-1", "GET", "/sales/v1/transactions")["reason"],
+        "allow"
+    );
+    assert_eq!(
+        b.check("hh-till-1", "POST", "/sales/v1/transactions")["reason"],
+        "missing-scopes"
+    );
+
+    let notes = b.ok(&["unassign", "--store", "hamburg-hbf"]);
+    assert!(
+        notes.contains("the tills of `hamburg-hbf` now get the default group `pos`"),
+        "{notes}"
+    );
+    assert_eq!(b.text(), before);
+    assert_eq!(
+        b.check("hh-till-1", "POST", "/sales/v1/transactions")["reason"],
+        "allow"
+    );
+
+    // A new API client is added with its group; unassigning leaves it to the default.
+    let notes = b.ok(&["assign", "reporting", "--client", "wechat-bridge"]);
+    assert!(notes.contains("added API client `wechat-bridge`"));
+    assert!(b.text().ends_with("  bi-export:\n    name: BI warehouse export\n    group: reporting\n  wechat-bridge:\n    group: reporting\n"), "{}", b.text());
+    b.ok(&["unassign", "--client", "wechat-bridge"]);
+    assert!(
+        b.text()
+            .ends_with("    group: reporting\n  wechat-bridge:\n"),
+        "{}",
+        b.text()
+    );
+    assert_eq!(
+        b.check("wechat-bridge", "POST", "/sales/v1/transactions")["reason"],
+        "allow"
+    );
+
+    b.refused(
+        &["assign", "nope", "--store", "berlin-mitte"],
+        "there is no group `nope`",
+    );
+    b.refused(
+        &["assign", "pos", "--store", "paris"],
+        "there is no store `paris`",
+    );
+    b.refused(
+        &["assign", "reporting", "--client", "bm-till-1"],
+        "`bm-till-1` is a till of store `berlin-mitte`; tills take their store's group",
+    );
+    b.refused(
+        &["assign", "pos", "--store", "berlin-mitte"],
+        "store `berlin-mitte` is in `pos` already",
+    );
+    b.refused(
+        &["unassign", "--store", "hamburg-hbf"],
+        "store `hamburg-hbf` has no group of its own",
+    );
+    b.refused(
+        &["unassign", "--client", "ghost"],
+        "there is no API client `ghost`",
+    );
+    // Several in one command are all or nothing.
+    b.refused(
+        &[
+            "assign",
+            "reporting",
+            "--store",
+            "hamburg-hbf",
+            "--store",
+            "paris",
+        ],
+        "there is no store `paris`",
+    );
+}
+
+#[test]
+fn default_group_and_deletion() {
+    let b = Brand::new();
+    b.refused(&["default", "pos"], "`pos` is the default group already");
+    b.refused(&["default", "nope"], "there is no group `nope`");
+    b.refused(
+        &["delete", "reporting"],
+        "group `reporting` is still assigned to 0 store(s) and 1 API client(s)",
+    );
+    create_wechat(&b);
+    b.ok(&["default", "wechat"]);
+    assert!(b.text().contains("\ndefault-group: wechat\n"));
+    assert_eq!(
+        b.check("hh-till-1", "GET", "/loyalty/v1/members/7/points")["reason"],
+        "allow"
+    );
+    b.refused(
+        &["delete", "wechat"],
+        "group `wechat` is the default group and cannot be deleted",
+    );
+    b.ok(&["default", "pos"]);
+    let with_wechat = b.text();
+    b.ok(&["delete", "wechat"]);
+    assert_eq!(b.text(), with_wechat.replace(WECHAT_BLOCK, ""));
+    // Deleting takes the comment that describes the group with it.
+    b.ok(&["unassign", "--client", "bi-export"]);
+    b.ok(&["delete", "reporting"]);
+    assert!(!b.text().contains("Nightly export"), "{}", b.text());
+    assert!(b.text().contains("\ngroups:\n\nstores:\n"), "{}", b.text());
+}
+
+#[test]
+fn list_search_and_show() {
+    let b = Brand::new();
+    let out = b.groups(&["list"]);
+    let text = stdout(&out);
+    assert!(
+        text.contains("pos        POS        active    built-in     1+1        0  (default)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("reporting  Reporting  active    custom         0        1"),
+        "{text}"
+    );
+    b.ok(&["deactivate", "reporting"]);
+    let inactive = stdout(&b.groups(&["list", "--status", "inactive"]));
+    assert_eq!(inactive.lines().count(), 2, "{inactive}");
+    assert!(inactive.contains("reporting"));
+    let json: Value =
+        serde_json::from_slice(&b.groups(&["list", "--format", "json"]).stdout).unwrap();
+    assert_eq!(json[0]["id"], "pos");
+    assert_eq!(json[0]["stores"], 1);
+    assert_eq!(json[0]["stores_by_default"], 1);
+
+    assert_eq!(
+        stdout(&b.groups(&["search", "bi export"])),
+        "reporting\tReporting\tRead transactions and receipts for the BI export\n"
+    );
+    assert_eq!(
+        b.groups(&["search", "nothing like this"]).status.code(),
+        Some(1)
+    );
+    let show = stdout(&b.groups(&["show", "pos", "--table", "table.json"]));
+    assert!(
+        show.contains("stores:      berlin-mitte\n  by default: hamburg-hbf\n"),
+        "{show}"
+    );
+    assert!(show.contains("routes:      14 of 23 allowed"), "{show}");
+}
+
+#[test]
+fn validate_reports_grants_that_reach_nothing() {
+    let b = Brand::new();
+    let out = b.groups(&["validate", "--table", "table.json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert_eq!(
+        stdout(&out),
+        "groups.yaml:1:1: warning: application `sales-order` of the table is not listed under `applications` (data or config): only scopes listed by name reach it\n"
+    );
+    b.write(
+        &(b.text()
+            .replace("        receipts: read\n", "        receipts: read\n        pointz: read\n      config:\n        transactions: read\n")
+            .replace("  berlin-mitte:\n    name: Berlin Mitte\n    group: pos\n", "  berlin-mitte:\n    name: Berlin Mitte\n    group: tills\n")
+            + "  empty-one:\n    group: nothing\n"),
+    );
+    b.write(&b.text().replace(
+        "groups:\n",
+        "groups:\n  idle:\n    name: Idle\n    scopes: [loyalty.nope]\n",
+    ));
+    let out = b.groups(&["validate", "--table", "table.json"]);
+    assert_eq!(out.status.code(), Some(1));
+    insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false}, {
+        insta::assert_snapshot!("groups-validate", stdout(&out));
+    });
+}
+
+#[test]
+fn matrix_text_and_html() {
+    let b = Brand::new();
+    let out = b.groups(&["matrix", "--table", "table.json"]);
+    assert_eq!(out.status.code(), Some(0));
+    insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false}, {
+        insta::assert_snapshot!("groups-matrix", stdout(&out));
+    });
+    b.ok(&["matrix", "--table", "table.json", "--html", "matrix.html"]);
+    let html = std::fs::read_to_string(b.path("matrix.html")).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    // Self-contained: nothing fetched from elsewhere.
+    for outside in ["src=", "href=", "@import", "url("] {
+        assert!(!html.contains(outside), "{outside}");
+    }
+    assert_eq!(html.matches("<tr><td class=\"route\">").count(), 23);
+    assert!(html.contains("<td class=\"route\">POST /store-admin/v1/stores</td>"));
+}
+
+#[test]
+fn compile_embeds_resolved_groups_and_the_runtime_decides_from_the_table_alone() {
+    let b = Brand::new();
+    let out = b.run(&[
+        "compile",
+        "loyalty.yaml",
+        "customers.yaml",
+        "sales.yaml",
+        "store-admin.yaml",
+        "--groups",
+        "groups.yaml",
+        "-o",
+        "with-groups.json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = std::fs::read_to_string(b.path("with-groups.json")).unwrap();
+    validate_table_schema(&text);
+    let table = Table::from_json(&text).unwrap();
+    let groups = table.access_groups.as_ref().unwrap();
+    assert_eq!(groups.default_group.as_deref(), Some("pos"));
+    let hh = groups.client("hh-till-1").unwrap();
+    assert_eq!(
+        (hh.group.as_deref(), hh.store.as_deref()),
+        (Some("pos"), Some("hamburg-hbf"))
+    );
+    assert_eq!(
+        groups.group("instore").unwrap().scopes,
+        [
+            "customer.read",
+            "loyalty.members.read",
+            "loyalty.points.read"
+        ]
+    );
+    let e = Evaluator::new(table, Options::default());
+    let till = e.client_grant("mk-kiosk-1");
+    assert!(e
+        .evaluate(till, "GET", "/loyalty/v1/members/1/points")
+        .is_allow());
+    assert_eq!(
+        e.evaluate(till, "POST", "/loyalty/v1/members/1/points/issue")
+            .reason(),
+        "missing-scopes"
+    );
+    assert_eq!(
+        e.evaluate(e.client_grant("ghost"), "GET", "/customers/v1/customers")
+            .reason(),
+        "unknown-client"
+    );
+    // A path trick is still a path trick for a client.
+    assert_eq!(
+        e.evaluate(till, "GET", "/loyalty/v1/members/1/%2e%2e/points")
+            .reason(),
+        "invalid-path"
+    );
+
+    // Broken groups: not compiled, with the place.
+    b.write(&b.text().replace("group: instore", "group: instor"));
+    let out = b.run(&[
+        "compile",
+        "loyalty.yaml",
+        "--groups",
+        "groups.yaml",
+        "-o",
+        "x.json",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("groups.yaml:32:12: store `munich-kiosk` is assigned to group `instor`, which does not exist"), "{}", stderr(&out));
+}
+
+#[test]
+fn check_explains_the_client_and_its_group() {
+    let b = Brand::new();
+    let out = b.run(&[
+        "check",
+        "--table",
+        "table.json",
+        "--groups",
+        "groups.yaml",
+        "--client",
+        "hh-till-1",
+        "POST",
+        "/store-admin/v1/stores",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert!(text.starts_with("client hh-till-1: group pos (the default group)\ndeny (missing-scopes): POST /stores (createStore) requires store-admin.stores.write; granted: customer.read"), "{text}");
+    let json = b.check("bm-till-2", "POST", "/customers/v1/customers");
+    assert_eq!(json["decision"], "allow");
+    assert_eq!(json["client"]["via"], "store");
+    assert_eq!(json["client"]["store"], "berlin-mitte");
+    assert_eq!(
+        b.check("nobody", "GET", "/customers/v1/customers")["reason"],
+        "unknown-client"
+    );
+    // Without a default group, a store without a group has nothing.
+    b.write(&b.text().replace("default-group: pos\n", ""));
+    assert_eq!(
+        b.check("hh-till-1", "GET", "/customers/v1/customers")["reason"],
+        "no-group"
+    );
+    // --client without groups is a usage error.
+    let out = b.run(&[
+        "check",
+        "--table",
+        "table.json",
+        "--client",
+        "hh-till-1",
+        "GET",
+        "/customers/v1/customers",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn infer_proposes_the_smallest_covering_group() {
+    let b = Brand::new();
+    let log = "\
+10.0.0.1 - bm-till-1 [23/Nov/2026:10:00:00 +0000] \"POST /sales/v1/transactions HTTP/1.1\" 201 10 \"-\" \"till/3\"
+10.0.0.1 - bm-till-1 [23/Nov/2026:10:00:01 +0000] \"POST /loyalty/v1/members/77/points/redeem HTTP/1.1\" 200 10 \"-\" \"till/3\"
+10.0.0.1 - bm-till-1 [23/Nov/2026:10:00:02 +0000] \"GET /store-admin/v1/stores HTTP/1.1\" 403 10 \"-\" \"till/3\"
+10.0.0.2 - mk-kiosk-1 [23/Nov/2026:10:00:03 +0000] \"GET /loyalty/v1/members/77/points?page=2 HTTP/1.1\" 200 10 \"-\" \"kiosk\"
+10.0.0.2 - mk-kiosk-1 [23/Nov/2026:10:00:04 +0000] \"GET /customers/v1/customers/9 HTTP/1.1\" 200 10 \"-\" \"kiosk\"
+10.0.0.3 - - [23/Nov/2026:10:00:05 +0000] \"GET /customers/v1/customers HTTP/1.1\" 401 10 \"-\" \"curl\"
+{\"method\": \"GET\", \"path\": \"/sales/v1/receipts/12\", \"client\": \"bi-export\", \"status\": 200}
+{\"method\": \"GET\", \"path\": \"/sales/v1/transactions\", \"client\": \"bi-export\", \"status\": 200}
+{\"method\": \"GET\", \"path\": \"/store-admin/v1/stores\", \"client\": \"ops-portal\", \"status\": 200}
+{\"method\": \"GET\", \"path\": \"/sales/v1/transactions/5\", \"client\": \"ops-portal\", \"status\": 200}
+{\"method\": \"GET\", \"path\": \"/orders-api/v1/orders\", \"client\": \"legacy-erp\", \"status\": 200}
+{\"method\": \"GET\", \"path\": \"/orders-api/v1/orders/3/invoice\", \"client\": \"legacy-erp\", \"status\": 200}
+{\"method\": \"GET\", \"path\": \"/legacy/export.csv\", \"client\": \"legacy-erp\", \"status\": 200}
+not a log line
+";
+    std::fs::write(b.path("access.log"), log).unwrap();
+    let out = b.groups(&[
+        "infer",
+        "--table",
+        "table.json",
+        "--log",
+        "access.log",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let proposal = |client: &str| {
+        report["clients"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["client"] == client)
+            .unwrap_or_else(|| panic!("{client}"))
+            .clone()
+    };
+    // Tills at the counter: POS (the 403 is not evidence of need).
+    assert_eq!(proposal("bm-till-1")["group"], "pos");
+    assert_eq!(proposal("bm-till-1")["failed_calls"], 1);
+    // Reads only: Instore, smaller than POS.
+    assert_eq!(proposal("mk-kiosk-1")["group"], "instore");
+    assert_eq!(proposal("bi-export")["group"], "reporting");
+    // Store administration: only Admin covers it.
+    assert_eq!(proposal("ops-portal")["group"], "admin");
+    // Orders: no group reaches sales-order; a new group with exactly what it used.
+    let erp = proposal("legacy-erp");
+    assert_eq!(erp["group"], Value::Null);
+    assert_eq!(
+        erp["new_group_scopes"],
+        serde_json::json!(["sales-order.read"])
+    );
+    assert_eq!(erp["unmatched_calls"], 1);
+    assert_eq!(
+        report["unmatched"],
+        serde_json::json!([["GET", "/legacy/export.csv", 1]])
+    );
+    assert_eq!(report["anonymous_calls"], 1);
+    assert_eq!(report["unreadable_lines"][0][0], 14);
+
+    let text = stdout(&b.groups(&["infer", "--table", "table.json", "--log", "access.log"]));
+    assert!(text.contains("legacy-erp: 3 call(s), 2 route(s)\n  no existing group covers it; a new custom group needs: sales-order.read\n    scopegate groups create legacy-erp-access --name \"legacy-erp access\" --scope sales-order.read\n    GET /orders-api/v1/orders (1)\n"), "{text}");
+}
+
+/// A small deterministic generator, so that a failure names its seed.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+#[test]
+fn deciding_through_a_group_equals_deciding_with_its_scopes() {
+    let b = Brand::new();
+    let table = Table::from_json(&std::fs::read_to_string(b.path("table.json")).unwrap()).unwrap();
+    let resources = [
+        "customer",
+        "transactions",
+        "receipts",
+        "points",
+        "members",
+        "stores",
+        "tills",
+        "sales-order",
+        "nothing",
+    ];
+    let levels = ["none", "read", "write", "read-write"];
+    let named = [
+        "customer.read",
+        "sales-order.write",
+        "loyalty.points.write",
+        "unknown.read",
+    ];
+    let methods = ["GET", "POST", "DELETE", "HEAD", "PUT"];
+    let mut decisions = 0;
+    for seed in 1..=200u64 {
+        let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+        // A random brand file: groups with random permissions, scopes and status, stores and
+        // clients assigned at random, maybe a default.
+        let mut text = String::from("version: 1\nplatform: platform-groups.yaml\n");
+        let groups = 1 + rng.below(4);
+        if rng.below(2) == 0 {
+            text += &format!("default-group: g{}\n", rng.below(groups));
+        }
+        text += "groups:\n";
+        for g in 0..groups {
+            text += &format!(
+                "  g{g}:\n    name: G{g}\n    status: {}\n    permissions:\n",
+                if rng.below(5) == 0 {
+                    "inactive"
+                } else {
+                    "active"
+                }
+            );
+            for kind in ["data", "config"] {
+                text += &format!("      {kind}:\n");
+                let mut used = Vec::new();
+                for _ in 0..rng.below(4) {
+                    let resource = resources[rng.below(resources.len())];
+                    if !used.contains(&resource) {
+                        used.push(resource);
+                        text += &format!("        {resource}: {}\n", levels[rng.below(4)]);
+                    }
+                }
+            }
+            if rng.below(2) == 0 {
+                text += &format!("    scopes: [{}]\n", named[rng.below(named.len())]);
+            }
+        }
+        text += "stores:\n";
+        for s in 0..3 {
+            text += &format!("  s{s}:\n    tills: [t{s}a, t{s}b]\n");
+            if rng.below(3) > 0 {
+                text += &format!(
+                    "    group: {}\n",
+                    ["g0", "pos", "instore", "admin"][rng.below(4)]
+                        .replace("g0", &format!("g{}", rng.below(groups)))
+                );
+            }
+        }
+        text += "clients:\n  c0:\n    group: admin\n  c1:\n";
+        std::fs::write(b.path("random.yaml"), &text).unwrap();
+        let file = groups::load(&b.path("random.yaml"))
+            .unwrap_or_else(|p| panic!("seed {seed}: {p:?}\n{text}"));
+        let mut with_groups = table.clone();
+        with_groups.access_groups = Some(
+            groups::resolve::resolve(&file, &table)
+                .unwrap_or_else(|p| panic!("seed {seed}: {p:?}")),
+        );
+        let access = with_groups.access_groups.clone().unwrap();
+        let through_groups = Evaluator::new(with_groups, Options::default());
+        let direct = Evaluator::new(table.clone(), Options::default());
+        for client in ["t0a", "t1b", "t2a", "c0", "c1", "stranger"] {
+            let grant = through_groups.client_grant(client);
+            let entry = access.client(client);
+            let group = entry
+                .and_then(|c| c.group.as_deref())
+                .and_then(|g| access.group(g));
+            for route in &table.routes {
+                let base = route.base_paths(&table)[0].clone();
+                let path = format!("{base}{}", template::instantiate(&route.path, "x1"));
+                let method = if rng.below(4) == 0 {
+                    methods[rng.below(methods.len())]
+                } else {
+                    route.method.as_str()
+                };
+                let decision = through_groups.evaluate(grant, method, &path);
+                let expected = match (entry, group) {
+                    (None, _) => "unknown-client".to_string(),
+                    (Some(_), None) => "no-group".to_string(),
+                    (Some(_), Some(g)) if g.status == Status::Inactive => {
+                        "inactive-group".to_string()
+                    }
+                    (Some(_), Some(g)) => {
+                        let scopes =
+                            direct.grant(&Principal::with_scopes(g.scopes.iter().cloned()));
+                        direct.evaluate(&scopes, method, &path).reason().to_string()
+                    }
+                };
+                assert_eq!(
+                    decision.reason(),
+                    expected,
+                    "seed {seed}, {client} {method} {path}\n{text}"
+                );
+                decisions += 1;
+            }
+        }
+    }
+    assert!(decisions > 20_000, "{decisions}");
+}
+
+fn validate_table_schema(table: &str) {
+    validate_against(
+        "schemas/permission-table.v1.schema.json",
+        serde_json::from_str(table).unwrap(),
+    );
+}
+
+fn validate_groups_schema(yaml: &str) {
+    // The groups file is YAML; its JSON form is what the schema describes.
+    let source = scopegate::load::SourceFile::new(Path::new("g.yaml"), yaml.to_string());
+    let document = scopegate::load::parse(&source, None).unwrap();
+    validate_against(
+        "schemas/groups.v1.schema.json",
+        to_json(document.tree.root()),
+    );
+}
+
+fn to_json(node: scopegate::load::NodeRef<'_>) -> Value {
+    use scopegate::load::Kind;
+    match node.kind() {
+        Kind::Object => Value::Object(
+            node.members()
+                .map(|e| (e.key.to_string(), to_json(e.value)))
+                .collect(),
+        ),
+        Kind::Array => Value::Array(node.items().map(to_json).collect()),
+        Kind::Null => Value::Null,
+        Kind::Bool => Value::Bool(node.as_bool().unwrap()),
+        Kind::Number => serde_json::from_str(node.scalar_text().unwrap()).unwrap(),
+        _ => Value::String(node.as_str().unwrap().to_string()),
+    }
+}
+
+fn validate_against(schema: &str, instance: Value) {
+    let schema: Value =
+        serde_json::from_str(&std::fs::read_to_string(repo().join(schema)).unwrap()).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&instance)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+}
+
+#[test]
+fn the_example_files_follow_their_schema() {
+    for name in ["groups.yaml", "platform-groups.yaml"] {
+        validate_groups_schema(
+            &std::fs::read_to_string(repo().join("examples/retail").join(name)).unwrap(),
+        );
+    }
+}
