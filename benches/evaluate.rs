@@ -13,6 +13,7 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use scopegate::compile::{self, CompileOptions};
 use scopegate::load::walk;
 use scopegate::rules::Settings;
+use scopegate::runtime::groups::{AccessGroups, ClientGroup, ClientKind, GroupGrant, Status, Via};
 use scopegate::runtime::{template, Evaluator, Options, Principal, Table};
 
 fn github_table() -> Table {
@@ -35,8 +36,10 @@ fn bench(c: &mut Criterion) {
         .map(|r| (r.method.clone(), template::instantiate(&r.path, "p1")))
         .collect();
     let all_scopes: Vec<String> = table.scopes.iter().map(|s| s.name.clone()).collect();
+    let mut table = table;
+    table.access_groups = Some(access_groups(&all_scopes));
     let evaluator = Evaluator::new(table, Options::default());
-    let everything = evaluator.grant(&Principal::with_scopes(all_scopes));
+    let everything = evaluator.grant(&Principal::with_scopes(all_scopes.clone()));
     let nothing = evaluator.grant(&Principal::from_scope_string(""));
     let unmatched: Vec<(String, String)> = requests
         .iter()
@@ -81,6 +84,67 @@ fn bench(c: &mut Criterion) {
         })
     });
     group.finish();
+
+    // The same allowed requests from a token principal and from a client principal (a till
+    // resolved through access groups, 2,000 clients known): what a decision server does per
+    // request, from the credential to the decision.
+    let token = all_scopes.join(" ");
+    let tills: Vec<String> = (0..requests.len())
+        .map(|i| format!("till-{}", i % 2000))
+        .collect();
+    for ((m, p), till) in requests.iter().zip(&tills) {
+        assert!(evaluator
+            .evaluate(evaluator.client_grant(till), m, p)
+            .is_allow());
+    }
+    let mut group = c.benchmark_group("principal");
+    group.throughput(Throughput::Elements(requests.len() as u64));
+    group.bench_function("token (grant reused)", |b| {
+        b.iter(|| {
+            for (m, p) in &requests {
+                std::hint::black_box(evaluator.evaluate(&everything, m, p));
+            }
+        })
+    });
+    group.bench_function("token (scope string parsed per request)", |b| {
+        b.iter(|| {
+            for (m, p) in &requests {
+                let grant = evaluator.grant(&Principal::from_scope_string(&token));
+                std::hint::black_box(evaluator.evaluate(&grant, m, p).is_allow());
+            }
+        })
+    });
+    group.bench_function("client (group lookup per request)", |b| {
+        b.iter(|| {
+            for ((m, p), till) in requests.iter().zip(&tills) {
+                std::hint::black_box(evaluator.evaluate(evaluator.client_grant(till), m, p));
+            }
+        })
+    });
+    group.finish();
+}
+
+/// One group holding every scope; 200 stores of 10 tills each in it.
+fn access_groups(scopes: &[String]) -> AccessGroups {
+    AccessGroups {
+        default_group: None,
+        groups: vec![GroupGrant {
+            id: "everything".into(),
+            name: "Everything".into(),
+            status: Status::Active,
+            builtin: false,
+            scopes: scopes.to_vec(),
+        }],
+        clients: (0..2000)
+            .map(|i| ClientGroup {
+                id: format!("till-{i}"),
+                kind: ClientKind::Till,
+                store: Some(format!("store-{}", i / 10)),
+                group: Some("everything".into()),
+                via: Via::Store,
+            })
+            .collect(),
+    }
 }
 
 criterion_group!(benches, bench);

@@ -4,6 +4,7 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
+use scopegate::runtime::groups::{AccessGroups, ClientGroup, ClientKind, GroupGrant, Status, Via};
 use scopegate::runtime::table::{Route, Table};
 use scopegate::runtime::{Evaluator, Options, Principal};
 
@@ -44,6 +45,19 @@ fn decisions_allocate_nothing() {
             Route::new("GET", "/compare/{base}...{head}", &[&["o.read"]]),
         ],
     );
+    let mut table = table;
+    table.access_groups = Some(AccessGroups {
+        default_group: None,
+        groups: vec![
+            group("readers", Status::Active, &["o.read"]),
+            group("paused", Status::Inactive, &["o.read", "o.write"]),
+        ],
+        clients: vec![
+            client("till-1", Some("readers")),
+            client("till-2", Some("paused")),
+            client("till-3", None),
+        ],
+    });
     let evaluator = Evaluator::new(table, Options::default());
     let reader = evaluator.grant(&Principal::with_scopes(["o.read"]));
     let anonymous = evaluator.grant(&Principal::Anonymous);
@@ -57,10 +71,15 @@ fn decisions_allocate_nothing() {
         ("GET", "/api//orders"),
         ("HEAD", "/api/orders/42"),
     ];
-    let mut reasons = Vec::with_capacity(requests.len() * 2);
+    let mut reasons = Vec::with_capacity(requests.len() * 6);
     let before = allocations();
     for (method, path) in requests {
         for grant in [&reader, &anonymous] {
+            reasons.push(evaluator.evaluate(grant, method, path).reason());
+        }
+        // Client principals: the grant lookup is part of the decision.
+        for client in ["till-1", "till-2", "till-3", "stranger"] {
+            let grant = evaluator.client_grant(client);
             reasons.push(evaluator.evaluate(grant, method, path).reason());
         }
     }
@@ -78,4 +97,33 @@ fn decisions_allocate_nothing() {
             && reasons.contains(&"invalid-path")
             && reasons.contains(&"unauthenticated")
     );
+    assert!(
+        reasons.contains(&"inactive-group")
+            && reasons.contains(&"no-group")
+            && reasons.contains(&"unknown-client")
+    );
+}
+
+fn group(id: &str, status: Status, scopes: &[&str]) -> GroupGrant {
+    GroupGrant {
+        id: id.into(),
+        name: id.into(),
+        status,
+        builtin: false,
+        scopes: scopes.iter().map(|s| s.to_string()).collect(),
+    }
+}
+
+fn client(id: &str, group: Option<&str>) -> ClientGroup {
+    ClientGroup {
+        id: id.into(),
+        kind: ClientKind::Till,
+        store: None,
+        group: group.map(str::to_string),
+        via: if group.is_some() {
+            Via::Client
+        } else {
+            Via::None
+        },
+    }
 }
