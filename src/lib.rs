@@ -30,6 +30,10 @@ pub mod report;
 pub mod rules;
 #[cfg(feature = "runtime")]
 pub mod runtime;
+#[cfg(feature = "serve")]
+pub mod serve;
+#[cfg(feature = "tower")]
+pub mod tower;
 
 /// The version printed in reports and stamped into compiled tables.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

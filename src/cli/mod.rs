@@ -6,6 +6,7 @@ mod groups;
 mod inspect;
 mod lint;
 mod rules;
+mod serve;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -48,6 +49,10 @@ enum Command {
     /// Manage and validate access groups: list, search, show, create, edit, activate,
     /// deactivate, delete, assign, unassign, default, validate, matrix, infer.
     Groups(groups::GroupsArgs),
+    /// The decision server for nginx auth_request and Envoy ext_authz.
+    Serve(Box<serve::ServeArgs>),
+    /// Till credentials for the decision server's basic auth.
+    Credentials(serve::CredentialsArgs),
     /// List the rules, or print one rule's documentation.
     Rules {
         /// A rule id, such as `operation-scoped`.
@@ -85,6 +90,8 @@ pub fn run() -> i32 {
         Command::Compile(args) => compile::run(args),
         Command::Check(args) => check::run(args),
         Command::Groups(args) => groups::run(args),
+        Command::Serve(args) => serve::run(*args),
+        Command::Credentials(args) => serve::credentials(args),
         Command::Rules { id } => rules::run(id.as_deref()),
         Command::Inspect { file } => inspect::run(&file),
     }

@@ -1,6 +1,7 @@
 //! The runtime: what a service links to decide requests. It depends on serde and serde_json
 //! only, so `default-features = false, features = ["runtime"]` builds without the CLI.
 
+pub mod answer;
 pub mod evaluator;
 pub mod groups;
 pub mod path;

@@ -9,7 +9,8 @@ use super::evaluator::{Evaluator, Options};
 use super::table::{Table, TableError};
 
 pub struct SharedEvaluator {
-    path: PathBuf,
+    /// The table file `reload` reads; none for an evaluator built in memory.
+    path: Option<PathBuf>,
     options: Options,
     current: RwLock<Arc<Evaluator>>,
 }
@@ -28,10 +29,20 @@ impl SharedEvaluator {
     pub fn open(path: &Path, options: Options) -> Result<SharedEvaluator, TableError> {
         let evaluator = load(path, options)?;
         Ok(SharedEvaluator {
-            path: path.to_path_buf(),
+            path: Some(path.to_path_buf()),
             options,
             current: RwLock::new(Arc::new(evaluator)),
         })
+    }
+
+    /// Holds an evaluator built elsewhere (a table with access groups resolved into it, or a
+    /// hand-built one); later versions come through `replace`.
+    pub fn new(evaluator: Evaluator) -> SharedEvaluator {
+        SharedEvaluator {
+            path: None,
+            options: Options::default(),
+            current: RwLock::new(Arc::new(evaluator)),
+        }
     }
 
     /// The evaluator in force now. Hold the `Arc` for one decision, not for ever.
@@ -44,7 +55,12 @@ impl SharedEvaluator {
 
     /// Reads the file again. On error the previous table stays in force and the error says why.
     pub fn reload(&self) -> Result<(), TableError> {
-        let evaluator = Arc::new(load(&self.path, self.options)?);
+        let Some(path) = &self.path else {
+            return Err(TableError(
+                "this evaluator was not loaded from a file".into(),
+            ));
+        };
+        let evaluator = Arc::new(load(path, self.options)?);
         match self.current.write() {
             Ok(mut guard) => *guard = evaluator,
             Err(poisoned) => *poisoned.into_inner() = evaluator,

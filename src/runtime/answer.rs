@@ -1,0 +1,179 @@
+//! A decision as an HTTP answer: status, headers and a JSON body with a stable code. The
+//! decision server (`scopegate serve`) and the tower layer both answer with this, so a request
+//! gets the same answer in front of a service and inside it.
+//!
+//! | decision | status | `code` |
+//! |---|---|---|
+//! | allow | 200 | `allow` |
+//! | no principal, or a bad credential | 401 + `WWW-Authenticate` | `unauthenticated`, `invalid-credentials` |
+//! | a scope is missing | 403 + `WWW-Authenticate: Bearer error="insufficient_scope", scope="..."` (RFC 6750) | `missing-scopes` |
+//! | the client's group refuses it | 403 | `unknown-client`, `no-group`, `inactive-group` |
+//! | nothing matches | 403 | `no-route` |
+//! | malformed or ambiguous path | 400 | `invalid-path` |
+//! | no valid table loaded | 503 | `no-table` |
+
+use serde_json::json;
+
+use super::evaluator::{Decision, Deny, Evaluator, Grant};
+use super::table::Route;
+
+/// The authentication scheme a 401 asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Challenge {
+    Bearer,
+    Basic,
+}
+
+/// A ready answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    pub status: u16,
+    pub code: &'static str,
+    pub headers: Vec<(&'static str, String)>,
+    /// JSON, one line.
+    pub body: String,
+}
+
+impl Answer {
+    pub fn is_allow(&self) -> bool {
+        self.status == 200
+    }
+}
+
+fn quote(s: &str) -> String {
+    // Header quoted-string: scope names and realms never hold these, but be safe.
+    s.replace(['"', '\\', '\r', '\n'], "")
+}
+
+fn challenge(scheme: Challenge, realm: &str, error: Option<(&str, &str)>) -> String {
+    let mut value = match scheme {
+        Challenge::Bearer => format!("Bearer realm=\"{}\"", quote(realm)),
+        Challenge::Basic => format!("Basic realm=\"{}\", charset=\"UTF-8\"", quote(realm)),
+    };
+    if let (Challenge::Bearer, Some((code, description))) = (scheme, error) {
+        value.push_str(&format!(
+            ", error=\"{code}\", error_description=\"{}\"",
+            quote(description)
+        ));
+    }
+    value
+}
+
+fn route_json(route: &Route) -> serde_json::Value {
+    json!({"method": route.method, "path": route.path, "operation_id": route.operation_id})
+}
+
+/// The scope set to name in `insufficient_scope`: the alternative missing the fewest scopes.
+pub fn closest_set<'a>(
+    evaluator: &Evaluator,
+    grant: &Grant,
+    any_of: &'a [Vec<String>],
+) -> &'a [String] {
+    let held = evaluator.granted_scopes(grant);
+    any_of
+        .iter()
+        .min_by_key(|set| set.iter().filter(|s| !held.contains(&s.as_str())).count())
+        .map_or(&[], |s| s.as_slice())
+}
+
+/// The answer to a decision. `scheme` is how the principal authenticated (or, for an
+/// anonymous one, what to ask for).
+pub fn answer(
+    evaluator: &Evaluator,
+    grant: &Grant,
+    decision: &Decision<'_>,
+    scheme: Challenge,
+    realm: &str,
+    decision_id: &str,
+) -> Answer {
+    let code = decision.reason();
+    let mut headers = Vec::new();
+    let (status, body) = match decision {
+        Decision::Allow { route } => (
+            200,
+            json!({"decision": "allow", "code": code, "route": route_json(route), "decision_id": decision_id}),
+        ),
+        Decision::Deny(Deny::Unauthenticated { route }) => {
+            headers.push(("www-authenticate", challenge(scheme, realm, None)));
+            (
+                401,
+                json!({"decision": "deny", "code": code, "message": "this route needs an authenticated principal",
+                       "route": route_json(route), "decision_id": decision_id}),
+            )
+        }
+        Decision::Deny(Deny::MissingScopes { route, any_of }) => {
+            let needed = closest_set(evaluator, grant, any_of).join(" ");
+            if scheme == Challenge::Bearer {
+                headers.push((
+                    "www-authenticate",
+                    format!(
+                        "Bearer realm=\"{}\", error=\"insufficient_scope\", scope=\"{}\"",
+                        quote(realm),
+                        quote(&needed)
+                    ),
+                ));
+            }
+            (
+                403,
+                json!({"decision": "deny", "code": code, "message": format!("the route needs one of these scope sets: {}",
+                           any_of.iter().map(|s| s.join(" + ")).collect::<Vec<_>>().join(" | ")),
+                       "route": route_json(route), "required": any_of, "decision_id": decision_id}),
+            )
+        }
+        Decision::Deny(Deny::NoRoute) => (
+            403,
+            json!({"decision": "deny", "code": code, "message": "no route of the permission table matches", "decision_id": decision_id}),
+        ),
+        Decision::Deny(Deny::InvalidPath(e)) => (
+            400,
+            json!({"decision": "deny", "code": code, "message": e.to_string(), "path_error": e.code(), "decision_id": decision_id}),
+        ),
+        Decision::Deny(Deny::UnknownClient) => (
+            403,
+            json!({"decision": "deny", "code": code, "message": "the access groups know no such client", "decision_id": decision_id}),
+        ),
+        Decision::Deny(Deny::NoGroup) => (
+            403,
+            json!({"decision": "deny", "code": code, "message": "the client has no access group and there is no default group", "decision_id": decision_id}),
+        ),
+        Decision::Deny(Deny::InactiveGroup { group }) => (
+            403,
+            json!({"decision": "deny", "code": code, "message": format!("the client's access group `{group}` is inactive"),
+                   "group": group, "decision_id": decision_id}),
+        ),
+    };
+    Answer {
+        status,
+        code,
+        headers,
+        body: body.to_string(),
+    }
+}
+
+/// 401 for a credential that was presented and failed (a bad token or password).
+pub fn invalid_credentials(
+    scheme: Challenge,
+    realm: &str,
+    reason: &str,
+    decision_id: &str,
+) -> Answer {
+    let header = challenge(scheme, realm, Some(("invalid_token", reason)));
+    Answer {
+        status: 401,
+        code: "invalid-credentials",
+        headers: vec![("www-authenticate", header)],
+        body: json!({"decision": "deny", "code": "invalid-credentials", "message": reason, "decision_id": decision_id})
+            .to_string(),
+    }
+}
+
+/// 503: no valid table is loaded, so nothing is allowed.
+pub fn no_table(decision_id: &str) -> Answer {
+    Answer {
+        status: 503,
+        code: "no-table",
+        headers: Vec::new(),
+        body: json!({"decision": "deny", "code": "no-table", "message": "no valid permission table is loaded", "decision_id": decision_id})
+            .to_string(),
+    }
+}

@@ -1,0 +1,90 @@
+//! Prometheus metrics for `/metrics`: decisions by result and reason, decision latency, reloads
+//! and reload failures, and whether a table is loaded.
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
+use prometheus_client::registry::Registry;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct DecisionLabels {
+    /// `allow` or `deny`.
+    pub result: String,
+    /// The answer's code: `allow`, `missing-scopes`, `invalid-path`, ...
+    pub reason: String,
+}
+
+pub struct Metrics {
+    registry: Registry,
+    pub decisions: Family<DecisionLabels, Counter>,
+    pub latency: Histogram,
+    pub reloads: Counter,
+    pub reload_failures: Counter,
+    pub table_loaded: Gauge,
+}
+
+impl Default for Metrics {
+    fn default() -> Metrics {
+        let mut registry = Registry::with_prefix("scopegate");
+        let decisions = Family::<DecisionLabels, Counter>::default();
+        registry.register(
+            "decisions",
+            "Decisions by result and reason",
+            decisions.clone(),
+        );
+        // 2 µs to about 65 ms.
+        let latency = Histogram::new(exponential_buckets(0.000_002, 2.0, 16));
+        registry.register(
+            "decision_duration_seconds",
+            "Time from request to answer, authentication included",
+            latency.clone(),
+        );
+        let reloads = Counter::default();
+        registry.register(
+            "reloads",
+            "Successful loads of the table, groups and credentials",
+            reloads.clone(),
+        );
+        let reload_failures = Counter::default();
+        registry.register(
+            "reload_failures",
+            "Loads refused; the previous version stayed in force",
+            reload_failures.clone(),
+        );
+        let table_loaded = Gauge::default();
+        registry.register(
+            "table_loaded",
+            "1 when a valid table is loaded",
+            table_loaded.clone(),
+        );
+        Metrics {
+            registry,
+            decisions,
+            latency,
+            reloads,
+            reload_failures,
+            table_loaded,
+        }
+    }
+}
+
+impl Metrics {
+    pub fn decision(&self, allowed: bool, reason: &str, seconds: f64) {
+        self.decisions
+            .get_or_create(&DecisionLabels {
+                result: if allowed { "allow" } else { "deny" }.into(),
+                reason: reason.into(),
+            })
+            .inc();
+        self.latency.observe(seconds);
+    }
+
+    /// The text exposition format.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);
+        out
+    }
+}

@@ -1,0 +1,174 @@
+//! A tower `Layer` that enforces the permission table in-process (feature `tower`), for axum,
+//! hyper or tonic services. It decides with the same evaluator and answers with the same
+//! statuses, headers and JSON bodies as `scopegate serve` (`runtime::answer`).
+//!
+//! Authentication is the service's: give the layer a function from the request's head to a
+//! `Principal` (or a reason to answer 401). An allowed request reaches the inner service with an
+//! [`Allowed`] extension naming the route and the principal.
+//!
+//! ```ignore
+//! let shared = Arc::new(SharedEvaluator::open(Path::new("permissions.json"), Options::default())?);
+//! let app = Router::new()
+//!     .route("/orders/{id}", get(order))
+//!     .layer(ScopeGateLayer::new(shared, |head: &http::request::Parts| bearer_principal(head)));
+//! ```
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use http::{HeaderName, HeaderValue, Request, Response};
+
+use crate::runtime::answer::{self, Challenge};
+use crate::runtime::{Principal, SharedEvaluator};
+
+/// Put on allowed requests.
+#[derive(Debug, Clone)]
+pub struct Allowed {
+    pub method: String,
+    /// The route's template, as the table has it.
+    pub route: String,
+    pub operation_id: Option<String>,
+    pub decision_id: String,
+}
+
+/// The principal, or why the credential presented is refused (answered 401).
+pub type Authentication = Result<Principal, String>;
+
+#[derive(Clone)]
+pub struct ScopeGateLayer<A> {
+    evaluator: Arc<SharedEvaluator>,
+    authenticate: A,
+    challenge: Challenge,
+    realm: Arc<str>,
+    ids: Arc<AtomicU64>,
+}
+
+impl<A> ScopeGateLayer<A>
+where
+    A: Fn(&http::request::Parts) -> Authentication + Clone,
+{
+    pub fn new(evaluator: Arc<SharedEvaluator>, authenticate: A) -> ScopeGateLayer<A> {
+        ScopeGateLayer {
+            evaluator,
+            authenticate,
+            challenge: Challenge::Bearer,
+            realm: Arc::from("scopegate"),
+            ids: Arc::new(AtomicU64::new(1)),
+        }
+    }
+
+    /// Ask for basic credentials in a 401 (default: bearer).
+    pub fn basic_challenge(mut self) -> Self {
+        self.challenge = Challenge::Basic;
+        self
+    }
+
+    pub fn realm(mut self, realm: &str) -> Self {
+        self.realm = Arc::from(realm);
+        self
+    }
+}
+
+impl<S, A: Clone> tower_layer::Layer<S> for ScopeGateLayer<A> {
+    type Service = ScopeGate<S, A>;
+
+    fn layer(&self, inner: S) -> ScopeGate<S, A> {
+        ScopeGate {
+            inner,
+            layer: ScopeGateLayer {
+                evaluator: self.evaluator.clone(),
+                authenticate: self.authenticate.clone(),
+                challenge: self.challenge,
+                realm: self.realm.clone(),
+                ids: self.ids.clone(),
+            },
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct ScopeGate<S, A> {
+    inner: S,
+    layer: ScopeGateLayer<A>,
+}
+
+type BoxFuture<T, E> = Pin<Box<dyn Future<Output = Result<T, E>> + Send>>;
+
+impl<S, A, ReqBody, ResBody> tower_service::Service<Request<ReqBody>> for ScopeGate<S, A>
+where
+    S: tower_service::Service<Request<ReqBody>, Response = Response<ResBody>>
+        + Clone
+        + Send
+        + 'static,
+    S::Future: Send + 'static,
+    S::Error: Send + 'static,
+    A: Fn(&http::request::Parts) -> Authentication + Clone,
+    ResBody: From<String> + Send + 'static,
+    ReqBody: Send + 'static,
+{
+    type Response = Response<ResBody>;
+    type Error = S::Error;
+    type Future = BoxFuture<Response<ResBody>, S::Error>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
+        let (mut head, body) = request.into_parts();
+        let id = format!("{:016x}", self.layer.ids.fetch_add(1, Ordering::Relaxed));
+        let evaluator = self.layer.evaluator.current();
+        let realm = &self.layer.realm;
+        let answer = match (self.layer.authenticate)(&head) {
+            Err(reason) => answer::invalid_credentials(self.layer.challenge, realm, &reason, &id),
+            Ok(principal) => {
+                let scheme = match &principal {
+                    Principal::Client(_) => Challenge::Basic,
+                    Principal::Scopes(_) => Challenge::Bearer,
+                    Principal::Anonymous => self.layer.challenge,
+                };
+                let grant = evaluator.grant(&principal);
+                let target = head.uri.path_and_query().map_or("/", |p| p.as_str());
+                let decision = evaluator.evaluate(&grant, head.method.as_str(), target);
+                if let crate::runtime::Decision::Allow { route } = &decision {
+                    head.extensions.insert(Allowed {
+                        method: route.method.clone(),
+                        route: route.path.clone(),
+                        operation_id: route.operation_id.clone(),
+                        decision_id: id,
+                    });
+                    // The clone that was ready is the one to call (tower's usual dance).
+                    let clone = self.inner.clone();
+                    let mut inner = std::mem::replace(&mut self.inner, clone);
+                    let request = Request::from_parts(head, body);
+                    return Box::pin(inner.call(request));
+                }
+                answer::answer(&evaluator, &grant, &decision, scheme, realm, &id)
+            }
+        };
+        let mut response = Response::new(ResBody::from(answer.body));
+        *response.status_mut() =
+            http::StatusCode::from_u16(answer.status).unwrap_or(http::StatusCode::FORBIDDEN);
+        let headers = response.headers_mut();
+        headers.insert(
+            http::header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        headers.insert(
+            HeaderName::from_static("x-scopegate-code"),
+            HeaderValue::from_static(answer.code),
+        );
+        if let Ok(v) = HeaderValue::from_str(&id) {
+            headers.insert(HeaderName::from_static("x-scopegate-decision-id"), v);
+        }
+        for (name, value) in answer.headers {
+            if let Ok(v) = HeaderValue::from_str(&value) {
+                headers.insert(HeaderName::from_static(name), v);
+            }
+        }
+        Box::pin(std::future::ready(Ok(response)))
+    }
+}

@@ -1,0 +1,391 @@
+#!/usr/bin/env python3
+"""End to end: a real nginx with auth_request in front of a small upstream, backed by
+`scopegate serve`. Run by .ci/run (which installs nginx from Debian); prints a transcript.
+
+Usage: tests/integrations/nginx.py SCOPEGATE_BINARY
+
+- tokens (HS256 JWTs made here), till basic auth (argon2 credentials), no credentials:
+  200, 401 (with WWW-Authenticate), 403 (with insufficient_scope), 400;
+- bypass attempts (encoded slashes, dot-segments, double encoding, matrix parameters, ...)
+  sent raw: none reaches the upstream;
+- scopegate directly: Envoy-style checks, /healthz, /readyz, /metrics, 503 without a table;
+- reload while requests flow: the table and groups rewritten (once with a broken table) and
+  SIGHUP sent while two threads send allowed requests: every one of them gets its 200;
+- the decision log holds no token or password; SIGTERM stops the server cleanly.
+"""
+
+import base64
+import hashlib
+import hmac
+import http.client
+import http.server
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SECRET = b"an-hs256-secret-for-the-e2e-test-0123456789"
+TILL_PASSWORD = "counter-till-pw-1"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def b64url(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def jwt(claims, secret=SECRET):
+    header = b64url(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
+    body = b64url(json.dumps(claims).encode())
+    signature = hmac.new(secret, f"{header}.{body}".encode(), hashlib.sha256).digest()
+    return f"{header}.{body}.{b64url(signature)}"
+
+
+def token(scopes, **extra):
+    claims = {"sub": "alice", "iss": "https://identity.example.com", "exp": int(time.time()) + 3600, "scope": scopes}
+    claims.update(extra)
+    return jwt(claims)
+
+
+def basic(user, password):
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+
+
+class Upstream(http.server.BaseHTTPRequestHandler):
+    seen = []
+    lock = threading.Lock()
+
+    def do(self):
+        with Upstream.lock:
+            Upstream.seen.append((self.command, self.path, self.headers.get("X-Scopegate-Principal"),
+                                  self.headers.get("X-Scopegate-Route")))
+        body = f"upstream saw {self.command} {self.path}\n".encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = do_DELETE = do_PUT = do
+
+    def log_message(self, *args):
+        pass
+
+
+def request(port, method, path, headers=None):
+    """A raw request: the path is sent exactly as given (no normalisation)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        conn.putrequest(method, path, skip_accept_encoding=True)
+        for k, v in (headers or {}).items():
+            conn.putheader(k, v)
+        conn.putheader("Content-Length", "0")
+        conn.endheaders()
+        r = conn.getresponse()
+        return r.status, dict((k.lower(), v) for k, v in r.getheaders()), r.read().decode(errors="replace")
+    finally:
+        conn.close()
+
+
+def wait_for(port, path="/healthz", deadline=20):
+    end = time.time() + deadline
+    while time.time() < end:
+        try:
+            return request(port, "GET", path)
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"nothing answers on {port}")
+
+
+failures = []
+
+
+def check(condition, message):
+    if not condition:
+        failures.append(message)
+        print(f"    FAILED: {message}")
+
+
+def main():
+    scopegate = os.path.abspath(sys.argv[1])
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    work = tempfile.mkdtemp(prefix="scopegate-nginx-")
+    procs = []
+    try:
+        # The retail example: table, groups, credentials for one till, the JWT secret.
+        for name in os.listdir(os.path.join(REPO, "examples/retail")):
+            shutil.copy(os.path.join(REPO, "examples/retail", name), work)
+        apis = ["loyalty.yaml", "customers.yaml", "sales.yaml", "store-admin.yaml"]
+        subprocess.run([scopegate, "compile", *apis, "-o", "table.json"], cwd=work, check=True, capture_output=True)
+        subprocess.run([scopegate, "credentials", "add", "--file", "tills.txt", "bm-till-1"], cwd=work, check=True,
+                       input=TILL_PASSWORD + "\n", text=True, capture_output=True)
+        with open(os.path.join(work, "secret"), "wb") as f:
+            f.write(SECRET)
+
+        upstream_port, sg_port, nginx_port = free_port(), free_port(), free_port()
+        upstream = http.server.ThreadingHTTPServer(("127.0.0.1", upstream_port), Upstream)
+        threading.Thread(target=upstream.serve_forever, daemon=True).start()
+
+        sg_log = open(os.path.join(work, "scopegate.err"), "w")
+        sg = subprocess.Popen([
+            scopegate, "serve", "--table", "table.json", "--groups", "groups.yaml", "--credentials", "tills.txt",
+            "--jwt-hs256-secret", "secret", "--jwt-issuer", "https://identity.example.com",
+            "--listen", f"127.0.0.1:{sg_port}", "--decision-log", "decisions.jsonl", "--poll-ms", "200",
+        ], cwd=work, stderr=sg_log)
+        procs.append(sg)
+        wait_for(sg_port)
+
+        conf = f"""
+daemon off;
+worker_processes 1;
+error_log {work}/nginx-error.log warn;
+pid {work}/nginx.pid;
+events {{ worker_connections 256; }}
+http {{
+  access_log off;
+  client_body_temp_path {work}/tmp-body;
+  proxy_temp_path {work}/tmp-proxy;
+  fastcgi_temp_path {work}/tmp-fastcgi;
+  uwsgi_temp_path {work}/tmp-uwsgi;
+  scgi_temp_path {work}/tmp-scgi;
+  upstream scopegate {{ server 127.0.0.1:{sg_port}; keepalive 16; }}
+  server {{
+    listen 127.0.0.1:{nginx_port};
+    location / {{
+      auth_request /_scopegate;
+      auth_request_set $sg_principal $upstream_http_x_scopegate_principal;
+      auth_request_set $sg_route $upstream_http_x_scopegate_route;
+      auth_request_set $sg_code $upstream_http_x_scopegate_code;
+      auth_request_set $sg_authenticate $upstream_http_www_authenticate;
+      error_page 403 = @forbidden;
+      error_page 500 = @scopegate_error;
+      proxy_set_header X-Scopegate-Principal $sg_principal;
+      proxy_set_header X-Scopegate-Route $sg_route;
+      proxy_set_header Authorization "";
+      proxy_pass http://127.0.0.1:{upstream_port};
+    }}
+    location = /_scopegate {{
+      internal;
+      proxy_pass http://scopegate;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_pass_request_body off;
+      proxy_set_header Content-Length "";
+      proxy_set_header X-Original-URI $request_uri;
+      proxy_set_header X-Original-Method $request_method;
+    }}
+    # auth_request passes on only 2xx, 401 and 403; anything else is nginx's 500. Give the
+    # client scopegate's meaning back: 400 for an invalid path, 503 otherwise.
+    location @scopegate_error {{
+      default_type application/json;
+      if ($sg_code = "invalid-path") {{ return 400 '{{"code":"invalid-path"}}\\n'; }}
+      return 503 '{{"code":"$sg_code"}}\\n';
+    }}
+    location @forbidden {{
+      default_type application/json;
+      add_header WWW-Authenticate $sg_authenticate always;
+      return 403 '{{"code":"$sg_code"}}\\n';
+    }}
+  }}
+}}
+"""
+        with open(os.path.join(work, "nginx.conf"), "w") as f:
+            f.write(conf)
+        ng = subprocess.Popen([nginx, "-c", os.path.join(work, "nginx.conf"), "-p", work],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        procs.append(ng)
+        wait_for(nginx_port, "/_nothing")
+        version = subprocess.run([nginx, "-v"], capture_output=True, text=True).stderr.strip()
+        print(f"--- {version} on :{nginx_port} -> scopegate serve on :{sg_port}, upstream on :{upstream_port}")
+
+        reader = {"Authorization": "Bearer " + token("customer.read loyalty.points.read")}
+        writer = {"Authorization": "Bearer " + token("customer.read customer.write")}
+        expired = {"Authorization": "Bearer " + token("customer.read", exp=int(time.time()) - 600)}
+        forged = {"Authorization": "Bearer " + jwt({"sub": "mallory", "exp": int(time.time()) + 60,
+                                                  "scope": "store-admin.stores.write"}, secret=b"x" * 40)}
+        till = {"Authorization": basic("bm-till-1", TILL_PASSWORD)}
+        wrong = {"Authorization": basic("bm-till-1", "not-the-password")}
+
+        cases = [
+            ("no credentials", "GET", "/customers/v1/customers", {}, 401),
+            ("token with customer.read", "GET", "/customers/v1/customers?page=2", reader, 200),
+            ("token with customer.read", "POST", "/customers/v1/customers", reader, 403),
+            ("token with customer.write", "POST", "/customers/v1/customers", writer, 200),
+            ("expired token", "GET", "/customers/v1/customers", expired, 401),
+            ("token signed with another key", "POST", "/store-admin/v1/stores", forged, 401),
+            ("till bm-till-1 (POS)", "POST", "/sales/v1/transactions", till, 200),
+            ("till bm-till-1 (POS)", "POST", "/loyalty/v1/members/42/points/redeem", till, 200),
+            ("till bm-till-1 (POS)", "POST", "/store-admin/v1/stores", till, 403),
+            ("till, wrong password", "POST", "/sales/v1/transactions", wrong, 401),
+            ("token, no such route", "GET", "/customers/v1/everything", reader, 403),
+            ("token, dot-segment", "GET", "/customers/v1/customers/../customers", reader, 400),
+        ]
+        print("--- through nginx")
+        for who, method, path, headers, want in cases:
+            before = len(Upstream.seen)
+            status, h, body = request(nginx_port, method, path, headers)
+            reached = len(Upstream.seen) > before
+            extra = ""
+            if "www-authenticate" in h:
+                extra = f"  WWW-Authenticate: {h['www-authenticate']}"
+            print(f"    {method} {path} [{who}] -> {status}{' (upstream reached)' if reached else ''}{extra}")
+            check(status == want, f"{who} {method} {path}: {status}, wanted {want}")
+            check(reached == (want == 200), f"{who} {method} {path}: upstream reached = {reached}")
+            if want == 401:
+                check("www-authenticate" in h, f"{who}: 401 without WWW-Authenticate")
+            if want == 403 and who == "token with customer.read":
+                check('error="insufficient_scope", scope="customer.write"' in h.get("www-authenticate", ""),
+                      f"insufficient_scope missing: {h}")
+        principal = [s for s in Upstream.seen if s[0] == "POST" and s[1] == "/sales/v1/transactions"]
+        check(principal and principal[-1][2] == "client:bm-till-1" and principal[-1][3] == "POST /transactions",
+              f"upstream headers: {principal}")
+
+        # Bypass attempts by a POS till, which may not touch store administration, and by a
+        # reader, which may only read customers and points. Sent raw; none may reach upstream.
+        bypasses = [
+            "/sales/v1/transactions/../../store-admin/v1/stores",
+            "/sales/v1/transactions/%2e%2e/%2e%2e/store-admin/v1/stores",
+            "/sales/v1/%2e%2e%2fstore-admin/v1/stores",
+            "/sales/v1/transactions%2F..%2F..%2Fstore-admin%2Fv1%2Fstores",
+            "/sales/v1/transactions/..%5c..%5cstore-admin/v1/stores",
+            "/sales/v1/transactions/%252e%252e/%252e%252e/store-admin/v1/stores",
+            "/store-admin/v1/stores;/../../sales/v1/transactions",
+            "/sales/v1/transactions/..;/..;/store-admin/v1/stores",
+            "//store-admin/v1/stores",
+            "/store-admin//v1/stores",
+            "/store-admin/v1/stores/",
+            "/STORE-ADMIN/v1/stores",
+            "/store-admin/v1/stores%00",
+            "/store-admin/v1/stores%20",
+            "/sales/v1/transactions/%c0%ae%c0%ae/%c0%ae%c0%ae/store-admin/v1/stores",
+            "/store-admin/v1/%EF%BC%8Fstores",
+        ]
+        print("--- bypass attempts through nginx (POST as till bm-till-1)")
+        for path in bypasses:
+            before = len(Upstream.seen)
+            try:
+                status, _, _ = request(nginx_port, "POST", path, till)
+            except Exception as e:  # noqa: BLE001 - a refused request is a pass
+                status = f"connection refused by nginx ({type(e).__name__})"
+            reached = len(Upstream.seen) > before
+            print(f"    POST {path} -> {status}{'  REACHED UPSTREAM' if reached else ''}")
+            check(not reached, f"bypass reached the upstream: {path}")
+            check(status != 200, f"bypass allowed: {path}")
+
+        print("--- scopegate directly (Envoy ext_authz style, health, metrics)")
+        status, h, body = request(sg_port, "GET", "/customers/v1/customers/7", reader)
+        print(f"    GET /customers/v1/customers/7 [reader] -> {status} {body.strip()}")
+        check(status == 200 and h.get("x-scopegate-route") == "GET /customers/{customerId}", f"envoy allow: {status} {h}")
+        status, h, body = request(sg_port, "GET", "/_", {**reader, "X-Original-URI": "/customers/v1/%2e%2e/x", "X-Original-Method": "GET"})
+        print(f"    X-Original-URI: /customers/v1/%2e%2e/x -> {status} {body.strip()}")
+        check(status == 400 and json.loads(body)["code"] == "invalid-path", f"invalid path: {status} {body}")
+        status, h, body = request(sg_port, "POST", "/customers/v1/customers", reader)
+        check(status == 403 and json.loads(body)["code"] == "missing-scopes" and json.loads(body)["required"] == [["customer.write"]],
+              f"403 body: {body}")
+        print(f"    POST /customers/v1/customers [reader] -> {status} {body.strip()}")
+        check(request(sg_port, "GET", "/readyz")[0] == 200, "readyz")
+        metrics = request(sg_port, "GET", "/metrics")[2]
+        check('scopegate_decisions_total{result="allow",reason="allow"}' in metrics, "metrics: decisions")
+        check("scopegate_decision_duration_seconds_bucket" in metrics, "metrics: latency histogram")
+        print("    /metrics: " + ", ".join(l for l in metrics.splitlines() if l.startswith("scopegate_decisions_total"))[:400])
+
+        # No table: 503, fail closed.
+        lonely_port = free_port()
+        lonely = subprocess.Popen([scopegate, "serve", "--table", "missing.json", "--listen", f"127.0.0.1:{lonely_port}",
+                                   "--decision-log", "off"], cwd=work, stderr=subprocess.DEVNULL)
+        procs.append(lonely)
+        wait_for(lonely_port)
+        ready = request(lonely_port, "GET", "/readyz")[0]
+        status, _, body = request(lonely_port, "GET", "/customers/v1/customers", reader)
+        print(f"    without a table: /readyz -> {ready}, GET /customers/v1/customers -> {status} {body.strip()}")
+        check(ready == 503 and status == 503, "503 without a table")
+        lonely.terminate()
+        lonely.wait(10)
+
+        # Reload while requests flow.
+        print("--- reload while requests flow")
+        stop = threading.Event()
+        results = {"ok": 0, "other": []}
+        lock = threading.Lock()
+
+        def flow():
+            while not stop.is_set():
+                try:
+                    status, _, _ = request(nginx_port, "GET", "/loyalty/v1/members/7/points", reader)
+                except Exception as e:  # noqa: BLE001
+                    status = repr(e)
+                with lock:
+                    if status == 200:
+                        results["ok"] += 1
+                    else:
+                        results["other"].append(status)
+
+        flows = [threading.Thread(target=flow) for _ in range(2)]
+        for t in flows:
+            t.start()
+        table = open(os.path.join(work, "table.json")).read()
+        groups = open(os.path.join(work, "groups.yaml")).read()
+        for i in range(20):
+            time.sleep(0.1)
+            if i == 5:
+                with open(os.path.join(work, "table.json"), "w") as f:
+                    f.write('{"format": "scopegate-permissions", "format_ver')  # broken
+                sg.send_signal(signal.SIGHUP)
+                time.sleep(0.3)
+            with open(os.path.join(work, "table.json"), "w") as f:
+                f.write(table)
+            with open(os.path.join(work, "groups.yaml"), "w") as f:
+                f.write(groups.replace("Hamburg Hbf", f"Hamburg Hbf {i}"))
+            if i % 3 == 0:
+                sg.send_signal(signal.SIGHUP)
+        time.sleep(0.5)
+        stop.set()
+        for t in flows:
+            t.join()
+        sg_log.flush()
+        events = [json.loads(l) for l in open(os.path.join(work, "scopegate.err")) if l.startswith("{")]
+        loaded = sum(1 for e in events if e.get("event") == "loaded")
+        failed = [e for e in events if e.get("event") == "load-failed"]
+        print(f"    {results['ok']} requests answered 200, {len(results['other'])} otherwise; "
+              f"{loaded} loads, {len(failed)} refused: {failed[0]['error'][:90] if failed else '-'}")
+        check(results["ok"] > 100 and not results["other"], f"requests lost during reload: {results['other'][:5]}")
+        check(loaded > 5 and failed, "reloads and the refused broken table")
+
+        # The decision log names principals, never credentials.
+        log = open(os.path.join(work, "decisions.jsonl")).read()
+        lines = [json.loads(l) for l in log.splitlines()]
+        check(lines and all("decision_id" in l and "code" in l for l in lines), "decision log lines")
+        for secret in [TILL_PASSWORD, reader["Authorization"].split()[1], "not-the-password", "page=2"]:
+            check(secret not in log, f"the decision log holds a secret or a query: {secret[:12]}...")
+        print(f"    decision log: {len(lines)} lines, e.g. {json.dumps(lines[1])}")
+
+        # Graceful stop.
+        sg.send_signal(signal.SIGTERM)
+        code = sg.wait(15)
+        print(f"--- SIGTERM: scopegate serve exited with {code}")
+        check(code == 0, f"exit code after SIGTERM: {code}")
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        shutil.rmtree(work, ignore_errors=True)
+    if failures:
+        print(f"{len(failures)} failure(s)", file=sys.stderr)
+        return 1
+    print("nginx end to end: all checks passed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

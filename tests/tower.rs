@@ -1,0 +1,117 @@
+//! The tower layer in an axum service: allowed requests reach the handler with the route that
+//! allowed them; denials are answered by the layer exactly as `scopegate serve` answers them.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::Extension;
+use axum::routing::{get, post};
+use axum::Router;
+use http::{Request, StatusCode};
+use scopegate::runtime::table::{Route, Table};
+use scopegate::runtime::{Evaluator, Options, Principal, SharedEvaluator};
+use scopegate::tower::{Allowed, Authentication, ScopeGateLayer};
+use tower::ServiceExt;
+
+fn app() -> Router {
+    let table = Table::with_routes(
+        "/api",
+        vec![
+            Route::new("GET", "/orders/{id}", &[&["orders.read"]]),
+            Route::new(
+                "POST",
+                "/orders",
+                &[&["orders.write"], &["orders.admin.write"]],
+            ),
+        ],
+    );
+    let evaluator = Arc::new(SharedEvaluator::new(Evaluator::new(
+        table,
+        Options::default(),
+    )));
+    let authenticate = |head: &http::request::Parts| -> Authentication {
+        match head.headers.get("x-scopes").map(|v| v.to_str()) {
+            None => Ok(Principal::Anonymous),
+            Some(Ok("bad")) => Err("the token does not verify".into()),
+            Some(Ok(s)) => Ok(Principal::from_scope_string(s)),
+            Some(Err(_)) => Err("unreadable".into()),
+        }
+    };
+    Router::new()
+        .route(
+            "/api/orders/{id}",
+            get(|Extension(a): Extension<Allowed>| async move { format!("{} {}", a.method, a.route) }),
+        )
+        .route("/api/orders", post(|| async { "created" }))
+        // A handler the table does not know: the layer must keep it unreachable.
+        .route("/api/internal", get(|| async { "internal" }))
+        .layer(ScopeGateLayer::new(evaluator, authenticate))
+}
+
+async fn call(
+    method: &str,
+    path: &str,
+    scopes: Option<&str>,
+) -> (StatusCode, http::HeaderMap, String) {
+    let mut request = Request::builder().method(method).uri(path);
+    if let Some(s) = scopes {
+        request = request.header("x-scopes", s);
+    }
+    let response = app()
+        .oneshot(request.body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = axum::body::to_bytes(response.into_body(), 1 << 20)
+        .await
+        .unwrap();
+    (status, headers, String::from_utf8(body.to_vec()).unwrap())
+}
+
+#[tokio::test]
+async fn allowed_requests_reach_the_handler_with_their_route() {
+    let (status, _, body) = call("GET", "/api/orders/42?x=1", Some("orders.read")).await;
+    assert_eq!(
+        (status, body.as_str()),
+        (StatusCode::OK, "GET /orders/{id}")
+    );
+    let (status, _, body) = call("POST", "/api/orders", Some("orders.admin.write")).await;
+    assert_eq!((status, body.as_str()), (StatusCode::OK, "created"));
+}
+
+#[tokio::test]
+async fn denials_are_answered_like_the_decision_server() {
+    let (status, headers, body) = call("GET", "/api/orders/42", None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(headers["www-authenticate"], "Bearer realm=\"scopegate\"");
+    assert_eq!(headers["x-scopegate-code"], "unauthenticated");
+
+    let (status, headers, body2) = call("POST", "/api/orders", Some("orders.read")).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        headers["www-authenticate"],
+        "Bearer realm=\"scopegate\", error=\"insufficient_scope\", scope=\"orders.write\""
+    );
+    let json: serde_json::Value = serde_json::from_str(&body2).unwrap();
+    assert_eq!(json["code"], "missing-scopes");
+    assert_eq!(
+        json["required"],
+        serde_json::json!([["orders.write"], ["orders.admin.write"]])
+    );
+
+    let (status, _, body3) = call("GET", "/api/orders/%2e%2e", Some("orders.read")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body3.contains("\"code\":\"invalid-path\""), "{body3}");
+
+    let (status, _, body4) = call("GET", "/api/internal", Some("orders.read orders.write")).await;
+    assert_eq!(
+        (status, body4.contains("no-route")),
+        (StatusCode::FORBIDDEN, true)
+    );
+
+    let (status, headers, _) = call("GET", "/api/orders/1", Some("bad")).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(headers["x-scopegate-code"], "invalid-credentials");
+    assert!(body.contains("\"code\":\"unauthenticated\""));
+}
