@@ -8,11 +8,15 @@ use std::path::{Path, PathBuf};
 use jsonwebtoken::{encode, Algorithm, EncodingKey, Header};
 use scopegate::runtime::answer::Challenge;
 use scopegate::runtime::Principal;
-use scopegate::serve::auth::{hash_password, Authenticator, Credentials, Headers, JwtConfig, JwtVerifier};
+use scopegate::serve::auth::{
+    hash_password, Authenticator, Credentials, Headers, JwtConfig, JwtVerifier,
+};
 use serde_json::{json, Value};
 
 fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/jwt").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/jwt")
+        .join(name)
 }
 
 fn now() -> u64 {
@@ -38,18 +42,25 @@ fn claims(extra: Value) -> Value {
 }
 
 fn hs256(c: &Value) -> String {
-    encode(&Header::new(Algorithm::HS256), c, &EncodingKey::from_secret(SECRET)).unwrap()
+    encode(
+        &Header::new(Algorithm::HS256),
+        c,
+        &EncodingKey::from_secret(SECRET),
+    )
+    .unwrap()
 }
 
 fn rs256(c: &Value, kid: Option<&str>) -> String {
     let mut header = Header::new(Algorithm::RS256);
     header.kid = kid.map(str::to_string);
-    let key = EncodingKey::from_rsa_pem(&std::fs::read(fixture("rsa-private.pem")).unwrap()).unwrap();
+    let key =
+        EncodingKey::from_rsa_pem(&std::fs::read(fixture("rsa-private.pem")).unwrap()).unwrap();
     encode(&header, c, &key).unwrap()
 }
 
 fn es256(c: &Value) -> String {
-    let key = EncodingKey::from_ec_pem(&std::fs::read(fixture("ec-private.pk8.pem")).unwrap()).unwrap();
+    let key =
+        EncodingKey::from_ec_pem(&std::fs::read(fixture("ec-private.pk8.pem")).unwrap()).unwrap();
     encode(&Header::new(Algorithm::ES256), c, &key).unwrap()
 }
 
@@ -71,7 +82,11 @@ fn verifier(issuers: &[&str], audiences: &[&str]) -> JwtVerifier {
 #[test]
 fn tokens_of_each_algorithm_verify_and_give_their_scopes() {
     let v = verifier(&["https://id.example.com"], &["retail-api"]);
-    for token in [hs256(&claims(json!({}))), rs256(&claims(json!({})), Some("rsa-2026")), es256(&claims(json!({})))] {
+    for token in [
+        hs256(&claims(json!({}))),
+        rs256(&claims(json!({})), Some("rsa-2026")),
+        es256(&claims(json!({}))),
+    ] {
         let c = v.verify(&token).unwrap_or_else(|e| panic!("{e}"));
         let p = Principal::from_claims(&c).unwrap();
         assert!(p.holds("customer.read") && p.holds("loyalty.points.write") && p.holds("uid"));
@@ -82,21 +97,56 @@ fn tokens_of_each_algorithm_verify_and_give_their_scopes() {
 fn what_is_refused_and_why() {
     let v = verifier(&["https://id.example.com"], &["retail-api"]);
     let refused = |token: String| v.verify(&token).unwrap_err();
-    assert_eq!(refused(hs256(&claims(json!({"exp": now() - 60})))), "the token has expired");
-    assert_eq!(refused(hs256(&claims(json!({"exp": null})))), "the token has no `exp`");
-    assert_eq!(refused(hs256(&claims(json!({"nbf": now() + 600})))), "the token is not valid yet (nbf)");
-    assert_eq!(refused(hs256(&claims(json!({"iss": "https://evil.example.com"})))), "the token's issuer is not accepted");
-    assert_eq!(refused(hs256(&claims(json!({"aud": "another-api"})))), "the token's audience is not accepted");
-    assert_eq!(refused(hs256(&claims(json!({"aud": null})))), "the token has no `aud`");
+    assert_eq!(
+        refused(hs256(&claims(json!({"exp": now() - 60})))),
+        "the token has expired"
+    );
+    assert_eq!(
+        refused(hs256(&claims(json!({"exp": null})))),
+        "the token has no `exp`"
+    );
+    assert_eq!(
+        refused(hs256(&claims(json!({"nbf": now() + 600})))),
+        "the token is not valid yet (nbf)"
+    );
+    assert_eq!(
+        refused(hs256(&claims(json!({"iss": "https://evil.example.com"})))),
+        "the token's issuer is not accepted"
+    );
+    assert_eq!(
+        refused(hs256(&claims(json!({"aud": "another-api"})))),
+        "the token's audience is not accepted"
+    );
+    assert_eq!(
+        refused(hs256(&claims(json!({"aud": null})))),
+        "the token has no `aud`"
+    );
     // A kid the JWKS does not have, a forged signature, alg none, garbage.
-    assert_eq!(refused(rs256(&claims(json!({})), Some("other"))), "no key for this token");
-    let forged = encode(&Header::new(Algorithm::HS256), &claims(json!({})), &EncodingKey::from_secret(b"another-secret-of-32-bytes-or-more!!")).unwrap();
+    assert_eq!(
+        refused(rs256(&claims(json!({})), Some("other"))),
+        "no key for this token"
+    );
+    let forged = encode(
+        &Header::new(Algorithm::HS256),
+        &claims(json!({})),
+        &EncodingKey::from_secret(b"another-secret-of-32-bytes-or-more!!"),
+    )
+    .unwrap();
     assert_eq!(refused(forged), "the token's signature does not verify");
-    let none = format!("{}.{}.", b64(r#"{"alg":"none","typ":"JWT"}"#), b64(&claims(json!({})).to_string()));
+    let none = format!(
+        "{}.{}.",
+        b64(r#"{"alg":"none","typ":"JWT"}"#),
+        b64(&claims(json!({})).to_string())
+    );
     assert!(v.verify(&none).is_err());
     assert_eq!(v.verify("not.a.token").unwrap_err(), "malformed token");
     // HS384 is not on the list even with the right secret.
-    let hs384 = encode(&Header::new(Algorithm::HS384), &claims(json!({})), &EncodingKey::from_secret(SECRET)).unwrap();
+    let hs384 = encode(
+        &Header::new(Algorithm::HS384),
+        &claims(json!({})),
+        &EncodingKey::from_secret(SECRET),
+    )
+    .unwrap();
     assert!(v.verify(&hs384).unwrap_err().contains("not accepted"));
 }
 
@@ -135,7 +185,14 @@ fn headers(pairs: &[(&'static str, &str)]) -> Map {
 fn basic_auth_trusted_headers_and_anonymous() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("tills.txt");
-    std::fs::write(&file, format!("# tills\nbm-till-1:{}\n", hash_password("right-password").unwrap())).unwrap();
+    std::fs::write(
+        &file,
+        format!(
+            "# tills\nbm-till-1:{}\n",
+            hash_password("right-password").unwrap()
+        ),
+    )
+    .unwrap();
     let credentials = Credentials::load(&file).unwrap();
     let auth = Authenticator {
         trusted_claims_header: Some("x-jwt-claims".into()),
@@ -145,33 +202,76 @@ fn basic_auth_trusted_headers_and_anonymous() {
         challenge: Challenge::Basic,
     };
     use base64::Engine;
-    let basic = |u: &str, p: &str| format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{u}:{p}")));
-    let ok = auth.authenticate(&headers(&[("authorization", &basic("bm-till-1", "right-password"))]), Some(&credentials)).unwrap();
+    let basic = |u: &str, p: &str| {
+        format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode(format!("{u}:{p}"))
+        )
+    };
+    let ok = auth
+        .authenticate(
+            &headers(&[("authorization", &basic("bm-till-1", "right-password"))]),
+            Some(&credentials),
+        )
+        .unwrap();
     assert_eq!(ok.principal, Principal::client("bm-till-1"));
     assert_eq!(ok.label, "client:bm-till-1");
     // Twice: the second answer comes from the cache of successful checks.
-    assert!(auth.authenticate(&headers(&[("authorization", &basic("bm-till-1", "right-password"))]), Some(&credentials)).is_ok());
-    for wrong in [basic("bm-till-1", "wrong"), basic("nobody", "right-password"), "Basic !!!".into(), "Basic Ym0tdGlsbC0x".into()] {
-        let e = auth.authenticate(&headers(&[("authorization", &wrong)]), Some(&credentials)).unwrap_err();
+    assert!(auth
+        .authenticate(
+            &headers(&[("authorization", &basic("bm-till-1", "right-password"))]),
+            Some(&credentials)
+        )
+        .is_ok());
+    for wrong in [
+        basic("bm-till-1", "wrong"),
+        basic("nobody", "right-password"),
+        "Basic !!!".into(),
+        "Basic Ym0tdGlsbC0x".into(),
+    ] {
+        let e = auth
+            .authenticate(&headers(&[("authorization", &wrong)]), Some(&credentials))
+            .unwrap_err();
         assert_eq!(e.scheme, Challenge::Basic, "{wrong}");
     }
     let claims = auth
-        .authenticate(&headers(&[("x-jwt-claims", r#"{"sub":"svc","scp":["orders.read"]}"#)]), None)
+        .authenticate(
+            &headers(&[("x-jwt-claims", r#"{"sub":"svc","scp":["orders.read"]}"#)]),
+            None,
+        )
         .unwrap();
     assert!(claims.principal.holds("orders.read"));
     assert_eq!(claims.label, "sub:svc");
     let encoded = b64(r#"{"sub":"svc","scope":"a.read"}"#);
-    assert!(auth.authenticate(&headers(&[("x-jwt-claims", &encoded)]), None).unwrap().principal.holds("a.read"));
-    assert!(auth.authenticate(&headers(&[("x-jwt-claims", "[1]")]), None).is_err());
+    assert!(auth
+        .authenticate(&headers(&[("x-jwt-claims", &encoded)]), None)
+        .unwrap()
+        .principal
+        .holds("a.read"));
+    assert!(auth
+        .authenticate(&headers(&[("x-jwt-claims", "[1]")]), None)
+        .is_err());
     assert_eq!(
-        auth.authenticate(&headers(&[("x-client-id", "bridge")]), None).unwrap().principal,
+        auth.authenticate(&headers(&[("x-client-id", "bridge")]), None)
+            .unwrap()
+            .principal,
         Principal::client("bridge")
     );
     let anonymous = auth.authenticate(&headers(&[]), None).unwrap();
-    assert_eq!((anonymous.principal, anonymous.scheme), (Principal::Anonymous, Challenge::Basic));
-    assert!(auth.authenticate(&headers(&[("authorization", "Digest x")]), None).is_err());
+    assert_eq!(
+        (anonymous.principal, anonymous.scheme),
+        (Principal::Anonymous, Challenge::Basic)
+    );
+    assert!(auth
+        .authenticate(&headers(&[("authorization", "Digest x")]), None)
+        .is_err());
     // Basic auth is refused when no credentials file is loaded.
-    assert!(auth.authenticate(&headers(&[("authorization", &basic("bm-till-1", "right-password"))]), None).is_err());
+    assert!(auth
+        .authenticate(
+            &headers(&[("authorization", &basic("bm-till-1", "right-password"))]),
+            None
+        )
+        .is_err());
 }
 
 #[test]
@@ -179,8 +279,14 @@ fn credentials_files_are_checked_on_load() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("tills.txt");
     std::fs::write(&file, "till-1:plaintext\n").unwrap();
-    assert!(Credentials::load(&file).err().unwrap().contains("tills.txt:1: not a PHC hash"));
+    assert!(Credentials::load(&file)
+        .err()
+        .unwrap()
+        .contains("tills.txt:1: not a PHC hash"));
     let h = hash_password("pw-12345678").unwrap();
     std::fs::write(&file, format!("t:{h}\nt:{h}\n")).unwrap();
-    assert!(Credentials::load(&file).err().unwrap().contains("tills.txt:2: `t` appears twice"));
+    assert!(Credentials::load(&file)
+        .err()
+        .unwrap()
+        .contains("tills.txt:2: `t` appears twice"));
 }
