@@ -145,6 +145,15 @@ def main():
         procs.append(sg)
         wait_for(sg_port)
 
+        # The shipped snippet, with this run's addresses.
+        with open(os.path.join(REPO, "examples/nginx/scopegate.conf")) as f:
+            snippet = f.read()
+        for old, new in [("127.0.0.1:8181", f"127.0.0.1:{sg_port}"), ("127.0.0.1:8080", f"127.0.0.1:{upstream_port}"),
+                         ("127.0.0.1:8000", f"127.0.0.1:{nginx_port}")]:
+            assert old in snippet, old
+            snippet = snippet.replace(old, new)
+        with open(os.path.join(work, "scopegate.conf"), "w") as f:
+            f.write(snippet)
         conf = f"""
 daemon off;
 worker_processes 1;
@@ -158,45 +167,7 @@ http {{
   fastcgi_temp_path {work}/tmp-fastcgi;
   uwsgi_temp_path {work}/tmp-uwsgi;
   scgi_temp_path {work}/tmp-scgi;
-  upstream scopegate {{ server 127.0.0.1:{sg_port}; keepalive 16; }}
-  server {{
-    listen 127.0.0.1:{nginx_port};
-    location / {{
-      auth_request /_scopegate;
-      auth_request_set $sg_principal $upstream_http_x_scopegate_principal;
-      auth_request_set $sg_route $upstream_http_x_scopegate_route;
-      auth_request_set $sg_code $upstream_http_x_scopegate_code;
-      auth_request_set $sg_authenticate $upstream_http_www_authenticate;
-      error_page 403 = @forbidden;
-      error_page 500 = @scopegate_error;
-      proxy_set_header X-Scopegate-Principal $sg_principal;
-      proxy_set_header X-Scopegate-Route $sg_route;
-      proxy_set_header Authorization "";
-      proxy_pass http://127.0.0.1:{upstream_port};
-    }}
-    location = /_scopegate {{
-      internal;
-      proxy_pass http://scopegate;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_pass_request_body off;
-      proxy_set_header Content-Length "";
-      proxy_set_header X-Original-URI $request_uri;
-      proxy_set_header X-Original-Method $request_method;
-    }}
-    # auth_request passes on only 2xx, 401 and 403; anything else is nginx's 500. Give the
-    # client scopegate's meaning back: 400 for an invalid path, 503 otherwise.
-    location @scopegate_error {{
-      default_type application/json;
-      if ($sg_code = "invalid-path") {{ return 400 '{{"code":"invalid-path"}}\\n'; }}
-      return 503 '{{"code":"$sg_code"}}\\n';
-    }}
-    location @forbidden {{
-      default_type application/json;
-      add_header WWW-Authenticate $sg_authenticate always;
-      return 403 '{{"code":"$sg_code"}}\\n';
-    }}
-  }}
+  include {work}/scopegate.conf;
 }}
 """
         with open(os.path.join(work, "nginx.conf"), "w") as f:
@@ -374,6 +345,10 @@ http {{
         code = sg.wait(15)
         print(f"--- SIGTERM: scopegate serve exited with {code}")
         check(code == 0, f"exit code after SIGTERM: {code}")
+        before = len(Upstream.seen)
+        status, _, _ = request(nginx_port, "GET", "/loyalty/v1/members/7/points", reader)
+        print(f"    with scopegate down, through nginx: GET /loyalty/v1/members/7/points -> {status}")
+        check(status == 503 and len(Upstream.seen) == before, f"fail closed without scopegate: {status}")
     finally:
         for p in procs:
             if p.poll() is None:
