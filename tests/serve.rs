@@ -296,7 +296,10 @@ fn a_remembered_token_still_expires() {
     let v = verifier(&[], &[]);
     let token = hs256(&claims(json!({"exp": now() + 1})));
     assert!(v.verify(&token).is_ok());
-    assert!(v.verify(&token).is_ok(), "the second check comes from memory");
+    assert!(
+        v.verify(&token).is_ok(),
+        "the second check comes from memory"
+    );
     std::thread::sleep(std::time::Duration::from_millis(2100));
     assert_eq!(v.verify(&token).unwrap_err(), "the token has expired");
 }

@@ -242,50 +242,33 @@ impl GroupsFile {
 
     /// Stores assigned to `group` explicitly, and stores that fall to it as the default.
     pub fn stores_of(&self, group: &str) -> (Vec<&Store>, Vec<&Store>) {
-        let is_default = self
-            .brand
-            .default_group
-            .as_ref()
-            .is_some_and(|d| d.value == group);
-        let assigned = self
-            .brand
-            .stores
-            .iter()
-            .filter(|s| s.group.as_ref().is_some_and(|g| g.value == group))
-            .collect();
-        let by_default = if is_default {
-            self.brand
-                .stores
-                .iter()
-                .filter(|s| s.group.is_none())
-                .collect()
-        } else {
-            Vec::new()
-        };
-        (assigned, by_default)
+        self.members(&self.brand.stores, |s| s.group.as_ref(), group)
     }
 
+    /// API clients assigned to `group` explicitly, and those that fall to it as the default.
     pub fn clients_of(&self, group: &str) -> (Vec<&Client>, Vec<&Client>) {
+        self.members(&self.brand.clients, |c| c.group.as_ref(), group)
+    }
+
+    fn members<'a, T>(
+        &self,
+        all: &'a [T],
+        group_of: impl Fn(&T) -> Option<&At<String>>,
+        group: &str,
+    ) -> (Vec<&'a T>, Vec<&'a T>) {
         let is_default = self
             .brand
             .default_group
             .as_ref()
             .is_some_and(|d| d.value == group);
-        let assigned = self
-            .brand
-            .clients
+        let assigned = all
             .iter()
-            .filter(|c| c.group.as_ref().is_some_and(|g| g.value == group))
+            .filter(|m| group_of(m).is_some_and(|g| g.value == group))
             .collect();
-        let by_default = if is_default {
-            self.brand
-                .clients
-                .iter()
-                .filter(|c| c.group.is_none())
-                .collect()
-        } else {
-            Vec::new()
-        };
+        let by_default = all
+            .iter()
+            .filter(|m| is_default && group_of(m).is_none())
+            .collect();
         (assigned, by_default)
     }
 
