@@ -332,11 +332,27 @@ http {{
         check(results["ok"] > 100 and not results["other"], f"requests lost during reload: {results['other'][:5]}")
         check(loaded > 5 and failed, "reloads and the refused broken table")
 
+        # A till added to the credentials file while the server runs can log in after the reload;
+        # bm-till-2 is a till of berlin-mitte (POS) in the groups file.
+        second = {"Authorization": basic("bm-till-2", "second-till-pw")}
+        status_before = request(nginx_port, "POST", "/sales/v1/transactions", second)[0]
+        subprocess.run([scopegate, "credentials", "add", "--file", "tills.txt", "bm-till-2"], cwd=work, check=True,
+                       input="second-till-pw\n", text=True, capture_output=True)
+        end = time.time() + 5
+        status_after = None
+        while time.time() < end:
+            status_after = request(nginx_port, "POST", "/sales/v1/transactions", second)[0]
+            if status_after == 200:
+                break
+            time.sleep(0.1)
+        print(f"    credentials reload: bm-till-2 before it was added -> {status_before}, after -> {status_after}")
+        check(status_before == 401 and status_after == 200, "credentials reload")
+
         # The decision log names principals, never credentials.
         log = open(os.path.join(work, "decisions.jsonl")).read()
         lines = [json.loads(l) for l in log.splitlines()]
         check(lines and all("decision_id" in l and "code" in l for l in lines), "decision log lines")
-        for secret in [TILL_PASSWORD, reader["Authorization"].split()[1], "not-the-password", "page=2"]:
+        for secret in [TILL_PASSWORD, reader["Authorization"].split()[1], "not-the-password", "second-till-pw", "page=2"]:
             check(secret not in log, f"the decision log holds a secret or a query: {secret[:12]}...")
         print(f"    decision log: {len(lines)} lines, e.g. {json.dumps(lines[1])}")
 
