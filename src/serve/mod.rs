@@ -15,6 +15,7 @@ pub mod metrics;
 pub mod state;
 
 use std::convert::Infallible;
+use std::io::Write as _;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -321,5 +322,3 @@ fn plain(status: StatusCode, text: &str) -> Response<Full<Bytes>> {
     *response.status_mut() = status;
     response
 }
-
-use std::io::Write as _;
