@@ -36,11 +36,11 @@ hs256="$(sed -n 1p tokens)"
 rs256="$(sed -n 2p tokens)"
 
 port=18181
-"$scopegate" serve --table table.json --groups groups.yaml --listen "127.0.0.1:$port" \
+"$scopegate" serve --table table.json --groups groups.yaml --listen "127.0.0.1:$port" --admin-listen 127.0.0.1:18182 \
   --trusted-client-header X-Client-Id --jwt-hs256-secret secret --jwt-public-key rsa-public.pem \
   --decision-log off --threads 1 2>server.log &
 server=$!
-for _ in $(seq 50); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
+for _ in $(seq 50); do curl -fs "http://127.0.0.1:18182/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
 
 run() {
   local name="$1"

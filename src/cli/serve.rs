@@ -32,8 +32,13 @@ pub struct ServeArgs {
     /// Till credentials for HTTP basic auth (`id:$argon2id$...` lines; see `credentials add`).
     #[arg(long, value_name = "FILE")]
     credentials: Option<PathBuf>,
+    /// Where decisions are asked for.
     #[arg(long, default_value = "127.0.0.1:8181")]
     listen: SocketAddr,
+    /// Where /healthz, /readyz and /metrics are served (never on the decision port, where every
+    /// path is a decision).
+    #[arg(long, default_value = "127.0.0.1:8182")]
+    admin_listen: SocketAddr,
     /// Header with the original method (nginx auth_request).
     #[arg(long, default_value = "X-Original-Method")]
     method_header: String,
@@ -149,6 +154,7 @@ fn serve(args: ServeArgs) -> Result<(), String> {
     });
     let config = Config {
         listen: args.listen,
+        admin_listen: args.admin_listen,
         method_header: args.method_header,
         uri_header: args.uri_header,
         path_prefix: args.path_prefix,

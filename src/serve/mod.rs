@@ -8,7 +8,11 @@
 //! Every decision goes through the runtime evaluator and is answered by
 //! `runtime::answer` (200 / 400 / 401 / 403 / 503 with a JSON body and a stable code). An allowed
 //! request gets `X-Scopegate-Principal`, `X-Scopegate-Route` and `X-Scopegate-Decision-Id` for
-//! the upstream. `/healthz`, `/readyz` and `/metrics` are served on the same port.
+//! the upstream.
+//!
+//! `/healthz`, `/readyz` and `/metrics` are served on a separate admin listener: on the decision
+//! port every request is a decision, so a client's `GET /healthz` through Envoy (whose check
+//! request carries the client's path) is decided like any other path, never answered 200.
 
 pub mod auth;
 pub mod metrics;
@@ -38,6 +42,8 @@ use state::State;
 /// How the server reads requests and where it logs.
 pub struct Config {
     pub listen: SocketAddr,
+    /// `/healthz`, `/readyz` and `/metrics`.
+    pub admin_listen: SocketAddr,
     pub method_header: String,
     pub uri_header: String,
     /// Envoy's `path_prefix`: removed from the check request's path.
@@ -99,7 +105,11 @@ pub async fn run(config: Config, state: State, auth: Authenticator) -> std::io::
     server.reload("start");
 
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
-    event(json!({"event": "listening", "address": listener.local_addr()?.to_string()}));
+    let admin = tokio::net::TcpListener::bind(config.admin_listen).await?;
+    event(
+        json!({"event": "listening", "address": listener.local_addr()?.to_string(),
+                 "admin": admin.local_addr()?.to_string()}),
+    );
 
     // Reload on SIGHUP and when a file changes.
     let reloader = server.clone();
@@ -124,31 +134,37 @@ pub async fn run(config: Config, state: State, auth: Authenticator) -> std::io::
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     loop {
-        tokio::select! {
-            accepted = listener.accept() => {
-                let (stream, _) = match accepted {
-                    Ok(a) => a,
-                    Err(e) => {
-                        event(json!({"event": "accept-failed", "error": e.to_string()}));
-                        continue;
-                    }
-                };
-                let _ = stream.set_nodelay(true);
-                let server = server.clone();
-                let service = hyper::service::service_fn(move |req| {
-                    let server = server.clone();
-                    async move { Ok::<_, Infallible>(server.handle(req)) }
-                });
-                let connection = hyper::server::conn::http1::Builder::new()
-                    .serve_connection(TokioIo::new(stream), service);
-                let watched = graceful.watch(connection);
-                tokio::spawn(async move {
-                    let _ = watched.await;
-                });
-            }
+        let (accepted, is_admin) = tokio::select! {
+            accepted = listener.accept() => (accepted, false),
+            accepted = admin.accept() => (accepted, true),
             _ = tokio::signal::ctrl_c() => break,
             _ = terminate.recv() => break,
-        }
+        };
+        let (stream, _) = match accepted {
+            Ok(a) => a,
+            Err(e) => {
+                event(json!({"event": "accept-failed", "error": e.to_string()}));
+                continue;
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        let server = server.clone();
+        let service = hyper::service::service_fn(move |req| {
+            let server = server.clone();
+            async move {
+                Ok::<_, Infallible>(if is_admin {
+                    server.admin(&req)
+                } else {
+                    server.handle(req)
+                })
+            }
+        });
+        let connection = hyper::server::conn::http1::Builder::new()
+            .serve_connection(TokioIo::new(stream), service);
+        let watched = graceful.watch(connection);
+        tokio::spawn(async move {
+            let _ = watched.await;
+        });
     }
     event(json!({"event": "shutting-down"}));
     tokio::select! {
@@ -185,25 +201,24 @@ impl Server {
         )
     }
 
-    fn handle(&self, req: Request<Incoming>) -> Response<Full<Bytes>> {
-        let path = req.uri().path();
-        if req.headers().get(&self.config.uri_header).is_none() {
-            match path {
-                "/healthz" => return plain(StatusCode::OK, "ok\n"),
-                "/readyz" => {
-                    return if self.state.evaluator().is_some() {
-                        plain(StatusCode::OK, "ready\n")
-                    } else {
-                        plain(
-                            StatusCode::SERVICE_UNAVAILABLE,
-                            "no valid permission table\n",
-                        )
-                    }
-                }
-                "/metrics" => return plain(StatusCode::OK, &self.metrics.render()),
-                _ => {}
-            }
+    /// The admin listener: health, readiness and metrics; nothing is decided here.
+    fn admin(&self, req: &Request<Incoming>) -> Response<Full<Bytes>> {
+        match req.uri().path() {
+            "/healthz" => plain(StatusCode::OK, "ok\n"),
+            "/readyz" if self.state.evaluator().is_some() => plain(StatusCode::OK, "ready\n"),
+            "/readyz" => plain(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "no valid permission table\n",
+            ),
+            "/metrics" => plain(StatusCode::OK, &self.metrics.render()),
+            _ => plain(
+                StatusCode::NOT_FOUND,
+                "not found: /healthz, /readyz, /metrics\n",
+            ),
         }
+    }
+
+    fn handle(&self, req: Request<Incoming>) -> Response<Full<Bytes>> {
         let started = Instant::now();
         let id = self.decision_id();
         let (answer, method, target, principal, route) = self.decide(&req, &id);

@@ -132,7 +132,7 @@ def main():
         with open(os.path.join(work, "secret"), "wb") as f:
             f.write(SECRET)
 
-        upstream_port, sg_port, nginx_port = free_port(), free_port(), free_port()
+        upstream_port, sg_port, admin_port, nginx_port = free_port(), free_port(), free_port(), free_port()
         upstream = http.server.ThreadingHTTPServer(("127.0.0.1", upstream_port), Upstream)
         threading.Thread(target=upstream.serve_forever, daemon=True).start()
 
@@ -140,10 +140,10 @@ def main():
         sg = subprocess.Popen([
             scopegate, "serve", "--table", "table.json", "--groups", "groups.yaml", "--credentials", "tills.txt",
             "--jwt-hs256-secret", "secret", "--jwt-issuer", "https://identity.example.com",
-            "--listen", f"127.0.0.1:{sg_port}", "--decision-log", "decisions.jsonl", "--poll-ms", "200",
+            "--listen", f"127.0.0.1:{sg_port}", "--admin-listen", f"127.0.0.1:{admin_port}", "--decision-log", "decisions.jsonl", "--poll-ms", "200",
         ], cwd=work, stderr=sg_log)
         procs.append(sg)
-        wait_for(sg_port)
+        wait_for(admin_port)
 
         # The shipped snippet, with this run's addresses.
         with open(os.path.join(REPO, "examples/nginx/scopegate.conf")) as f:
@@ -264,19 +264,25 @@ http {{
         check(status == 403 and json.loads(body)["code"] == "missing-scopes" and json.loads(body)["required"] == [["customer.write"]],
               f"403 body: {body}")
         print(f"    POST /customers/v1/customers [reader] -> {status} {body.strip()}")
-        check(request(sg_port, "GET", "/readyz")[0] == 200, "readyz")
-        metrics = request(sg_port, "GET", "/metrics")[2]
+        check(request(admin_port, "GET", "/readyz")[0] == 200, "readyz")
+        metrics = request(admin_port, "GET", "/metrics")[2]
+        # On the decision port, /healthz is a path like any other: an Envoy check for a client's
+        # GET /healthz must not be answered 200.
+        status = request(sg_port, "GET", "/healthz")[0]
+        print(f"    GET /healthz on the decision port (Envoy-style, anonymous) -> {status}")
+        check(status in (401, 403), f"/healthz on the decision port answered {status}")
         check('scopegate_decisions_total{result="allow",reason="allow"}' in metrics, "metrics: decisions")
         check("scopegate_decision_duration_seconds_bucket" in metrics, "metrics: latency histogram")
         print("    /metrics: " + ", ".join(l for l in metrics.splitlines() if l.startswith("scopegate_decisions_total"))[:400])
 
         # No table: 503, fail closed.
-        lonely_port = free_port()
+        lonely_port, lonely_admin = free_port(), free_port()
         lonely = subprocess.Popen([scopegate, "serve", "--table", "missing.json", "--listen", f"127.0.0.1:{lonely_port}",
-                                   "--decision-log", "off"], cwd=work, stderr=subprocess.DEVNULL)
+                                   "--admin-listen", f"127.0.0.1:{lonely_admin}", "--decision-log", "off"],
+                                  cwd=work, stderr=subprocess.DEVNULL)
         procs.append(lonely)
-        wait_for(lonely_port)
-        ready = request(lonely_port, "GET", "/readyz")[0]
+        wait_for(lonely_admin)
+        ready = request(lonely_admin, "GET", "/readyz")[0]
         status, _, body = request(lonely_port, "GET", "/customers/v1/customers", reader)
         print(f"    without a table: /readyz -> {ready}, GET /customers/v1/customers -> {status} {body.strip()}")
         check(ready == 503 and status == 503, "503 without a table")
