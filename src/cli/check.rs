@@ -168,20 +168,9 @@ fn describe(decision: &Decision<'_>, granted: &[&str]) -> String {
 
 /// The table, with the groups of --groups resolved into it when given.
 fn load(args: &CheckArgs, options: Options) -> Result<Evaluator, String> {
-    let path = &args.table;
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let mut table = Table::from_json(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut table = Table::read(&args.table).map_err(|e| e.0)?;
     if let Some(g) = &args.groups {
-        table.access_groups = Some(resolve_groups(g, &table)?);
+        table.access_groups = Some(groups::resolve::from_file(g, &table)?);
     }
     Ok(Evaluator::new(table, options))
-}
-
-/// Loads a groups file and resolves it against `table`; every problem with its place.
-pub fn resolve_groups(
-    path: &std::path::Path,
-    table: &Table,
-) -> Result<scopegate::runtime::AccessGroups, String> {
-    let file = groups::load(path).map_err(|p| groups::file::describe(&p))?;
-    groups::resolve::resolve(&file, table).map_err(|p| groups::file::describe(&p))
 }

@@ -76,7 +76,7 @@ pub fn run(args: CompileArgs) -> i32 {
     }
     let mut table = compiled.table;
     if let Some(path) = &args.groups {
-        match super::check::resolve_groups(path, &table) {
+        match scopegate::groups::resolve::from_file(path, &table) {
             Ok(groups) => table.access_groups = Some(groups),
             Err(e) => {
                 eprintln!("{e}");

@@ -185,8 +185,7 @@ fn load(path: &Path) -> Result<GroupsFile, String> {
 }
 
 fn load_table(path: &Path) -> Result<Table, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    Table::from_json(&text).map_err(|e| format!("{}: {e}", path.display()))
+    Table::read(path).map_err(|e| e.0)
 }
 
 fn execute(path: &Path, command: GroupsCommand) -> Result<i32, String> {

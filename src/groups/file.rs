@@ -488,17 +488,17 @@ impl Reader {
         }
     }
 
+    /// A string with its place.
+    fn located(&mut self, node: NodeRef<'_>, what: &str) -> Option<At<String>> {
+        self.string(node, what).map(|value| At {
+            value,
+            span: node.span(),
+        })
+    }
+
     fn strings(&mut self, node: NodeRef<'_>, what: &str) -> Vec<At<String>> {
         match node.kind() {
-            Kind::Array => node
-                .items()
-                .filter_map(|i| {
-                    self.string(i, what).map(|value| At {
-                        value,
-                        span: i.span(),
-                    })
-                })
-                .collect(),
+            Kind::Array => node.items().filter_map(|i| self.located(i, what)).collect(),
             Kind::Null => Vec::new(),
             other => {
                 self.fail(
@@ -607,12 +607,7 @@ impl Reader {
                     }
                 }
                 "default-group" => {
-                    if let Some(g) = self.string(value, "`default-group`") {
-                        self.layer.default_group = Some(At {
-                            value: g,
-                            span: value.span(),
-                        });
-                    }
+                    self.layer.default_group = self.located(value, "`default-group`")
                 }
                 "groups" => {
                     for g in self.mapping(value, "`groups`") {
@@ -748,12 +743,7 @@ impl Reader {
         for e in self.mapping(entry.value, &within) {
             match e.key {
                 "name" => store.name = self.string(e.value, "`name`"),
-                "group" => {
-                    store.group = self.string(e.value, "`group`").map(|g| At {
-                        value: g,
-                        span: e.value.span(),
-                    })
-                }
+                "group" => store.group = self.located(e.value, "`group`"),
                 "tills" => store.tills = self.strings(e.value, "a till id"),
                 _ => self.unknown(&e, &["name", "group", "tills"], &within),
             }
@@ -772,12 +762,7 @@ impl Reader {
         for e in self.mapping(entry.value, &within) {
             match e.key {
                 "name" => client.name = self.string(e.value, "`name`"),
-                "group" => {
-                    client.group = self.string(e.value, "`group`").map(|g| At {
-                        value: g,
-                        span: e.value.span(),
-                    })
-                }
+                "group" => client.group = self.located(e.value, "`group`"),
                 _ => self.unknown(&e, &["name", "group"], &within),
             }
         }

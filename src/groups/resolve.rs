@@ -100,6 +100,13 @@ pub fn resolve(file: &GroupsFile, table: &Table) -> Result<AccessGroups, Vec<Pro
     Ok(access)
 }
 
+/// Loads the groups file at `path` (and its platform layer) and resolves it against `table`;
+/// the error lists every problem with its place.
+pub fn from_file(path: &std::path::Path, table: &Table) -> Result<AccessGroups, String> {
+    let file = super::load(path).map_err(|p| super::file::describe(&p))?;
+    resolve(&file, table).map_err(|p| super::file::describe(&p))
+}
+
 /// Whether holding `scopes` (and `uid`) satisfies a route's requirement.
 pub fn satisfies(any_of: &[Vec<String>], scopes: &BTreeSet<String>) -> bool {
     any_of.iter().any(|set| {

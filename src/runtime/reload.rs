@@ -17,11 +17,7 @@ pub struct SharedEvaluator {
 
 /// Reads and builds an evaluator from a table file.
 pub fn load(path: &Path, options: Options) -> Result<Evaluator, TableError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| TableError(format!("{}: {e}", path.display())))?;
-    let table =
-        Table::from_json(&text).map_err(|e| TableError(format!("{}: {e}", path.display())))?;
-    Ok(Evaluator::new(table, options))
+    Ok(Evaluator::new(Table::read(path)?, options))
 }
 
 impl SharedEvaluator {

@@ -141,6 +141,13 @@ impl Table {
         }
     }
 
+    /// Reads a table file; errors name the file.
+    pub fn read(path: &std::path::Path) -> Result<Table, TableError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| TableError(format!("{}: {e}", path.display())))?;
+        Table::from_json(&text).map_err(|e| TableError(format!("{}: {e}", path.display())))
+    }
+
     /// Reads a table, refusing another format, an unknown version, or routes pointing at
     /// sources that do not exist.
     pub fn from_json(text: &str) -> Result<Table, TableError> {

@@ -79,17 +79,9 @@ impl State {
             *seen = self.stamps();
         }
         let files = &self.files;
-        let text = std::fs::read_to_string(&files.table)
-            .map_err(|e| format!("{}: {e}", files.table.display()))?;
-        let mut table =
-            Table::from_json(&text).map_err(|e| format!("{}: {e}", files.table.display()))?;
-        #[cfg(feature = "lint")]
+        let mut table = Table::read(&files.table).map_err(|e| e.0)?;
         if let Some(path) = &files.groups {
-            let file = crate::groups::load(path).map_err(|p| crate::groups::file::describe(&p))?;
-            table.access_groups = Some(
-                crate::groups::resolve::resolve(&file, &table)
-                    .map_err(|p| crate::groups::file::describe(&p))?,
-            );
+            table.access_groups = Some(crate::groups::resolve::from_file(path, &table)?);
         }
         let credentials = match &files.credentials {
             Some(path) => Some(Arc::new(Credentials::load(path)?)),
