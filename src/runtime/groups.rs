@@ -7,7 +7,7 @@
 //! `groups` module's business; the runtime only needs what is below, so it stays free of the
 //! YAML parser.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
@@ -124,16 +124,5 @@ impl AccessGroups {
 
     pub fn client(&self, id: &str) -> Option<&ClientGroup> {
         self.clients.iter().find(|c| c.id == id)
-    }
-
-    /// Clients per group id.
-    pub fn members(&self) -> BTreeMap<&str, Vec<&ClientGroup>> {
-        let mut out: BTreeMap<&str, Vec<&ClientGroup>> = BTreeMap::new();
-        for c in &self.clients {
-            if let Some(g) = &c.group {
-                out.entry(g.as_str()).or_default().push(c);
-            }
-        }
-        out
     }
 }
