@@ -55,7 +55,54 @@ fn find<'t>(root: NodeRef<'t>, path: &[&str]) -> Option<(NodeRef<'t>, Entry<'t>)
 
 /// Sets `path` to `value`: replaces a scalar in place, rewrites an entry whose value is a
 /// collection, or inserts the entry (and any missing parents) at the end of its mapping.
+///
+/// The result is read back: when the value is not found where it was written (YAML this editor
+/// does not lay out, such as explicit `? key` entries), the edit is refused rather than written.
 pub fn set(text: &str, path: &[&str], value: &Value) -> Result<String, EditError> {
+    let out = set_unchecked(text, path, value)?;
+    let document = parse(&out).map_err(|_| unsafe_edit(path))?;
+    match lookup(document.tree.root(), path) {
+        Some(node) if holds(node, value) => Ok(out),
+        _ => Err(unsafe_edit(path)),
+    }
+}
+
+fn unsafe_edit(path: &[&str]) -> EditError {
+    EditError(format!(
+        "cannot edit `{}` in this file's layout safely (write it in plain block style, or edit it by hand)",
+        path.join(".")
+    ))
+}
+
+fn lookup<'t>(root: NodeRef<'t>, path: &[&str]) -> Option<NodeRef<'t>> {
+    path.iter().try_fold(root, |node, key| node.get(key))
+}
+
+/// Whether `node` reads back as `value`.
+fn holds(node: NodeRef<'_>, value: &Value) -> bool {
+    match value {
+        Value::Scalar(s) => node.as_str() == Some(s.as_str()),
+        Value::List(items) => {
+            node.kind() == Kind::Array
+                && node.items().len() == items.len()
+                && node
+                    .items()
+                    .zip(items)
+                    .all(|(n, i)| n.as_str() == Some(i.as_str()))
+        }
+        Value::Map(entries) if entries.is_empty() => {
+            node.kind() == Kind::Object && node.members().len() == 0
+        }
+        Value::Map(entries) => entries
+            .iter()
+            .all(|(k, v)| node.get(k).is_some_and(|n| holds(n, v))),
+    }
+}
+
+fn set_unchecked(text: &str, path: &[&str], value: &Value) -> Result<String, EditError> {
+    if path.is_empty() {
+        return Err(EditError("nothing to set: the key path is empty".into()));
+    }
     let document = parse(text)?;
     let root = document.tree.root();
     if let Some((parent, entry)) = find(root, path) {
@@ -106,7 +153,7 @@ pub fn set(text: &str, path: &[&str], value: &Value) -> Result<String, EditError
             check_block(text, parent)?;
             let first = parent.members().next().expect("non-empty");
             let indent = column(text, first.key_span.start as usize);
-            let at = line_end(text, content_end(text, parent) - 1);
+            let at = line_end(text, content_end(text, parent).saturating_sub(1));
             let mut rendered = render_entry(key, &nested, indent, step);
             let mut at_text = String::new();
             if at == text.len() && !text.ends_with('\n') && !text.is_empty() {
@@ -140,14 +187,19 @@ pub fn set(text: &str, path: &[&str], value: &Value) -> Result<String, EditError
 }
 
 /// Removes the entry at `path` with its lines, and the comment lines directly above it at
-/// its indentation. Missing is not an error: the result is the same.
+/// its indentation. Missing is not an error: the result is the same. Read back like `set`.
 pub fn remove(text: &str, path: &[&str]) -> Result<String, EditError> {
     let document = parse(text)?;
     let Some((parent, entry)) = find(document.tree.root(), path) else {
         return Ok(text.to_string());
     };
     check_block(text, parent)?;
-    Ok(splice(text, entry_lines(text, entry, true), ""))
+    let out = splice(text, entry_lines(text, entry, true), "");
+    let document = parse(&out).map_err(|_| unsafe_edit(path))?;
+    if lookup(document.tree.root(), path).is_some() {
+        return Err(unsafe_edit(path));
+    }
+    Ok(out)
 }
 
 /// Where a node's text ends. A block collection's span runs on to the next token (comments
@@ -199,13 +251,21 @@ fn value_slot(text: &str, entry: Entry<'_>) -> std::ops::Range<usize> {
     colon..colon
 }
 
+// Line searches work on bytes: `at` may sit inside a multi-byte character (one before a span's
+// end), and a newline is always a character boundary.
 fn line_start(text: &str, at: usize) -> usize {
-    text[..at].rfind('\n').map_or(0, |i| i + 1)
+    text.as_bytes()[..at]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1)
 }
 
 /// The offset just past the newline ending the line that holds `at`.
 fn line_end(text: &str, at: usize) -> usize {
-    text[at..].find('\n').map_or(text.len(), |i| at + i + 1)
+    text.as_bytes()[at..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(text.len(), |i| at + i + 1)
 }
 
 fn column(text: &str, at: usize) -> usize {
@@ -219,7 +279,9 @@ fn entry_lines(text: &str, entry: Entry<'_>, comments: bool) -> std::ops::Range<
     let mut start = line_start(text, key);
     let end = line_end(
         text,
-        content_end(text, entry.value).max(entry.key_span.end as usize) - 1,
+        content_end(text, entry.value)
+            .max(entry.key_span.end as usize)
+            .saturating_sub(1),
     );
     if comments {
         let indent = &text[start..key];
@@ -465,6 +527,20 @@ clients:
         )
         .unwrap_err();
         assert!(e.0.contains("flow style"), "{e}");
+    }
+
+    #[test]
+    fn layouts_the_editor_cannot_follow_are_refused_not_mangled() {
+        // An explicit `? key` entry: the inserted block would not land under `groups`.
+        let text = " ? a.]\n";
+        let e = set(text, &["groups", "g1", "name"], &Value::scalar("x")).unwrap_err();
+        assert!(e.0.contains("cannot edit `groups.g1.name`"), "{e}");
+        // An empty key, and a value ending in a multi-byte character: no panic.
+        assert!(set("k: a.\u{a1}\n", &["k2"], &Value::scalar("x"))
+            .unwrap()
+            .ends_with("\u{a1}\nk2: x\n"));
+        let _ = set(": \n", &["groups", "g1", "name"], &Value::scalar("x"));
+        let _ = remove(": \n", &[""]);
     }
 
     #[test]
