@@ -130,7 +130,7 @@ where
                     Principal::Scopes(_) => Challenge::Bearer,
                     Principal::Anonymous => self.layer.challenge,
                 };
-                let grant = evaluator.grant(&principal);
+                let grant = evaluator.grant_for(&principal);
                 let target = head.uri.path_and_query().map_or("/", |p| p.as_str());
                 let decision = evaluator.evaluate(&grant, head.method.as_str(), target);
                 if let crate::runtime::Decision::Allow { route } = &decision {

@@ -490,13 +490,6 @@ fn change(path: &Path, file: &GroupsFile, actions: &[Action], by: &By) -> Result
     Ok(exit::OK)
 }
 
-fn status_name(s: Status) -> &'static str {
-    match s {
-        Status::Active => "active",
-        Status::Inactive => "inactive",
-    }
-}
-
 fn list(file: &GroupsFile, status: StatusFilter, format: Format) -> i32 {
     let rows: Vec<_> = file
         .groups()
@@ -526,7 +519,7 @@ fn list(file: &GroupsFile, status: StatusFilter, format: Format) -> i32 {
         let out: Vec<_> = rows
             .iter()
             .map(|(g, stores, default_stores, clients, is_default)| {
-                json!({"id": g.id, "name": g.name, "status": status_name(g.status),
+                json!({"id": g.id, "name": g.name, "status": g.status.name(),
                        "builtin": g.builtin, "default": is_default, "stores": stores,
                        "stores_by_default": default_stores, "clients": clients})
             })
@@ -556,7 +549,7 @@ fn list(file: &GroupsFile, status: StatusFilter, format: Format) -> i32 {
             "{:id_w$}  {:name_w$}  {:8}  {:8}  {:>6}  {:>7}{}",
             g.id,
             g.name,
-            status_name(g.status),
+            g.status.name(),
             kind,
             stores,
             clients,
@@ -579,7 +572,7 @@ fn show(file: &GroupsFile, id: &str, table: Option<&Path>) -> Result<i32, String
     if let Some(d) = &g.description {
         println!("description: {d}");
     }
-    println!("status:      {}", status_name(g.status));
+    println!("status:      {}", g.status.name());
     println!(
         "kind:        {}",
         if g.builtin {

@@ -40,7 +40,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::load::{self, Kind, NodeRef, SourceFile, Span};
-use crate::runtime::groups::Status;
+use crate::runtime::groups::{Status, Via};
 
 /// The only groups file version this build reads.
 pub const VERSION: u32 = 1;
@@ -248,6 +248,31 @@ impl GroupsFile {
     /// API clients assigned to `group` explicitly, and those that fall to it as the default.
     pub fn clients_of(&self, group: &str) -> (Vec<&Client>, Vec<&Client>) {
         self.members(&self.brand.clients, |c| c.group.as_ref(), group)
+    }
+
+    /// The group of a store or API client: its own (`via`), else the default group.
+    pub fn effective_group<'a>(
+        &'a self,
+        own: Option<&'a At<String>>,
+        via: Via,
+    ) -> (Option<&'a str>, Via) {
+        match (own, &self.brand.default_group) {
+            (Some(g), _) => (Some(g.value.as_str()), via),
+            (None, Some(d)) => (Some(d.value.as_str()), Via::Default),
+            (None, None) => (None, Via::None),
+        }
+    }
+
+    /// A known till's or API client's group, as `effective_group` gives it.
+    pub fn client_group(&self, id: &str) -> Option<(Option<&str>, Via)> {
+        if let Some(c) = self.brand.clients.iter().find(|c| c.id == id) {
+            return Some(self.effective_group(c.group.as_ref(), Via::Client));
+        }
+        self.brand
+            .stores
+            .iter()
+            .find(|s| s.tills.iter().any(|t| t.value == id))
+            .map(|s| self.effective_group(s.group.as_ref(), Via::Store))
     }
 
     fn members<'a, T>(
@@ -488,6 +513,21 @@ impl Reader {
         }
     }
 
+    /// `data` or `config`, as a key under `applications` or `permissions`.
+    fn api_kind(&mut self, entry: &load::tree::Entry<'_>) -> Option<ApiKind> {
+        let kind = ApiKind::parse(entry.key);
+        if kind.is_none() {
+            self.fail(
+                entry.key_span,
+                format!(
+                    "unknown API kind `{}`; expected `data` or `config`",
+                    entry.key
+                ),
+            );
+        }
+        kind
+    }
+
     /// A string with its place.
     fn located(&mut self, node: NodeRef<'_>, what: &str) -> Option<At<String>> {
         self.string(node, what).map(|value| At {
@@ -591,14 +631,7 @@ impl Reader {
                 }
                 "applications" => {
                     for kind_entry in self.mapping(value, "`applications`") {
-                        let Some(kind) = ApiKind::parse(kind_entry.key) else {
-                            self.fail(
-                                kind_entry.key_span,
-                                format!(
-                                    "unknown API kind `{}`; expected `data` or `config`",
-                                    kind_entry.key
-                                ),
-                            );
+                        let Some(kind) = self.api_kind(&kind_entry) else {
                             continue;
                         };
                         for app in self.strings(kind_entry.value, "an application id") {
@@ -688,14 +721,7 @@ impl Reader {
                 "updated-by" => group.updated_by = self.string(v, "`updated-by`"),
                 "permissions" => {
                     for kind_entry in self.mapping(v, "`permissions`") {
-                        let Some(kind) = ApiKind::parse(kind_entry.key) else {
-                            self.fail(
-                                kind_entry.key_span,
-                                format!(
-                                    "unknown API kind `{}`; expected `data` or `config`",
-                                    kind_entry.key
-                                ),
-                            );
+                        let Some(kind) = self.api_kind(&kind_entry) else {
                             continue;
                         };
                         for p in self.mapping(kind_entry.value, "a permission kind") {

@@ -212,18 +212,8 @@ pub fn infer(file: &GroupsFile, table: &Table, log: &str, strip_base_paths: bool
             (g.id.clone(), scopes, reach)
         })
         .collect();
-    let current = |client: &str| -> Option<String> {
-        let brand = &file.brand;
-        let default = brand.default_group.as_ref().map(|d| d.value.clone());
-        if let Some(c) = brand.clients.iter().find(|c| c.id == client) {
-            return c.group.as_ref().map(|g| g.value.clone()).or(default);
-        }
-        brand
-            .stores
-            .iter()
-            .find(|s| s.tills.iter().any(|t| t.value == client))
-            .map(|s| s.group.as_ref().map(|g| g.value.clone()).or(default))?
-    };
+    let current =
+        |client: &str| -> Option<String> { file.client_group(client)?.0.map(str::to_string) };
     for (client, seen) in clients {
         let called: Vec<usize> = seen.routes.keys().copied().collect();
         let group = candidates

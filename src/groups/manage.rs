@@ -199,7 +199,7 @@ pub fn apply(
             if group.status == want {
                 return Err(Refusal(format!(
                     "group `{id}` is {} already; nothing changed",
-                    status_name(want)
+                    want.name()
                 )));
             }
             if want == Status::Inactive {
@@ -225,11 +225,7 @@ pub fn apply(
                     ));
                 }
             }
-            let text = edit::set(
-                text,
-                &["groups", id, "status"],
-                &Value::scalar(status_name(want)),
-            )?;
+            let text = edit::set(text, &["groups", id, "status"], &Value::scalar(want.name()))?;
             stamp_group(&text, id)?
         }
         Action::Delete(id) => {
@@ -332,13 +328,6 @@ pub fn apply(
         }
     };
     Ok(Applied { text, notes })
-}
-
-fn status_name(s: Status) -> &'static str {
-    match s {
-        Status::Active => "active",
-        Status::Inactive => "inactive",
-    }
 }
 
 fn is_default(file: &GroupsFile, id: &str) -> bool {

@@ -60,15 +60,14 @@ pub fn resolve(file: &GroupsFile, table: &Table) -> Result<AccessGroups, Vec<Pro
         .collect();
     groups.sort_by(|a, b| a.id.cmp(&b.id));
     let default = file.brand.default_group.as_ref().map(|d| d.value.clone());
-    let pick = |own: Option<&String>, via: Via| match (own, &default) {
-        (Some(g), _) => (Some(g.clone()), via),
-        (None, Some(d)) => (Some(d.clone()), Via::Default),
-        (None, None) => (None, Via::None),
+    let pick = |own, via| {
+        let (group, via) = file.effective_group(own, via);
+        (group.map(str::to_string), via)
     };
     let mut clients = Vec::new();
     for store in &file.brand.stores {
         for till in &store.tills {
-            let (group, via) = pick(store.group.as_ref().map(|g| &g.value), Via::Store);
+            let (group, via) = pick(store.group.as_ref(), Via::Store);
             clients.push(ClientGroup {
                 id: till.value.clone(),
                 kind: ClientKind::Till,
@@ -79,7 +78,7 @@ pub fn resolve(file: &GroupsFile, table: &Table) -> Result<AccessGroups, Vec<Pro
         }
     }
     for client in &file.brand.clients {
-        let (group, via) = pick(client.group.as_ref().map(|g| &g.value), Via::Client);
+        let (group, via) = pick(client.group.as_ref(), Via::Client);
         clients.push(ClientGroup {
             id: client.id.clone(),
             kind: ClientKind::ApiClient,

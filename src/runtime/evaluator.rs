@@ -306,6 +306,15 @@ impl Evaluator {
         child
     }
 
+    /// What `principal` holds, borrowing a client's precomputed grant instead of copying it:
+    /// what a server or middleware calls once per request.
+    pub fn grant_for(&self, principal: &Principal) -> std::borrow::Cow<'_, Grant> {
+        match principal {
+            Principal::Client(id) => std::borrow::Cow::Borrowed(self.client_grant(id)),
+            other => std::borrow::Cow::Owned(self.grant(other)),
+        }
+    }
+
     /// The bitset of what `principal` holds. For a client, a copy of `client_grant`.
     pub fn grant(&self, principal: &Principal) -> Grant {
         let mut bits = vec![0u64; self.words];

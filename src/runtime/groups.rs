@@ -31,6 +31,16 @@ pub enum Status {
     Inactive,
 }
 
+impl Status {
+    /// As the groups file and the table write it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::Active => "active",
+            Status::Inactive => "inactive",
+        }
+    }
+}
+
 /// A group and the scopes it grants.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

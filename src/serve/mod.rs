@@ -317,7 +317,7 @@ impl Server {
                 )
             }
         };
-        let grant = evaluator.grant(&authenticated.principal);
+        let grant = evaluator.grant_for(&authenticated.principal);
         let decision = evaluator.evaluate(&grant, &method, &target);
         let route = decision.route().map(|r| format!("{} {}", r.method, r.path));
         let answer = answer::answer(
