@@ -1,6 +1,7 @@
 //! The decision server's authentication: JWTs (HS256, RS256, ES256, JWKS by `kid`; `exp`,
-//! `nbf`, `iss`, `aud`), trusted gateway headers, basic auth against argon2 credentials. The
-//! server end to end (nginx in front, reload, metrics) is tests/integrations/nginx.py.
+//! `nbf`, `iss`, `aud`, `typ`), trusted gateway headers, basic auth against argon2 credentials.
+//! The server as a process, attacked, is tests/serve_attacks.rs; behind a real nginx,
+//! tests/integrations/nginx.py.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -8,9 +9,9 @@ use std::path::{Path, PathBuf};
 use jsonwebtoken::{encode, Algorithm, EncodingKey, Header};
 use scopegate::runtime::answer::Challenge;
 use scopegate::runtime::Principal;
-use scopegate::serve::auth::{
-    hash_password, Authenticator, Credentials, Headers, JwtConfig, JwtVerifier,
-};
+use scopegate::serve::auth::{self, Authenticator, Headers, Presented};
+use scopegate::serve::credentials::{hash_password, Credentials};
+use scopegate::serve::jwt::{JwtConfig, JwtVerifier, BAD_SIGNATURE};
 use serde_json::{json, Value};
 
 fn fixture(name: &str) -> PathBuf {
@@ -74,7 +75,7 @@ fn verifier(issuers: &[&str], audiences: &[&str]) -> JwtVerifier {
         jwks_files: vec![fixture("jwks.json")],
         issuers: issuers.iter().map(|s| s.to_string()).collect(),
         audiences: audiences.iter().map(|s| s.to_string()).collect(),
-        leeway_seconds: 0,
+        ..JwtConfig::default()
     })
     .unwrap()
 }
@@ -87,8 +88,7 @@ fn tokens_of_each_algorithm_verify_and_give_their_scopes() {
         rs256(&claims(json!({})), Some("rsa-2026")),
         es256(&claims(json!({}))),
     ] {
-        let c = v.verify(&token).unwrap_or_else(|e| panic!("{e}"));
-        let p = Principal::from_claims(&c).unwrap();
+        let p = &v.verify(&token).unwrap_or_else(|e| panic!("{e}")).principal;
         assert!(p.holds("customer.read") && p.holds("loyalty.points.write") && p.holds("uid"));
     }
 }
@@ -124,7 +124,7 @@ fn what_is_refused_and_why() {
     // A kid the JWKS does not have, a forged signature, alg none, garbage.
     assert_eq!(
         refused(rs256(&claims(json!({})), Some("other"))),
-        "no key for this token"
+        BAD_SIGNATURE
     );
     let forged = encode(
         &Header::new(Algorithm::HS256),
@@ -132,7 +132,7 @@ fn what_is_refused_and_why() {
         &EncodingKey::from_secret(b"another-secret-of-32-bytes-or-more!!"),
     )
     .unwrap();
-    assert_eq!(refused(forged), "the token's signature does not verify");
+    assert_eq!(refused(forged), BAD_SIGNATURE);
     let none = format!(
         "{}.{}.",
         b64(r#"{"alg":"none","typ":"JWT"}"#),
@@ -181,97 +181,223 @@ fn headers(pairs: &[(&'static str, &str)]) -> Map {
     Map(pairs.iter().map(|(k, v)| (*k, v.to_string())).collect())
 }
 
-#[test]
-fn basic_auth_trusted_headers_and_anonymous() {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("tills.txt");
-    std::fs::write(
-        &file,
-        format!(
-            "# tills\nbm-till-1:{}\n",
-            hash_password("right-password").unwrap()
-        ),
-    )
-    .unwrap();
-    let credentials = Credentials::load(&file).unwrap();
-    let auth = Authenticator {
+fn authenticator() -> Authenticator {
+    Authenticator {
         trusted_claims_header: Some("x-jwt-claims".into()),
         trusted_client_header: Some("x-client-id".into()),
-        jwt: Some(verifier(&[], &[])),
         basic: true,
         challenge: Challenge::Basic,
-    };
+        leeway_seconds: 0,
+    }
+}
+
+fn principal(p: Presented) -> Principal {
+    match p {
+        Presented::Known(a) => a.identity.principal.clone(),
+        Presented::Basic { .. } => panic!("basic credentials are checked by the login pool"),
+    }
+}
+
+fn basic(u: &str, p: &str) -> String {
     use base64::Engine;
-    let basic = |u: &str, p: &str| {
-        format!(
-            "Basic {}",
-            base64::engine::general_purpose::STANDARD.encode(format!("{u}:{p}"))
-        )
-    };
-    let ok = auth
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("{u}:{p}"))
+    )
+}
+
+#[test]
+fn basic_auth_trusted_headers_and_anonymous() {
+    let auth = authenticator();
+    let v = verifier(&[], &[]);
+    let jwt = Some(&v);
+    match auth
         .authenticate(
-            &headers(&[("authorization", &basic("bm-till-1", "right-password"))]),
-            Some(&credentials),
+            &headers(&[("authorization", &basic("bm-till-1", "pw:with:colons"))]),
+            false,
+            jwt,
         )
-        .unwrap();
-    assert_eq!(ok.principal, Principal::client("bm-till-1"));
-    assert_eq!(ok.label, "client:bm-till-1");
-    // Twice: the second answer comes from the cache of successful checks.
-    assert!(auth
-        .authenticate(
-            &headers(&[("authorization", &basic("bm-till-1", "right-password"))]),
-            Some(&credentials)
-        )
-        .is_ok());
-    for wrong in [
-        basic("bm-till-1", "wrong"),
-        basic("nobody", "right-password"),
-        "Basic !!!".into(),
-        "Basic Ym0tdGlsbC0x".into(),
-    ] {
+        .unwrap()
+    {
+        Presented::Basic { user, password } => {
+            assert_eq!((user.as_str(), password.as_str()), ("bm-till-1", "pw:with:colons"))
+        }
+        other => panic!("{other:?}"),
+    }
+    for wrong in ["Basic !!!", "Basic Ym0tdGlsbC0x", "Basic", "Basic  "] {
         let e = auth
-            .authenticate(&headers(&[("authorization", &wrong)]), Some(&credentials))
+            .authenticate(&headers(&[("authorization", wrong)]), false, jwt)
             .unwrap_err();
-        assert_eq!(e.scheme, Challenge::Basic, "{wrong}");
+        assert!(e.reason.starts_with("malformed"), "{wrong}: {e:?}");
     }
     let claims = auth
         .authenticate(
             &headers(&[("x-jwt-claims", r#"{"sub":"svc","scp":["orders.read"]}"#)]),
-            None,
+            true,
+            jwt,
         )
         .unwrap();
-    assert!(claims.principal.holds("orders.read"));
-    assert_eq!(claims.label, "sub:svc");
+    assert!(principal(claims).holds("orders.read"));
     let encoded = b64(r#"{"sub":"svc","scope":"a.read"}"#);
+    assert!(principal(
+        auth.authenticate(&headers(&[("x-jwt-claims", &encoded)]), true, jwt)
+            .unwrap()
+    )
+    .holds("a.read"));
     assert!(auth
-        .authenticate(&headers(&[("x-jwt-claims", &encoded)]), None)
-        .unwrap()
-        .principal
-        .holds("a.read"));
-    assert!(auth
-        .authenticate(&headers(&[("x-jwt-claims", "[1]")]), None)
+        .authenticate(&headers(&[("x-jwt-claims", "[1]")]), true, jwt)
         .is_err());
     assert_eq!(
-        auth.authenticate(&headers(&[("x-client-id", "bridge")]), None)
-            .unwrap()
-            .principal,
+        principal(
+            auth.authenticate(&headers(&[("x-client-id", "bridge")]), true, jwt)
+                .unwrap()
+        ),
         Principal::client("bridge")
     );
-    let anonymous = auth.authenticate(&headers(&[]), None).unwrap();
     assert_eq!(
-        (anonymous.principal, anonymous.scheme),
-        (Principal::Anonymous, Challenge::Basic)
+        principal(auth.authenticate(&headers(&[]), false, jwt).unwrap()),
+        Principal::Anonymous
     );
     assert!(auth
-        .authenticate(&headers(&[("authorization", "Digest x")]), None)
+        .authenticate(&headers(&[("authorization", "Digest x")]), false, jwt)
         .is_err());
-    // Basic auth is refused when no credentials file is loaded.
+}
+
+/// Attack: a client that reaches the server directly sends the gateway's trusted headers.
+#[test]
+fn trusted_headers_from_outside_the_gateway_are_refused_not_ignored() {
+    let auth = authenticator();
+    for h in [
+        ("x-client-id", "bm-till-1"),
+        ("x-jwt-claims", r#"{"sub":"root","scope":"store-admin.stores.write"}"#),
+    ] {
+        let e = auth.authenticate(&headers(&[h]), false, None).unwrap_err();
+        assert_eq!(e.reason, auth::UNTRUSTED);
+    }
+}
+
+/// Attack: a client-made claims header with an `exp` long past is believed as-is.
+#[test]
+fn trusted_claims_are_checked_for_exp_and_nbf() {
+    let auth = authenticator();
+    let old = format!(r#"{{"sub":"svc","scope":"a.read","exp":{}}}"#, now() - 3600);
+    let early = format!(r#"{{"sub":"svc","scope":"a.read","nbf":{}}}"#, now() + 3600);
+    for claims in [old, early] {
+        assert!(auth
+            .authenticate(&headers(&[("x-jwt-claims", &claims)]), true, None)
+            .is_err());
+    }
+    let fresh = format!(r#"{{"sub":"svc","scope":"a.read","exp":{}}}"#, now() + 60);
     assert!(auth
-        .authenticate(
-            &headers(&[("authorization", &basic("bm-till-1", "right-password"))]),
-            None
-        )
+        .authenticate(&headers(&[("x-jwt-claims", &fresh)]), true, None)
+        .is_ok());
+}
+
+/// Attack: `Basic<TAB>credential` and `Bearer<TAB>token` echoed the first 20 characters.
+#[test]
+fn no_fragment_of_a_credential_is_echoed() {
+    let auth = authenticator();
+    let v = verifier(&[], &[]);
+    let token = hs256(&claims(json!({})));
+    for value in [
+        format!("Basic\t{}", &basic("bm-till-1", "right-password")[6..]),
+        format!("Bearer\t{token}"),
+        format!("Bearer {token} extra"),
+        format!("Token {token}"),
+        format!("{token}"),
+    ] {
+        let e = auth
+            .authenticate(&headers(&[("authorization", &value)]), false, Some(&v))
+            .unwrap_err();
+        for fragment in [&value[..value.len().min(12)], &token[..12], "YnTtdGls", "Ym0tdGls"] {
+            assert!(
+                !e.reason.contains(fragment),
+                "{value:?} echoed in {:?}",
+                e.reason
+            );
+        }
+    }
+}
+
+/// Attack: a `sub` with CR/LF got 200 while the principal header was silently dropped.
+#[test]
+fn a_subject_that_cannot_be_a_header_is_refused() {
+    let v = verifier(&[], &[]);
+    for sub in ["alice\r\nX-Admin: yes", "", "j\u{fc}rgen"] {
+        let e = v
+            .verify(&hs256(&claims(json!({ "sub": sub }))))
+            .unwrap_err();
+        assert!(e.contains("`sub`"), "{sub:?}: {e}");
+    }
+}
+
+/// Attack: an `iss` array passed when one element matched.
+#[test]
+fn iss_must_be_one_string() {
+    let v = verifier(&["https://id.example.com"], &["retail-api"]);
+    let e = v
+        .verify(&hs256(&claims(
+            json!({"iss": ["https://evil.example.com", "https://id.example.com"]}),
+        )))
+        .unwrap_err();
+    assert!(e.contains("iss") || e.contains("issuer"), "{e}");
+    let any = verifier(&[], &["retail-api"]);
+    assert!(any
+        .verify(&hs256(&claims(json!({"iss": ["a", "b"]}))))
         .is_err());
+}
+
+#[test]
+fn a_required_typ_is_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let secret = dir.path().join("secret");
+    std::fs::write(&secret, SECRET).unwrap();
+    let v = JwtVerifier::load(&JwtConfig {
+        hs256_secret_files: vec![secret],
+        audiences: vec!["retail-api".into()],
+        typ: Some("at+jwt".into()),
+        ..JwtConfig::default()
+    })
+    .unwrap();
+    let with_typ = |typ: &str| {
+        let mut header = Header::new(Algorithm::HS256);
+        header.typ = Some(typ.into());
+        encode(&header, &claims(json!({})), &EncodingKey::from_secret(SECRET)).unwrap()
+    };
+    assert!(v.verify(&with_typ("at+jwt")).is_ok());
+    assert!(v.verify(&with_typ("application/at+JWT")).is_ok());
+    assert_eq!(
+        v.verify(&with_typ("JWT")).unwrap_err(),
+        "the token's `typ` is not `at+jwt`"
+    );
+}
+
+/// Attack: 20k unique tokens with 8 KB claims took the cache to 228 MB. It is bounded in
+/// bytes, and holds the principal, not the claims.
+#[test]
+fn the_token_cache_is_bounded_in_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let secret = dir.path().join("secret");
+    std::fs::write(&secret, SECRET).unwrap();
+    let budget = 1 << 20;
+    let v = JwtVerifier::load(&JwtConfig {
+        hs256_secret_files: vec![secret],
+        cache_bytes: budget,
+        ..JwtConfig::default()
+    })
+    .unwrap();
+    let padding = "x".repeat(8 << 10);
+    let scopes: Vec<String> = (0..40).map(|i| format!("app{i}.resource.read")).collect();
+    for i in 0..3000 {
+        let token = hs256(&claims(
+            json!({"sub": format!("user-{i}"), "padding": padding, "scope": scopes.join(" ")}),
+        ));
+        v.verify(&token).unwrap();
+    }
+    let (entries, bytes) = v.cached();
+    println!("token cache after 3000 tokens of 8 KB claims: {entries} entries, {bytes} bytes (budget {budget})");
+    assert!(bytes <= budget, "{bytes} > {budget}");
+    assert!(entries > 100, "the cache still holds tokens: {entries}");
 }
 
 #[test]
@@ -283,12 +409,47 @@ fn credentials_files_are_checked_on_load() {
         .err()
         .unwrap()
         .contains("tills.txt:1: not a PHC hash"));
+    // Attack: hashes of any PHC algorithm and any parameters were accepted.
+    let weak = "t:$argon2id$v=19$m=1024,t=1,p=1$c2FsdHNhbHRzYWx0$YWJjZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXoxMjM0NTY";
+    std::fs::write(&file, format!("{weak}\n")).unwrap();
+    let e = Credentials::load(&file).err().unwrap();
+    assert!(e.contains("tills.txt:1: argon2id parameters m=1024,t=1,p=1 are below the floor"), "{e}");
+    let argon2i = "t:$argon2i$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$YWJjZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXoxMjM0NTY";
+    std::fs::write(&file, format!("{argon2i}\n")).unwrap();
+    assert!(Credentials::load(&file).err().unwrap().contains("only argon2id"));
+    let huge = "t:$argon2id$v=19$m=4194304,t=2,p=1$c2FsdHNhbHRzYWx0$YWJjZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXoxMjM0NTY";
+    std::fs::write(&file, format!("{huge}\n")).unwrap();
+    assert!(Credentials::load(&file).err().unwrap().contains("exceed the ceiling"));
+    // Attack: timing told known users apart when hashes had other parameters than the dummy.
+    let floor = hash_password("pw-12345678").unwrap();
+    let stronger = floor.replace("m=19456,t=2,p=1", "m=19456,t=3,p=1");
+    std::fs::write(&file, format!("a:{floor}\nb:{stronger}\n")).unwrap();
+    let e = Credentials::load(&file).err().unwrap();
+    assert!(e.contains("tills.txt:2:") && e.contains("differ from line 1"), "{e}");
     let h = hash_password("pw-12345678").unwrap();
     std::fs::write(&file, format!("t:{h}\nt:{h}\n")).unwrap();
     assert!(Credentials::load(&file)
         .err()
         .unwrap()
         .contains("tills.txt:2: `t` appears twice"));
+}
+
+#[test]
+fn credentials_verify_known_users_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("tills.txt");
+    std::fs::write(
+        &file,
+        format!("# tills\nbm-till-1:{}\n", hash_password("right-password").unwrap()),
+    )
+    .unwrap();
+    let c = Credentials::load(&file).unwrap();
+    assert!(!c.remembered("bm-till-1", "right-password"));
+    assert!(c.verify("bm-till-1", "right-password"));
+    assert!(c.remembered("bm-till-1", "right-password"));
+    assert!(!c.verify("bm-till-1", "wrong"));
+    assert!(!c.verify("nobody", "right-password"));
+    assert!(!c.remembered("bm-till-1", "wrong"));
 }
 
 #[test]

@@ -9,9 +9,14 @@ use clap::{Args, Subcommand, ValueEnum};
 
 use scopegate::runtime::answer::Challenge;
 use scopegate::runtime::Options;
-use scopegate::serve::auth::{self, Authenticator, JwtConfig, JwtVerifier};
+use scopegate::serve::auth::Authenticator;
+use scopegate::serve::credentials;
+use scopegate::serve::gateway::{Mode, Trust};
+use scopegate::serve::jwt::{JwtConfig, JwtVerifier};
+use scopegate::serve::logins::LoginLimits;
 use scopegate::serve::state::{Files, State};
-use scopegate::serve::{self, Config};
+use scopegate::serve::{self, Config, Limits};
+use sha2::Digest;
 
 use super::exit;
 
@@ -21,17 +26,30 @@ pub enum ChallengeArg {
     Basic,
 }
 
+/// Where the original request is read from.
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum GatewayArg {
+    /// nginx `auth_request`: method and URI from `--method-header` and `--uri-header` only.
+    Nginx,
+    /// Envoy `ext_authz` HTTP service: method and path from the check request's line only.
+    EnvoyHttp,
+}
+
 #[derive(Args, Debug)]
 pub struct ServeArgs {
     /// The permission table from `scopegate compile`.
     #[arg(long, value_name = "FILE")]
     table: PathBuf,
-    /// The brand's access groups file (for client principals: tills and API clients).
+    /// The brand's access groups file (for client principals: tills and API clients); the
+    /// platform layer it names is watched too.
     #[arg(long, value_name = "FILE")]
     groups: Option<PathBuf>,
     /// Till credentials for HTTP basic auth (`id:$argon2id$...` lines; see `credentials add`).
     #[arg(long, value_name = "FILE")]
     credentials: Option<PathBuf>,
+    /// The gateway in front: where the original method and path are read (one place each).
+    #[arg(long, value_enum)]
+    gateway: GatewayArg,
     /// Where decisions are asked for.
     #[arg(long, default_value = "127.0.0.1:8181")]
     listen: SocketAddr,
@@ -39,23 +57,36 @@ pub struct ServeArgs {
     /// path is a decision).
     #[arg(long, default_value = "127.0.0.1:8182")]
     admin_listen: SocketAddr,
-    /// Header with the original method (nginx auth_request).
+    /// `--gateway nginx`: the header with the original method.
     #[arg(long, default_value = "X-Original-Method")]
     method_header: String,
-    /// Header with the original request URI (nginx auth_request). Without it, the request's
-    /// own method and path are decided (Envoy ext_authz).
+    /// `--gateway nginx`: the header with the original request URI (`$request_uri`).
     #[arg(long, default_value = "X-Original-URI")]
     uri_header: String,
-    /// Envoy ext_authz `path_prefix`: removed from the check request's path.
+    /// `--gateway envoy-http`: Envoy's `path_prefix`, removed from the check request's path.
     #[arg(long, default_value = "")]
     path_prefix: String,
     /// Trust this header for already-verified JWT claims (JSON or base64url JSON), set by the
-    /// gateway. Only behind a gateway that strips it from client requests.
+    /// gateway. The gateway must remove client copies; see --trusted-peer.
     #[arg(long, value_name = "HEADER")]
     trusted_claims_header: Option<String>,
     /// Trust this header for a client id (a till or an API client), set by the gateway.
     #[arg(long, value_name = "HEADER")]
     trusted_client_header: Option<String>,
+    /// Peers whose trusted headers are believed (CIDR or address; repeatable). Default:
+    /// loopback, or any peer when --gateway-secret-file is given.
+    #[arg(long, value_name = "CIDR")]
+    trusted_peer: Vec<String>,
+    /// A secret the gateway adds to every check request (in --gateway-secret-header); trusted
+    /// headers are believed only with it. At least 32 bytes.
+    #[arg(long, value_name = "FILE")]
+    gateway_secret_file: Option<PathBuf>,
+    #[arg(long, default_value = "X-Scopegate-Gateway-Secret", value_name = "HEADER")]
+    gateway_secret_header: String,
+    /// The header holding the client's address (nginx: `X-Real-IP $remote_addr`), believed only
+    /// from the gateway; failed logins are limited per address.
+    #[arg(long, value_name = "HEADER")]
+    client_address_header: Option<String>,
     /// HS256 secret (a file of at least 32 bytes). Repeatable.
     #[arg(long, value_name = "FILE")]
     jwt_hs256_secret: Vec<PathBuf>,
@@ -65,15 +96,27 @@ pub struct ServeArgs {
     /// A JWKS file (keys chosen by `kid`). Repeatable.
     #[arg(long, value_name = "FILE")]
     jwt_jwks: Vec<PathBuf>,
-    /// Accepted `iss` values (repeatable; default: any).
+    /// Accepted `iss` values (repeatable). Required with JWT keys, unless --jwt-any-issuer.
     #[arg(long, value_name = "ISSUER")]
     jwt_issuer: Vec<String>,
-    /// Accepted `aud` values (repeatable; default: not checked).
+    /// Accepted `aud` values (repeatable). Required with JWT keys, unless --jwt-any-audience.
     #[arg(long, value_name = "AUDIENCE")]
     jwt_audience: Vec<String>,
+    /// Accept tokens from any issuer the keys verify.
+    #[arg(long)]
+    jwt_any_issuer: bool,
+    /// Accept tokens for any audience (an ID token issued to another client opens routes).
+    #[arg(long)]
+    jwt_any_audience: bool,
+    /// Require this header `typ` (e.g. `at+jwt`, RFC 9068 access tokens).
+    #[arg(long, value_name = "TYP")]
+    jwt_typ: Option<String>,
     /// Clock skew allowed for `exp` and `nbf`, in seconds.
     #[arg(long, default_value_t = 30)]
     jwt_leeway: u64,
+    /// The verified-token cache's budget, in MiB.
+    #[arg(long, default_value_t = 16, value_name = "MIB")]
+    token_cache_mib: u64,
     /// What a 401 for a request without credentials asks for.
     #[arg(long, value_enum, default_value = "bearer")]
     challenge: ChallengeArg,
@@ -88,6 +131,27 @@ pub struct ServeArgs {
     /// How often files are checked for changes, in milliseconds (SIGHUP reloads at once).
     #[arg(long, default_value_t = 1000)]
     poll_ms: u64,
+    /// Seconds a request's headers may take to arrive.
+    #[arg(long, default_value_t = 10, value_name = "SECONDS")]
+    header_read_timeout: u64,
+    /// Seconds a connection may stay without traffic.
+    #[arg(long, default_value_t = 75, value_name = "SECONDS")]
+    idle_timeout: u64,
+    /// Open connections on the decision listener at most.
+    #[arg(long, default_value_t = 1024)]
+    max_connections: usize,
+    /// Password verifications running at once (default: half the cores, at least one).
+    #[arg(long)]
+    login_workers: Option<usize>,
+    /// Logins that may wait for a verification; beyond, 503 with Retry-After.
+    #[arg(long, default_value_t = 8)]
+    login_queue: usize,
+    /// Failed logins per till per minute before its logins are refused (429).
+    #[arg(long, default_value_t = 10)]
+    max_failed_logins_per_user: u32,
+    /// Failed logins per client address per minute before its logins are refused (429).
+    #[arg(long, default_value_t = 30)]
+    max_failed_logins_per_address: u32,
     /// Worker threads (default: one per core).
     #[arg(long)]
     threads: Option<usize>,
@@ -103,6 +167,55 @@ pub fn run(args: ServeArgs) -> i32 {
     }
 }
 
+fn is_loopback(addr: &SocketAddr) -> bool {
+    addr.ip().to_canonical().is_loopback()
+}
+
+/// The trust rule for gateway headers, or why serve must not start.
+fn trust(args: &ServeArgs, trusted_headers: bool) -> Result<Trust, String> {
+    let mut peers = Vec::new();
+    for p in &args.trusted_peer {
+        let net = p
+            .parse::<ipnet::IpNet>()
+            .or_else(|_| p.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+            .map_err(|_| format!("--trusted-peer {p}: not an address or CIDR"))?;
+        peers.push(net);
+    }
+    let secret = match &args.gateway_secret_file {
+        None => None,
+        Some(path) => {
+            let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+            let secret = bytes.trim_ascii();
+            if secret.len() < 32 {
+                return Err(format!(
+                    "{}: a gateway secret needs at least 32 bytes",
+                    path.display()
+                ));
+            }
+            Some((
+                args.gateway_secret_header.to_ascii_lowercase(),
+                sha2::Sha256::digest(secret).into(),
+            ))
+        }
+    };
+    if trusted_headers && !is_loopback(&args.listen) && peers.is_empty() && secret.is_none() {
+        return Err(format!(
+            "trusted headers on a non-loopback listener ({}) need --trusted-peer (the gateway's \
+             addresses) or --gateway-secret-file: otherwise anyone who reaches the port can \
+             claim any identity",
+            args.listen
+        ));
+    }
+    Ok(match (peers.is_empty(), secret) {
+        (true, None) => Trust::loopback(),
+        (true, Some(secret)) => Trust {
+            peers: Trust::any_peer(),
+            secret: Some(secret),
+        },
+        (false, secret) => Trust { peers, secret },
+    })
+}
+
 fn serve(args: ServeArgs) -> Result<(), String> {
     let jwt_config = JwtConfig {
         hs256_secret_files: args.jwt_hs256_secret.clone(),
@@ -110,12 +223,27 @@ fn serve(args: ServeArgs) -> Result<(), String> {
         jwks_files: args.jwt_jwks.clone(),
         issuers: args.jwt_issuer.clone(),
         audiences: args.jwt_audience.clone(),
+        typ: args.jwt_typ.clone(),
         leeway_seconds: args.jwt_leeway,
+        cache_bytes: args.token_cache_mib.max(1) << 20,
     };
     let jwt = if jwt_config.is_empty() {
         None
     } else {
-        Some(JwtVerifier::load(&jwt_config)?)
+        if jwt_config.issuers.is_empty() && !args.jwt_any_issuer {
+            return Err("JWT keys without --jwt-issuer accept tokens from any issuer those keys \
+                        sign for; name the issuer, or pass --jwt-any-issuer"
+                .into());
+        }
+        if jwt_config.audiences.is_empty() && !args.jwt_any_audience {
+            return Err("JWT keys without --jwt-audience accept tokens issued to any client \
+                        (an ID token for another application opens routes); name this API's \
+                        audience, or pass --jwt-any-audience"
+                .into());
+        }
+        // Refuse bad key files now rather than at the first reload.
+        JwtVerifier::load(&jwt_config)?;
+        Some(jwt_config)
     };
     let authenticator = Authenticator {
         trusted_claims_header: args
@@ -126,13 +254,16 @@ fn serve(args: ServeArgs) -> Result<(), String> {
             .trusted_client_header
             .as_ref()
             .map(|h| h.to_ascii_lowercase()),
-        jwt,
         basic: args.credentials.is_some(),
         challenge: match args.challenge {
             ChallengeArg::Bearer => Challenge::Bearer,
             ChallengeArg::Basic => Challenge::Basic,
         },
+        leeway_seconds: args.jwt_leeway,
     };
+    let trusted_headers = authenticator.trusted_headers().next().is_some()
+        || args.client_address_header.is_some();
+    let trust = trust(&args, trusted_headers)?;
     let decision_log: Option<Box<dyn std::io::Write + Send>> = match args.decision_log.as_str() {
         "off" => None,
         "-" => Some(Box::new(std::io::LineWriter::new(std::io::stdout()))),
@@ -144,24 +275,49 @@ fn serve(args: ServeArgs) -> Result<(), String> {
                 .map_err(|e| format!("{path}: {e}"))?,
         ))),
     };
+    let mode = match args.gateway {
+        GatewayArg::Nginx => Mode::Nginx {
+            method_header: args.method_header.to_ascii_lowercase(),
+            uri_header: args.uri_header.to_ascii_lowercase(),
+        },
+        GatewayArg::EnvoyHttp => Mode::EnvoyHttp {
+            path_prefix: args.path_prefix.clone(),
+        },
+    };
+    let defaults = LoginLimits::default();
+    let config = Config {
+        listen: args.listen,
+        admin_listen: args.admin_listen,
+        mode,
+        trust,
+        client_address_header: args
+            .client_address_header
+            .as_ref()
+            .map(|h| h.to_ascii_lowercase()),
+        realm: args.realm,
+        decision_log,
+        poll: Duration::from_millis(args.poll_ms.max(50)),
+        limits: Limits {
+            header_read_timeout: Duration::from_secs(args.header_read_timeout.max(1)),
+            idle_timeout: Duration::from_secs(args.idle_timeout.max(1)),
+            max_connections: args.max_connections.max(1),
+        },
+        logins: LoginLimits {
+            workers: args.login_workers.unwrap_or(defaults.workers),
+            queue: args.login_queue,
+            per_user: args.max_failed_logins_per_user,
+            per_address: args.max_failed_logins_per_address,
+        },
+    };
     let state = State::new(Files {
         table: args.table,
         groups: args.groups,
         credentials: args.credentials,
+        jwt,
         options: Options {
             strip_base_paths: args.strip_base_paths,
         },
     });
-    let config = Config {
-        listen: args.listen,
-        admin_listen: args.admin_listen,
-        method_header: args.method_header,
-        uri_header: args.uri_header,
-        path_prefix: args.path_prefix,
-        realm: args.realm,
-        decision_log,
-        poll: Duration::from_millis(args.poll_ms.max(50)),
-    };
     let mut runtime = tokio::runtime::Builder::new_multi_thread();
     if let Some(n) = args.threads {
         runtime.worker_threads(n.max(1));
@@ -193,24 +349,29 @@ enum CredentialsCommand {
 
 pub fn credentials(args: CredentialsArgs) -> i32 {
     let CredentialsCommand::Add { file, till } = args.command;
-    if till.is_empty() || till.contains([':', '\n', ' ']) {
-        eprintln!("scopegate: a till id cannot be empty or hold `:`, spaces or newlines");
+    if !scopegate::serve::identity::header_safe(&till) || till.contains(':') {
+        eprintln!(
+            "scopegate: a till id is 1 to 256 visible ASCII characters, without `:` or spaces"
+        );
         return exit::USAGE;
     }
-    if std::io::stdin().is_terminal() {
-        eprintln!("password for {till} (then Enter):");
-    }
-    let mut password = String::new();
-    if std::io::stdin().lock().read_line(&mut password).is_err() {
-        eprintln!("scopegate: could not read the password from stdin");
+    // From a terminal, without echo; from a pipe, one line.
+    let password = if std::io::stdin().is_terminal() {
+        rpassword::prompt_password(format!("password for {till}: "))
+    } else {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line).map(|_| line)
+    };
+    let Ok(password) = password else {
+        eprintln!("scopegate: could not read the password");
         return exit::USAGE;
-    }
+    };
     let password = password.trim_end_matches(['\n', '\r']);
     if password.len() < 8 {
         eprintln!("scopegate: a password needs at least 8 characters");
         return exit::USAGE;
     }
-    let hash = match auth::hash_password(password) {
+    let hash = match credentials::hash_password(password) {
         Ok(h) => h,
         Err(e) => {
             eprintln!("scopegate: {e}");
@@ -225,10 +386,7 @@ pub fn credentials(args: CredentialsArgs) -> i32 {
         .collect();
     let replaced = lines.len() < existing.lines().count();
     lines.push(format!("{till}:{hash}"));
-    let tmp = file.with_extension("scopegate-tmp");
-    if let Err(e) =
-        std::fs::write(&tmp, lines.join("\n") + "\n").and_then(|()| std::fs::rename(&tmp, &file))
-    {
+    if let Err(e) = write_private(&file, &(lines.join("\n") + "\n")) {
         eprintln!("scopegate: {}: {e}", file.display());
         return exit::USAGE;
     }
@@ -242,4 +400,21 @@ pub fn credentials(args: CredentialsArgs) -> i32 {
         file.display()
     );
     exit::OK
+}
+
+/// Writes `text` to `file` atomically, readable by its owner only (0600): the file holds
+/// password hashes.
+fn write_private(file: &std::path::Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let tmp = file.with_extension("scopegate-tmp");
+    let _ = std::fs::remove_file(&tmp);
+    let mut out = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&tmp)?;
+    out.write_all(text.as_bytes())?;
+    out.sync_all()?;
+    std::fs::rename(&tmp, file)
 }

@@ -11,6 +11,9 @@
 //! | nothing matches | 403 | `no-route` |
 //! | malformed or ambiguous path | 400 | `invalid-path` |
 //! | no valid table loaded | 503 | `no-table` |
+//! | the gateway's request cannot be read (two copies of a deciding header, ...) | 400 | `duplicate-header`, `no-original-request` |
+//! | too many failed logins for the user or address | 429 + `Retry-After` | `too-many-failed-logins` |
+//! | the password-hashing pool is full | 503 + `Retry-After` | `busy` |
 
 use serde_json::json;
 
@@ -175,5 +178,40 @@ pub fn no_table(decision_id: &str) -> Answer {
         headers: Vec::new(),
         body: json!({"decision": "deny", "code": "no-table", "message": "no valid permission table is loaded", "decision_id": decision_id})
             .to_string(),
+    }
+}
+
+/// 400: the gateway's request cannot be read (`code` says why).
+pub fn bad_request(code: &'static str, message: &str, decision_id: &str) -> Answer {
+    Answer {
+        status: 400,
+        code,
+        headers: Vec::new(),
+        body: json!({"decision": "deny", "code": code, "message": message, "decision_id": decision_id})
+            .to_string(),
+    }
+}
+
+/// 429: too many failed logins for this user or from this address; nothing was checked.
+pub fn too_many_failed_logins(retry_after: u64, decision_id: &str) -> Answer {
+    Answer {
+        status: 429,
+        code: "too-many-failed-logins",
+        headers: vec![("retry-after", retry_after.to_string())],
+        body: json!({"decision": "deny", "code": "too-many-failed-logins",
+                     "message": "too many failed logins; try again later", "decision_id": decision_id})
+        .to_string(),
+    }
+}
+
+/// 503: the password-hashing pool is full; nothing was checked.
+pub fn busy(retry_after: u64, decision_id: &str) -> Answer {
+    Answer {
+        status: 503,
+        code: "busy",
+        headers: vec![("retry-after", retry_after.to_string())],
+        body: json!({"decision": "deny", "code": "busy",
+                     "message": "too many logins are being checked; try again shortly", "decision_id": decision_id})
+        .to_string(),
     }
 }

@@ -1,5 +1,7 @@
 //! Prometheus metrics for `/metrics`: decisions by result and reason, decision latency, reloads
-//! and reload failures, and whether a table is loaded.
+//! and reload failures, whether a table is loaded, and the limits that hold hostile clients
+//! (connections open and refused, timeouts, accept errors, failed-login refusals, dropped
+//! decision-log lines).
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
@@ -23,6 +25,19 @@ pub struct Metrics {
     pub reloads: Counter,
     pub reload_failures: Counter,
     pub table_loaded: Gauge,
+    pub connections_open: Gauge,
+    pub connections_refused: Counter,
+    /// Connections closed by the header-read or idle timeout, by `kind`.
+    pub connections_timed_out: Family<KindLabel, Counter>,
+    pub accept_errors: Counter,
+    /// Basic logins refused before or instead of a check: `limited`, `busy`.
+    pub logins_refused: Family<KindLabel, Counter>,
+    pub decision_log_dropped: Counter,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct KindLabel {
+    pub kind: &'static str,
 }
 
 impl Default for Metrics {
@@ -59,6 +74,42 @@ impl Default for Metrics {
             "1 when a valid table is loaded",
             table_loaded.clone(),
         );
+        let connections_open = Gauge::default();
+        registry.register(
+            "connections_open",
+            "Open connections on the decision listener",
+            connections_open.clone(),
+        );
+        let connections_refused = Counter::default();
+        registry.register(
+            "connections_refused",
+            "Connections closed at once because --max-connections were open",
+            connections_refused.clone(),
+        );
+        let connections_timed_out = Family::<KindLabel, Counter>::default();
+        registry.register(
+            "connections_timed_out",
+            "Connections closed by a timeout: header-read (a request too slow to arrive) or idle",
+            connections_timed_out.clone(),
+        );
+        let accept_errors = Counter::default();
+        registry.register(
+            "accept_errors",
+            "Failed accepts (out of file descriptors, ...); accepting backs off after each",
+            accept_errors.clone(),
+        );
+        let logins_refused = Family::<KindLabel, Counter>::default();
+        registry.register(
+            "logins_refused",
+            "Basic logins refused unchecked: limited (too many failures) or busy (hashing pool full)",
+            logins_refused.clone(),
+        );
+        let decision_log_dropped = Counter::default();
+        registry.register(
+            "decision_log_dropped",
+            "Decision log lines dropped because the writer fell behind",
+            decision_log_dropped.clone(),
+        );
         Metrics {
             registry,
             decisions,
@@ -66,6 +117,12 @@ impl Default for Metrics {
             reloads,
             reload_failures,
             table_loaded,
+            connections_open,
+            connections_refused,
+            connections_timed_out,
+            accept_errors,
+            logins_refused,
+            decision_log_dropped,
         }
     }
 }

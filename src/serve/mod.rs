@@ -1,28 +1,41 @@
-//! `scopegate serve`: the decision server behind a gateway.
+//! `scopegate serve`: the decision server behind a gateway, and a security boundary: every
+//! byte a client sends is hostile, and every header the gateway forwards may be a client's copy.
 //!
-//! - nginx `auth_request`: the original method and URI arrive in `X-Original-Method` and
-//!   `X-Original-URI` (names configurable);
-//! - Envoy `ext_authz` (HTTP service): the check request carries the original method and path
-//!   (after an optional `path_prefix`, given with `--path-prefix`) and the allowed headers.
+//! - `gateway`: the explicit gateway mode (where the original method and target are read) and
+//!   the trust rule for gateway headers (peer allowlist, shared secret);
+//! - `auth`, `jwt`, `identity`: who is asking; `credentials`, `logins`: basic-auth tills, with
+//!   hashing in a bounded pool and failed logins limited;
+//! - `state`: the table, groups, credentials and keys in force, reloaded by content;
+//! - `log`: the decision log, which never blocks a decision; `metrics`: `/metrics`.
 //!
-//! Every decision goes through the runtime evaluator and is answered by
-//! `runtime::answer` (200 / 400 / 401 / 403 / 503 with a JSON body and a stable code). An allowed
-//! request gets `X-Scopegate-Principal`, `X-Scopegate-Route` and `X-Scopegate-Decision-Id` for
-//! the upstream.
+//! Every decision goes through the runtime evaluator and is answered by `runtime::answer`
+//! (200 / 400 / 401 / 403 / 429 / 503 with a JSON body and a stable code). An allowed request
+//! gets `X-Scopegate-Principal`, `X-Scopegate-Route` and `X-Scopegate-Decision-Id` for the
+//! upstream.
 //!
-//! `/healthz`, `/readyz` and `/metrics` are served on a separate admin listener: on the decision
-//! port every request is a decision, so a client's `GET /healthz` through Envoy (whose check
-//! request carries the client's path) is decided like any other path, never answered 200.
+//! Connections are held to limits: a header-read timeout, an idle timeout, a cap on open
+//! connections (the next one is closed at once), and back-off when accepting fails (out of file
+//! descriptors). `/healthz`, `/readyz` and `/metrics` are served on a separate admin listener
+//! with its own accept loop and cap: on the decision port every request is a decision (an Envoy
+//! check for a client's `GET /healthz` is decided, never answered 200), and a flood there does
+//! not silence the health checks.
 
 pub mod auth;
+pub mod credentials;
+pub mod gateway;
+pub mod identity;
+pub mod jwt;
+pub mod log;
+pub mod logins;
 pub mod metrics;
 pub mod state;
 
 use std::convert::Infallible;
-use std::io::Write as _;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
+use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -30,46 +43,84 @@ use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::header::{HeaderName, HeaderValue};
 use hyper::{Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use serde_json::json;
+use sha2::{Digest, Sha256};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::sync::{watch, Semaphore};
 
 use crate::runtime::answer::{self, Answer};
 
-use auth::{Authenticator, Headers};
-use metrics::Metrics;
+use auth::{Authenticator, Headers, Presented};
+use gateway::{Mode, Trust, Unreadable};
+use log::DecisionLog;
+use logins::{LoginLimits, LoginRefusal, Logins};
+use metrics::{KindLabel, Metrics};
 use state::State;
+
+/// Limits on connections.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// A request's headers must arrive within this time of its first byte (and a new
+    /// connection's first request within this time of the accept).
+    pub header_read_timeout: Duration,
+    /// A connection with no traffic for this long is closed.
+    pub idle_timeout: Duration,
+    /// Open connections on the decision listener at most; the next one is closed at once.
+    pub max_connections: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            header_read_timeout: Duration::from_secs(10),
+            // Longer than nginx's default upstream keepalive_timeout (60 s), so that the gateway
+            // closes its idle connections first and never sends on one being closed.
+            idle_timeout: Duration::from_secs(75),
+            max_connections: 1024,
+        }
+    }
+}
+
+/// Connections on the admin listener at most.
+const ADMIN_CONNECTIONS: usize = 64;
 
 /// How the server reads requests and where it logs.
 pub struct Config {
     pub listen: SocketAddr,
     /// `/healthz`, `/readyz` and `/metrics`.
     pub admin_listen: SocketAddr,
-    pub method_header: String,
-    pub uri_header: String,
-    /// Envoy's `path_prefix`: removed from the check request's path.
-    pub path_prefix: String,
+    pub mode: Mode,
+    pub trust: Trust,
+    /// A header with the client's address (nginx: `X-Real-IP $remote_addr`), believed only
+    /// from the gateway; used to limit failed logins per client rather than per gateway.
+    pub client_address_header: Option<String>,
     pub realm: String,
     /// JSON lines, one per decision; `None` logs nothing.
     pub decision_log: Option<Box<dyn std::io::Write + Send>>,
     /// How often files are checked for changes.
     pub poll: Duration,
+    pub limits: Limits,
+    pub logins: LoginLimits,
 }
 
 struct Server {
-    config: ServerConfig,
+    mode: Mode,
+    trust: Trust,
+    client_address_header: Option<String>,
+    realm: String,
     state: State,
     auth: Authenticator,
+    logins: Logins,
     metrics: Metrics,
-    log: Option<std::sync::Mutex<Box<dyn std::io::Write + Send>>>,
+    log: Option<DecisionLog>,
+    /// Decision ids: the first 16 bytes of SHA-256(id_key, counter), so that they cannot be
+    /// guessed from one another.
+    id_key: [u8; 32],
     next_id: AtomicU64,
-    nonce: u32,
-}
-
-struct ServerConfig {
-    method_header: String,
-    uri_header: String,
-    path_prefix: String,
-    realm: String,
+    limits: Limits,
+    /// When the server started, for connection activity stamps.
+    epoch: Instant,
 }
 
 struct HeaderMapView<'a>(&'a hyper::HeaderMap);
@@ -86,23 +137,27 @@ fn event(fields: serde_json::Value) {
 
 /// Runs until SIGINT or SIGTERM, then drains the open connections (up to 10 s).
 pub async fn run(config: Config, state: State, auth: Authenticator) -> std::io::Result<()> {
-    let mut nonce = [0u8; 4];
-    let _ = getrandom::fill(&mut nonce);
+    let mut id_key = [0u8; 32];
+    getrandom::fill(&mut id_key).map_err(|e| std::io::Error::other(e.to_string()))?;
     let server = Arc::new(Server {
-        config: ServerConfig {
-            method_header: config.method_header.to_ascii_lowercase(),
-            uri_header: config.uri_header.to_ascii_lowercase(),
-            path_prefix: config.path_prefix.clone(),
-            realm: config.realm.clone(),
-        },
+        mode: config.mode,
+        trust: config.trust,
+        client_address_header: config.client_address_header,
+        realm: config.realm,
         state,
         auth,
+        logins: Logins::new(config.logins),
         metrics: Metrics::default(),
-        log: config.decision_log.map(std::sync::Mutex::new),
-        next_id: AtomicU64::new(1),
-        nonce: u32::from_be_bytes(nonce),
+        log: config.decision_log.map(DecisionLog::start),
+        id_key,
+        next_id: AtomicU64::new(0),
+        limits: config.limits,
+        epoch: Instant::now(),
     });
-    server.reload("start");
+    {
+        let s = server.clone();
+        let _ = tokio::task::spawn_blocking(move || s.reload("start")).await;
+    }
 
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     let admin = tokio::net::TcpListener::bind(config.admin_listen).await?;
@@ -111,7 +166,7 @@ pub async fn run(config: Config, state: State, auth: Authenticator) -> std::io::
                  "admin": admin.local_addr()?.to_string()}),
     );
 
-    // Reload on SIGHUP and when a file changes.
+    // Reload on SIGHUP and when a file's content changes.
     let reloader = server.clone();
     let poll = config.poll;
     tokio::spawn(async move {
@@ -123,64 +178,268 @@ pub async fn run(config: Config, state: State, auth: Authenticator) -> std::io::
                 _ = tick.tick() => "file-change",
                 Some(()) = async { match hangup.as_mut() { Some(h) => h.recv().await, None => std::future::pending().await } } => "sighup",
             };
-            if why == "sighup" || reloader.state.changed() {
-                let r = reloader.clone();
-                // Loading (argon2 parsing, groups resolution) is blocking work.
-                let _ = tokio::task::spawn_blocking(move || r.reload(why)).await;
-            }
+            let r = reloader.clone();
+            // Hashing files and loading them (argon2 parameters, groups) is blocking work.
+            let _ = tokio::task::spawn_blocking(move || {
+                if why == "sighup" || r.state.changed() {
+                    r.reload(why);
+                }
+            })
+            .await;
         }
     });
 
-    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let (shutdown, stopping) = watch::channel(false);
+    let decisions = Arc::new(Semaphore::new(server.limits.max_connections));
+    let admins = Arc::new(Semaphore::new(ADMIN_CONNECTIONS));
+    let loops = [
+        tokio::spawn(accept(
+            listener,
+            server.clone(),
+            false,
+            decisions.clone(),
+            stopping.clone(),
+        )),
+        tokio::spawn(accept(
+            admin,
+            server.clone(),
+            true,
+            admins.clone(),
+            stopping.clone(),
+        )),
+    ];
     let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-    loop {
-        let (accepted, is_admin) = tokio::select! {
-            accepted = listener.accept() => (accepted, false),
-            accepted = admin.accept() => (accepted, true),
-            _ = tokio::signal::ctrl_c() => break,
-            _ = terminate.recv() => break,
-        };
-        let (stream, _) = match accepted {
-            Ok(a) => a,
-            Err(e) => {
-                event(json!({"event": "accept-failed", "error": e.to_string()}));
-                continue;
-            }
-        };
-        let _ = stream.set_nodelay(true);
-        let server = server.clone();
-        let service = hyper::service::service_fn(move |req| {
-            let server = server.clone();
-            async move {
-                Ok::<_, Infallible>(if is_admin {
-                    server.admin(&req)
-                } else {
-                    server.handle(req)
-                })
-            }
-        });
-        let connection = hyper::server::conn::http1::Builder::new()
-            .serve_connection(TokioIo::new(stream), service);
-        let watched = graceful.watch(connection);
-        tokio::spawn(async move {
-            let _ = watched.await;
-        });
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = terminate.recv() => {}
     }
     event(json!({"event": "shutting-down"}));
+    let _ = shutdown.send(true);
+    for l in loops {
+        let _ = l.await;
+    }
+    // Every connection holds a permit until it ends: all permits back means all drained.
+    let drained = async {
+        let _ = decisions
+            .acquire_many(server.limits.max_connections as u32)
+            .await;
+        let _ = admins.acquire_many(ADMIN_CONNECTIONS as u32).await;
+    };
     tokio::select! {
-        _ = graceful.shutdown() => event(json!({"event": "stopped", "drained": true})),
+        _ = drained => event(json!({"event": "stopped", "drained": true})),
         _ = tokio::time::sleep(Duration::from_secs(10)) => event(json!({"event": "stopped", "drained": false})),
     }
     Ok(())
 }
 
+/// Accepts connections until shutdown. A connection past the cap is closed at once; a failed
+/// accept (out of file descriptors) backs off from 5 ms to 1 s and is logged at most once a
+/// second, so the loop never spins.
+async fn accept(
+    listener: tokio::net::TcpListener,
+    server: Arc<Server>,
+    is_admin: bool,
+    cap: Arc<Semaphore>,
+    mut stopping: watch::Receiver<bool>,
+) {
+    let mut backoff = Duration::ZERO;
+    let mut failed_since_log = 0u64;
+    let mut last_log: Option<Instant> = None;
+    loop {
+        let accepted = tokio::select! {
+            a = listener.accept() => a,
+            _ = stopping.changed() => return,
+        };
+        let (stream, peer) = match accepted {
+            Ok(a) => {
+                backoff = Duration::ZERO;
+                a
+            }
+            Err(e) => {
+                server.metrics.accept_errors.inc();
+                failed_since_log += 1;
+                if last_log.is_none_or(|at| at.elapsed() >= Duration::from_secs(1)) {
+                    event(
+                        json!({"event": "accept-failed", "error": e.to_string(), "failures": failed_since_log,
+                               "listener": if is_admin { "admin" } else { "decisions" }}),
+                    );
+                    failed_since_log = 0;
+                    last_log = Some(Instant::now());
+                }
+                backoff = (backoff * 2).clamp(Duration::from_millis(5), Duration::from_secs(1));
+                tokio::select! {
+                    _ = tokio::time::sleep(backoff) => continue,
+                    _ = stopping.changed() => return,
+                }
+            }
+        };
+        let Ok(permit) = cap.clone().try_acquire_owned() else {
+            if !is_admin {
+                server.metrics.connections_refused.inc();
+            }
+            drop(stream);
+            continue;
+        };
+        let _ = stream.set_nodelay(true);
+        let server = server.clone();
+        let stopping = stopping.clone();
+        tokio::spawn(async move {
+            if !is_admin {
+                server.metrics.connections_open.inc();
+            }
+            serve_connection(stream, peer, server.clone(), is_admin, stopping).await;
+            if !is_admin {
+                server.metrics.connections_open.dec();
+            }
+            drop(permit);
+        });
+    }
+}
+
+/// A stream that stamps the time of its last read or write.
+struct Stamped<T> {
+    inner: T,
+    last: Arc<AtomicU64>,
+    epoch: Instant,
+}
+
+impl<T> Stamped<T> {
+    fn touch(&self) {
+        self.last
+            .store(self.epoch.elapsed().as_millis() as u64, Ordering::Relaxed);
+    }
+}
+
+impl<T: AsyncRead + Unpin> AsyncRead for Stamped<T> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        let before = buf.filled().len();
+        let poll = Pin::new(&mut self.inner).poll_read(cx, buf);
+        if buf.filled().len() > before {
+            self.touch();
+        }
+        poll
+    }
+}
+
+impl<T: AsyncWrite + Unpin> AsyncWrite for Stamped<T> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        let poll = Pin::new(&mut self.inner).poll_write(cx, buf);
+        if matches!(poll, Poll::Ready(Ok(n)) if n > 0) {
+            self.touch();
+        }
+        poll
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
+
+async fn serve_connection(
+    stream: tokio::net::TcpStream,
+    peer: SocketAddr,
+    server: Arc<Server>,
+    is_admin: bool,
+    mut stopping: watch::Receiver<bool>,
+) {
+    let last = Arc::new(AtomicU64::new(0));
+    let io = Stamped {
+        inner: stream,
+        last: last.clone(),
+        epoch: server.epoch,
+    };
+    io.touch();
+    let limits = server.limits;
+    let handler = server.clone();
+    let service = hyper::service::service_fn(move |req| {
+        let server = handler.clone();
+        async move {
+            Ok::<_, Infallible>(if is_admin {
+                server.admin(&req)
+            } else {
+                server.handle(req, peer.ip()).await
+            })
+        }
+    });
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header_read_timeout)
+        .max_buf_size(64 * 1024);
+    let connection = builder.serve_connection(TokioIo::new(io), service);
+    tokio::pin!(connection);
+    let mut tick = tokio::time::interval((limits.idle_timeout / 4).max(Duration::from_millis(50)));
+    let mut shutting_down = *stopping.borrow();
+    if shutting_down {
+        connection.as_mut().graceful_shutdown();
+    }
+    loop {
+        tokio::select! {
+            result = connection.as_mut() => {
+                if let Err(e) = result {
+                    if e.is_timeout() && !is_admin {
+                        server.metrics.connections_timed_out.get_or_create(&KindLabel { kind: "header-read" }).inc();
+                    }
+                }
+                return;
+            }
+            _ = stopping.changed(), if !shutting_down => {
+                shutting_down = true;
+                connection.as_mut().graceful_shutdown();
+            }
+            _ = tick.tick() => {
+                let now = server.epoch.elapsed().as_millis() as u64;
+                if now.saturating_sub(last.load(Ordering::Relaxed)) >= limits.idle_timeout.as_millis() as u64 {
+                    if !is_admin {
+                        server.metrics.connections_timed_out.get_or_create(&KindLabel { kind: "idle" }).inc();
+                    }
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// What one decision produced, for the answer, the metrics and the log.
+struct Outcome {
+    answer: Answer,
+    method: String,
+    target: String,
+    principal: String,
+    route: Option<String>,
+}
+
+impl Outcome {
+    fn early(answer: Answer) -> Outcome {
+        Outcome {
+            answer,
+            method: String::new(),
+            target: String::new(),
+            principal: "-".into(),
+            route: None,
+        }
+    }
+}
+
 impl Server {
     fn reload(&self, why: &str) {
         match self.state.reload() {
-            Ok(summary) => {
+            Ok(loaded) => {
                 self.metrics.reloads.inc();
                 self.metrics.table_loaded.set(1);
-                event(json!({"event": "loaded", "trigger": why, "what": summary}));
+                event(json!({"event": "loaded", "trigger": why, "what": loaded.summary}));
             }
             Err(error) => {
                 self.metrics.reload_failures.inc();
@@ -194,11 +453,12 @@ impl Server {
     }
 
     fn decision_id(&self) -> String {
-        format!(
-            "{:08x}{:08x}",
-            self.nonce,
-            self.next_id.fetch_add(1, Ordering::Relaxed)
-        )
+        let n = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let digest = Sha256::new()
+            .chain_update(self.id_key)
+            .chain_update(n.to_le_bytes())
+            .finalize();
+        digest[..16].iter().map(|b| format!("{b:02x}")).collect()
     }
 
     /// The admin listener: health, readiness and metrics; nothing is decided here.
@@ -218,10 +478,11 @@ impl Server {
         }
     }
 
-    fn handle(&self, req: Request<Incoming>) -> Response<Full<Bytes>> {
+    async fn handle(&self, req: Request<Incoming>, peer: IpAddr) -> Response<Full<Bytes>> {
         let started = Instant::now();
         let id = self.decision_id();
-        let (answer, method, target, principal, route) = self.decide(&req, &id);
+        let outcome = self.decide(&req, peer, &id).await;
+        let answer = &outcome.answer;
         let seconds = started.elapsed().as_secs_f64();
         self.metrics
             .decision(answer.is_allow(), answer.code, seconds);
@@ -229,17 +490,17 @@ impl Server {
             let line = json!({
                 "ts": std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64),
                 "decision_id": id,
-                "method": method,
+                "method": log::field(&outcome.method),
                 // The query string is dropped: it may carry tokens or personal data.
-                "path": target.split('?').next().unwrap_or(""),
-                "principal": principal,
+                "path": log::field(outcome.target.split('?').next().unwrap_or("")),
+                "principal": log::field(&outcome.principal),
                 "status": answer.status,
                 "code": answer.code,
-                "route": route,
+                "route": outcome.route,
                 "us": (seconds * 1e6) as u64,
             });
-            if let Ok(mut w) = log.lock() {
-                let _ = writeln!(w, "{line}");
+            if !log.write(line.to_string()) {
+                self.metrics.decision_log_dropped.inc();
             }
         }
         let mut response = Response::builder()
@@ -253,82 +514,138 @@ impl Server {
             }
         }
         if answer.is_allow() {
-            if let Ok(v) = HeaderValue::from_str(&principal) {
-                response = response.header("x-scopegate-principal", v);
-            }
-            if let Some(r) = route.as_deref().and_then(|r| HeaderValue::from_str(r).ok()) {
-                response = response.header("x-scopegate-route", r);
-            }
+            // The label was checked to be a header value when it was made; a route template
+            // comes from the table. Neither is ever silently dropped.
+            let (Ok(principal), Some(Ok(route))) = (
+                HeaderValue::from_str(&outcome.principal),
+                outcome.route.as_deref().map(HeaderValue::from_str),
+            ) else {
+                return plain(StatusCode::INTERNAL_SERVER_ERROR, "internal error\n");
+            };
+            response = response
+                .header("x-scopegate-principal", principal)
+                .header("x-scopegate-route", route);
         }
         response
-            .body(Full::new(Bytes::from(answer.body + "\n")))
+            .body(Full::new(Bytes::from(outcome.answer.body + "\n")))
             .unwrap_or_else(|_| plain(StatusCode::INTERNAL_SERVER_ERROR, "internal error\n"))
     }
 
-    /// The answer, with what the log needs: method, target, principal label, route.
-    fn decide(
-        &self,
-        req: &Request<Incoming>,
-        id: &str,
-    ) -> (Answer, String, String, String, Option<String>) {
+    /// Refuses two copies of any header that decides something.
+    fn duplicates(&self, headers: &hyper::HeaderMap) -> Result<(), Unreadable> {
+        let mut names: Vec<&str> = vec!["authorization"];
+        names.extend(self.mode.deciding_headers());
+        names.extend(self.auth.trusted_headers());
+        names.extend(self.client_address_header.as_deref());
+        names.extend(self.trust.secret.as_ref().map(|(h, _)| h.as_str()));
+        for name in names {
+            gateway::single(headers, name)?;
+        }
+        Ok(())
+    }
+
+    /// Where failed logins are counted: the client's address when the gateway says it.
+    fn client_address(&self, headers: &hyper::HeaderMap, peer: IpAddr, from_gateway: bool) -> IpAddr {
+        self.client_address_header
+            .as_deref()
+            .filter(|_| from_gateway)
+            .and_then(|h| headers.get(h))
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(peer)
+    }
+
+    async fn decide(&self, req: &Request<Incoming>, peer: IpAddr, id: &str) -> Outcome {
         let headers = req.headers();
-        let (method, target) = match headers.get(&self.config.uri_header) {
-            Some(uri) => {
-                let target = uri.to_str().unwrap_or("\u{0}").to_string();
-                let method = headers
-                    .get(&self.config.method_header)
-                    .and_then(|m| m.to_str().ok())
-                    .unwrap_or("")
-                    .to_string();
-                (method, target)
-            }
-            None => {
-                let full = req.uri().path_and_query().map_or("/", |p| p.as_str());
-                let target = match full.strip_prefix(self.config.path_prefix.as_str()) {
-                    Some(rest) if !self.config.path_prefix.is_empty() => rest.to_string(),
-                    _ if self.config.path_prefix.is_empty() => full.to_string(),
-                    // The prefix is configured and absent: nothing to match.
-                    _ => "\u{0}".to_string(),
-                };
-                (req.method().as_str().to_string(), target)
-            }
+        let unreadable = |e: Unreadable| Outcome::early(answer::bad_request(e.code(), &e.message(), id));
+        let original = match self.mode.original(req.method(), req.uri(), headers) {
+            Ok(o) => o,
+            Err(e) => return unreadable(e),
         };
-        let Some(evaluator) = self.state.evaluator() else {
-            return (answer::no_table(id), method, target, "-".into(), None);
+        let mut outcome = Outcome {
+            answer: answer::no_table(id),
+            method: original.method,
+            target: original.target,
+            principal: "-".into(),
+            route: None,
         };
-        let credentials = self.state.credentials();
-        let authenticated = match self
-            .auth
-            .authenticate(&HeaderMapView(headers), credentials.as_deref())
-        {
-            Ok(a) => a,
-            Err(failure) => {
-                return (
+        if let Err(e) = self.duplicates(headers) {
+            outcome.answer = answer::bad_request(e.code(), &e.message(), id);
+            return outcome;
+        }
+        let from_gateway = match self.trust.from_gateway(peer, headers) {
+            Ok(b) => b,
+            Err(e) => return unreadable(e),
+        };
+        let current = self.state.current();
+        let Some(evaluator) = current.evaluator.as_deref() else {
+            return outcome;
+        };
+        let presented =
+            self.auth
+                .authenticate(&HeaderMapView(headers), from_gateway, current.jwt.as_deref());
+        let authenticated = match presented {
+            Ok(Presented::Known(a)) => a,
+            Ok(Presented::Basic { user, password }) => {
+                let refused = |reason: &str| {
                     answer::invalid_credentials(
-                        failure.scheme,
-                        &self.config.realm,
-                        &failure.reason,
+                        crate::runtime::answer::Challenge::Basic,
+                        &self.realm,
+                        reason,
                         id,
-                    ),
-                    method,
-                    target,
-                    "invalid".into(),
-                    None,
-                )
+                    )
+                };
+                let Some(credentials) = current.credentials.clone() else {
+                    outcome.answer = refused("basic authentication is not accepted here");
+                    outcome.principal = "invalid".into();
+                    return outcome;
+                };
+                let address = self.client_address(headers, peer, from_gateway);
+                match self.logins.check(credentials, &user, &password, address).await {
+                    Ok(()) => auth::Authenticated {
+                        identity: Arc::new(identity::Identity::new(
+                            crate::runtime::Principal::client(user.as_str()),
+                            format!("client:{user}"),
+                        )),
+                        scheme: crate::runtime::answer::Challenge::Basic,
+                    },
+                    Err(refusal) => {
+                        outcome.principal = "invalid".into();
+                        outcome.answer = match refusal {
+                            LoginRefusal::Wrong => refused("unknown user or wrong password"),
+                            LoginRefusal::Limited(s) => {
+                                self.metrics.logins_refused.get_or_create(&KindLabel { kind: "limited" }).inc();
+                                answer::too_many_failed_logins(s, id)
+                            }
+                            LoginRefusal::Busy(s) => {
+                                self.metrics.logins_refused.get_or_create(&KindLabel { kind: "busy" }).inc();
+                                answer::busy(s, id)
+                            }
+                        };
+                        return outcome;
+                    }
+                }
+            }
+            Err(failure) => {
+                outcome.answer =
+                    answer::invalid_credentials(failure.scheme, &self.realm, &failure.reason, id);
+                outcome.principal = "invalid".into();
+                return outcome;
             }
         };
-        let grant = evaluator.grant_for(&authenticated.principal);
-        let decision = evaluator.evaluate(&grant, &method, &target);
-        let route = decision.route().map(|r| format!("{} {}", r.method, r.path));
-        let answer = answer::answer(
-            &evaluator,
+        let grant = evaluator.grant_for(&authenticated.identity.principal);
+        let decision = evaluator.evaluate(&grant, &outcome.method, &outcome.target);
+        outcome.route = decision.route().map(|r| format!("{} {}", r.method, r.path));
+        outcome.answer = answer::answer(
+            evaluator,
             &grant,
             &decision,
             authenticated.scheme,
-            &self.config.realm,
+            &self.realm,
             id,
         );
-        (answer, method, target, authenticated.label, route)
+        outcome.principal = authenticated.identity.label.clone();
+        outcome
     }
 }
 

@@ -1,40 +1,64 @@
-//! What the server decides with, and how it is replaced: the table (with the groups resolved
-//! into it) and the till credentials, reloaded on SIGHUP and when a file changes. A new
-//! version is built completely before it is swapped in; a file that fails to load leaves the
-//! previous version in force and says why. Until a first table loads, every decision is 503.
+//! What the server decides with, and how it is replaced: the table (with the groups and their
+//! platform layer resolved into it), the till credentials and the JWT keys, reloaded on SIGHUP
+//! and when a file's *content* changes (a SHA-256 per file: a same-size rewrite within one
+//! second is a change too). A new version is built completely before it is swapped in; a file
+//! that fails to load leaves the previous version in force and says why. A new JWT verifier is
+//! built only when a key file changed, and it starts with an empty token cache. Until a first
+//! table loads, every decision is 503.
 
 use std::path::PathBuf;
-use std::sync::{Arc, RwLock};
-use std::time::SystemTime;
+use std::sync::{Arc, Mutex, RwLock};
+
+use sha2::{Digest, Sha256};
 
 use crate::runtime::{Evaluator, Options, Table};
 
-use super::auth::Credentials;
+use super::credentials::Credentials;
+use super::jwt::{JwtConfig, JwtVerifier};
 
 pub struct Files {
     pub table: PathBuf,
     pub groups: Option<PathBuf>,
     pub credentials: Option<PathBuf>,
+    pub jwt: Option<JwtConfig>,
     pub options: Options,
 }
 
 /// The versions in force.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct Current {
     pub evaluator: Option<Arc<Evaluator>>,
     pub credentials: Option<Arc<Credentials>>,
+    pub jwt: Option<Arc<JwtVerifier>>,
 }
+
+/// A file's content digest; `None` when it cannot be read.
+type Seen = Vec<(PathBuf, Option<[u8; 32]>)>;
 
 pub struct State {
     pub files: Files,
     current: RwLock<Current>,
-    /// What the files looked like at the last load attempt.
-    seen: std::sync::Mutex<Vec<Option<(SystemTime, u64)>>>,
+    /// Every file of the last load attempt, with its digest then.
+    seen: Mutex<Seen>,
+    /// The key files' digests behind the verifier in force.
+    keys: Mutex<Option<Seen>>,
+    /// The platform layer the brand's groups file named at the last load.
+    platform: Mutex<Option<PathBuf>>,
 }
 
-fn stamp(path: &PathBuf) -> Option<(SystemTime, u64)> {
-    let meta = std::fs::metadata(path).ok()?;
-    Some((meta.modified().ok()?, meta.len()))
+fn digest(path: &PathBuf) -> Option<[u8; 32]> {
+    std::fs::read(path).ok().map(|b| Sha256::digest(b).into())
+}
+
+fn digests<'a>(paths: impl Iterator<Item = &'a PathBuf>) -> Seen {
+    paths.map(|p| (p.clone(), digest(p))).collect()
+}
+
+/// What `reload` did.
+pub struct Loaded {
+    pub summary: String,
+    /// The JWT keys changed (and the token cache was emptied).
+    pub keys_changed: bool,
 }
 
 impl State {
@@ -42,65 +66,120 @@ impl State {
         State {
             files,
             current: RwLock::new(Current::default()),
-            seen: std::sync::Mutex::new(Vec::new()),
+            seen: Mutex::new(Vec::new()),
+            keys: Mutex::new(None),
+            platform: Mutex::new(None),
+        }
+    }
+
+    /// The versions in force now; hold them for one request.
+    pub fn current(&self) -> Current {
+        match self.current.read() {
+            Ok(c) => c.clone(),
+            Err(p) => p.into_inner().clone(),
         }
     }
 
     pub fn evaluator(&self) -> Option<Arc<Evaluator>> {
-        match self.current.read() {
-            Ok(c) => c.evaluator.clone(),
-            Err(p) => p.into_inner().evaluator.clone(),
+        self.current().evaluator
+    }
+
+    fn watched(&self) -> Vec<PathBuf> {
+        let files = &self.files;
+        let mut paths = vec![files.table.clone()];
+        paths.extend(files.groups.iter().cloned());
+        if let Ok(platform) = self.platform.lock() {
+            paths.extend(platform.iter().cloned());
         }
+        paths.extend(files.credentials.iter().cloned());
+        paths.extend(files.jwt.iter().flat_map(|j| j.files().cloned()));
+        paths
     }
 
-    pub fn credentials(&self) -> Option<Arc<Credentials>> {
-        match self.current.read() {
-            Ok(c) => c.credentials.clone(),
-            Err(p) => p.into_inner().credentials.clone(),
-        }
-    }
-
-    fn stamps(&self) -> Vec<Option<(SystemTime, u64)>> {
-        let mut v = vec![stamp(&self.files.table)];
-        v.extend(self.files.groups.iter().map(stamp));
-        v.extend(self.files.credentials.iter().map(stamp));
-        v
-    }
-
-    /// Whether a file changed since the last load attempt.
+    /// Whether a file's content changed since the last load attempt.
     pub fn changed(&self) -> bool {
-        let now = self.stamps();
+        let now = digests(self.watched().iter());
         self.seen.lock().map(|seen| *seen != now).unwrap_or(true)
     }
 
     /// Loads every file and swaps the new versions in; on error nothing changes.
-    pub fn reload(&self) -> Result<String, String> {
+    pub fn reload(&self) -> Result<Loaded, String> {
+        // Digests first: a file rewritten while it loads is seen as changed at the next poll.
+        let before = digests(self.watched().iter());
         if let Ok(mut seen) = self.seen.lock() {
-            *seen = self.stamps();
+            *seen = before;
         }
         let files = &self.files;
         let mut table = Table::read(&files.table).map_err(|e| e.0)?;
         if let Some(path) = &files.groups {
-            table.access_groups = Some(crate::groups::resolve::from_file(path, &table)?);
+            let file = crate::groups::load(path).map_err(|p| crate::groups::file::describe(&p))?;
+            let platform = file.brand.platform_file.as_ref().map(|f| f.value.clone());
+            if let Ok(mut watched) = self.platform.lock() {
+                if *watched != platform {
+                    *watched = platform;
+                    // Watch the platform layer from now on, as it was at this load.
+                    let now = digests(self.watched().iter());
+                    if let Ok(mut seen) = self.seen.lock() {
+                        *seen = now;
+                    }
+                }
+            }
+            table.access_groups = Some(
+                crate::groups::resolve::resolve(&file, &table)
+                    .map_err(|p| crate::groups::file::describe(&p))?,
+            );
         }
         let credentials = match &files.credentials {
             Some(path) => Some(Arc::new(Credentials::load(path)?)),
             None => None,
         };
+        let previous = self.current();
+        let (jwt, keys_changed) = match &files.jwt {
+            None => (None, false),
+            Some(config) => {
+                let keys = digests(config.files());
+                let unchanged = self
+                    .keys
+                    .lock()
+                    .map(|k| k.as_ref() == Some(&keys))
+                    .unwrap_or(false);
+                match (&previous.jwt, unchanged) {
+                    (Some(jwt), true) => (Some(jwt.clone()), false),
+                    _ => {
+                        let jwt = Arc::new(JwtVerifier::load(config)?);
+                        if let Ok(mut k) = self.keys.lock() {
+                            *k = Some(keys);
+                        }
+                        (Some(jwt), previous.jwt.is_some())
+                    }
+                }
+            }
+        };
         let summary = format!(
-            "{} route(s), {} group(s), {} client(s), {} till credential(s)",
+            "{} route(s), {} group(s), {} client(s), {} till credential(s){}",
             table.routes.len(),
             table.access_groups.as_ref().map_or(0, |g| g.groups.len()),
             table.access_groups.as_ref().map_or(0, |g| g.clients.len()),
-            credentials.as_ref().map_or(0, |c| c.len())
+            credentials.as_ref().map_or(0, |c| c.len()),
+            if keys_changed {
+                ", new JWT keys (token cache emptied)"
+            } else {
+                ""
+            }
         );
         let evaluator = Arc::new(Evaluator::new(table, files.options));
         let mut current = match self.current.write() {
             Ok(c) => c,
             Err(p) => p.into_inner(),
         };
-        current.evaluator = Some(evaluator);
-        current.credentials = credentials;
-        Ok(summary)
+        *current = Current {
+            evaluator: Some(evaluator),
+            credentials,
+            jwt,
+        };
+        Ok(Loaded {
+            summary,
+            keys_changed,
+        })
     }
 }

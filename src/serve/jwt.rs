@@ -1,0 +1,281 @@
+//! Bearer JWTs verified here: HS256, RS256 and ES256 with keys from files (HS secrets, PEM
+//! public keys, JWKS), `exp` required, `nbf`, `iss`, `aud` and optionally `typ` checked.
+//!
+//! A verified token is remembered until it expires (five minutes at most) in a cache bounded in
+//! bytes that holds only what a decision needs: the principal, its label and the expiry. The
+//! cache belongs to the verifier, so a verifier built from changed key files starts empty: a
+//! key removed from the JWKS stops opening doors at the next reload, not five minutes later.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use crate::runtime::Principal;
+
+use super::identity::{label, unix_now, Identity};
+
+/// Where JWT keys come from and what a token must say.
+#[derive(Debug, Clone, Default)]
+pub struct JwtConfig {
+    pub hs256_secret_files: Vec<PathBuf>,
+    /// PEM public keys: RSA for RS256, EC P-256 for ES256.
+    pub public_key_files: Vec<PathBuf>,
+    pub jwks_files: Vec<PathBuf>,
+    /// Accepted `iss` values; empty means any issuer (an explicit opt-in at the CLI).
+    pub issuers: Vec<String>,
+    /// Accepted `aud` values; empty means any audience (an explicit opt-in at the CLI).
+    pub audiences: Vec<String>,
+    /// A required header `typ` (`at+jwt` for RFC 9068 access tokens), compared without case;
+    /// `at+jwt` also accepts `application/at+jwt`.
+    pub typ: Option<String>,
+    pub leeway_seconds: u64,
+    /// The verified-token cache's budget in bytes (0: the default, 16 MiB).
+    pub cache_bytes: u64,
+}
+
+impl JwtConfig {
+    pub fn is_empty(&self) -> bool {
+        self.hs256_secret_files.is_empty()
+            && self.public_key_files.is_empty()
+            && self.jwks_files.is_empty()
+    }
+
+    /// Every file the keys come from, for change detection.
+    pub fn files(&self) -> impl Iterator<Item = &PathBuf> {
+        self.hs256_secret_files
+            .iter()
+            .chain(&self.public_key_files)
+            .chain(&self.jwks_files)
+    }
+}
+
+const REMEMBER_TOKENS_FOR: u64 = 300;
+const DEFAULT_CACHE_BYTES: u64 = 16 << 20;
+
+/// The one answer for every token whose signature this server cannot verify, whether its `kid`
+/// is known or not: the text must not tell an attacker which key ids exist.
+pub const BAD_SIGNATURE: &str = "the token's signature does not verify";
+
+struct Key {
+    kid: Option<String>,
+    algorithm: Algorithm,
+    key: DecodingKey,
+}
+
+pub struct JwtVerifier {
+    keys: Vec<Key>,
+    issuers: Vec<String>,
+    audiences: Vec<String>,
+    typ: Option<String>,
+    leeway: u64,
+    verified: moka::sync::Cache<[u8; 32], Arc<Identity>>,
+}
+
+/// Each cached token expires at its own `until`.
+struct UntilExpiry;
+
+impl moka::Expiry<[u8; 32], Arc<Identity>> for UntilExpiry {
+    fn expire_after_create(
+        &self,
+        _key: &[u8; 32],
+        value: &Arc<Identity>,
+        _created_at: Instant,
+    ) -> Option<Duration> {
+        Some(Duration::from_secs(value.until.saturating_sub(unix_now())))
+    }
+}
+
+/// An estimate of what one cached token holds on the heap, for the byte budget.
+fn weight(value: &Identity) -> u32 {
+    let scopes = match &value.principal {
+        Principal::Scopes(s) => s.iter().map(|s| s.len() + 48).sum(),
+        Principal::Client(c) => c.len(),
+        Principal::Anonymous => 0,
+    };
+    (160 + value.label.len() + scopes).min(u32::MAX as usize) as u32
+}
+
+impl JwtVerifier {
+    pub fn load(config: &JwtConfig) -> Result<JwtVerifier, String> {
+        let read = |p: &Path| std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()));
+        let mut keys = Vec::new();
+        for path in &config.hs256_secret_files {
+            let secret = read(path)?;
+            let secret = secret.trim_ascii();
+            if secret.len() < 32 {
+                return Err(format!(
+                    "{}: an HS256 secret needs at least 32 bytes",
+                    path.display()
+                ));
+            }
+            keys.push(Key {
+                kid: None,
+                algorithm: Algorithm::HS256,
+                key: DecodingKey::from_secret(secret),
+            });
+        }
+        for path in &config.public_key_files {
+            let pem = read(path)?;
+            let (algorithm, key) = if let Ok(k) = DecodingKey::from_rsa_pem(&pem) {
+                (Algorithm::RS256, k)
+            } else if let Ok(k) = DecodingKey::from_ec_pem(&pem) {
+                (Algorithm::ES256, k)
+            } else {
+                return Err(format!(
+                    "{}: not an RSA or EC public key in PEM",
+                    path.display()
+                ));
+            };
+            keys.push(Key {
+                kid: None,
+                algorithm,
+                key,
+            });
+        }
+        for path in &config.jwks_files {
+            let text = read(path)?;
+            let set: jsonwebtoken::jwk::JwkSet = serde_json::from_slice(&text)
+                .map_err(|e| format!("{}: not a JWKS: {e}", path.display()))?;
+            for jwk in &set.keys {
+                let algorithm = match &jwk.algorithm {
+                    jsonwebtoken::jwk::AlgorithmParameters::RSA(_) => Algorithm::RS256,
+                    jsonwebtoken::jwk::AlgorithmParameters::EllipticCurve(_) => Algorithm::ES256,
+                    jsonwebtoken::jwk::AlgorithmParameters::OctetKey(_) => Algorithm::HS256,
+                    _ => continue,
+                };
+                let key =
+                    DecodingKey::from_jwk(jwk).map_err(|e| format!("{}: {e}", path.display()))?;
+                keys.push(Key {
+                    kid: jwk.common.key_id.clone(),
+                    algorithm,
+                    key,
+                });
+            }
+        }
+        if keys.is_empty() {
+            return Err("no JWT keys".into());
+        }
+        let budget = if config.cache_bytes == 0 {
+            DEFAULT_CACHE_BYTES
+        } else {
+            config.cache_bytes
+        };
+        Ok(JwtVerifier {
+            keys,
+            issuers: config.issuers.clone(),
+            audiences: config.audiences.clone(),
+            typ: config.typ.clone(),
+            leeway: config.leeway_seconds,
+            verified: moka::sync::Cache::builder()
+                .max_capacity(budget)
+                .weigher(|_, v: &Arc<Identity>| weight(v))
+                .expire_after(UntilExpiry)
+                .build(),
+        })
+    }
+
+    /// The principal a token proves, from the cache or by verifying it.
+    pub fn verify(&self, token: &str) -> Result<Arc<Identity>, String> {
+        let key: [u8; 32] = Sha256::digest(token.as_bytes()).into();
+        let now = unix_now();
+        if let Some(hit) = self.verified.get(&key) {
+            if now < hit.until {
+                return Ok(hit);
+            }
+        }
+        let claims = self.verify_signature(token)?;
+        let exp = claims.get("exp").and_then(Value::as_u64).unwrap_or(now);
+        let verified = Arc::new(Identity {
+            principal: Principal::from_claims(&claims)?,
+            label: label(&claims)?,
+            until: exp.saturating_add(self.leeway).min(now + REMEMBER_TOKENS_FOR),
+        });
+        self.verified.insert(key, verified.clone());
+        Ok(verified)
+    }
+
+    /// Verified tokens held now, and their weight in bytes (for tests and metrics).
+    pub fn cached(&self) -> (u64, u64) {
+        self.verified.run_pending_tasks();
+        (self.verified.entry_count(), self.verified.weighted_size())
+    }
+
+    /// The verified claims, without the cache.
+    pub fn verify_signature(&self, token: &str) -> Result<Value, String> {
+        let header =
+            jsonwebtoken::decode_header(token).map_err(|_| "malformed token".to_string())?;
+        if !matches!(
+            header.alg,
+            Algorithm::HS256 | Algorithm::RS256 | Algorithm::ES256
+        ) {
+            return Err(format!("algorithm {:?} is not accepted", header.alg));
+        }
+        if let Some(want) = &self.typ {
+            let have = header.typ.as_deref().unwrap_or("");
+            let have = have.strip_prefix("application/").unwrap_or(have);
+            if !have.eq_ignore_ascii_case(want) {
+                return Err(format!("the token's `typ` is not `{want}`"));
+            }
+        }
+        let candidates = self
+            .keys
+            .iter()
+            .filter(|k| k.algorithm == header.alg)
+            .filter(|k| match (&header.kid, &k.kid) {
+                (Some(want), Some(have)) => want == have,
+                _ => true,
+            });
+        let mut validation = Validation::new(header.alg);
+        validation.leeway = self.leeway;
+        validation.validate_nbf = true;
+        validation.set_required_spec_claims(&["exp"]);
+        if self.issuers.is_empty() {
+            validation.iss = None;
+        } else {
+            validation.set_issuer(&self.issuers);
+            validation.required_spec_claims.insert("iss".into());
+        }
+        if self.audiences.is_empty() {
+            validation.validate_aud = false;
+        } else {
+            validation.set_audience(&self.audiences);
+            validation.required_spec_claims.insert("aud".into());
+        }
+        let mut last = BAD_SIGNATURE.to_string();
+        for key in candidates {
+            match jsonwebtoken::decode::<Value>(token, &key.key, &validation) {
+                Ok(data) => {
+                    // RFC 7519 makes `iss` a single StringOrURI; an array where one element
+                    // matches is two readings of one token.
+                    if data.claims.get("iss").is_some_and(|iss| !iss.is_string()) {
+                        return Err("the token's `iss` is not a string".into());
+                    }
+                    return Ok(data.claims);
+                }
+                Err(e) => {
+                    use jsonwebtoken::errors::ErrorKind;
+                    last = match e.kind() {
+                        ErrorKind::ExpiredSignature => "the token has expired".into(),
+                        ErrorKind::ImmatureSignature => "the token is not valid yet (nbf)".into(),
+                        ErrorKind::InvalidIssuer => "the token's issuer is not accepted".into(),
+                        ErrorKind::InvalidAudience => "the token's audience is not accepted".into(),
+                        ErrorKind::MissingRequiredClaim(c) => format!("the token has no `{c}`"),
+                        ErrorKind::InvalidSignature
+                        | ErrorKind::InvalidEcdsaKey
+                        | ErrorKind::InvalidRsaKey(_) => BAD_SIGNATURE.into(),
+                        _ => "the token does not verify".into(),
+                    };
+                    // A wrong key is worth trying the next one; anything else is final.
+                    if last != BAD_SIGNATURE {
+                        return Err(last);
+                    }
+                }
+            }
+        }
+        Err(last)
+    }
+}
