@@ -114,14 +114,18 @@ impl State {
         if let Some(path) = &files.groups {
             let file = crate::groups::load(path).map_err(|p| crate::groups::file::describe(&p))?;
             let platform = file.brand.platform_file.as_ref().map(|f| f.value.clone());
-            if let Ok(mut watched) = self.platform.lock() {
-                if *watched != platform {
+            let moved = match self.platform.lock() {
+                Ok(mut watched) if *watched != platform => {
                     *watched = platform;
-                    // Watch the platform layer from now on, as it was at this load.
-                    let now = digests(self.watched().iter());
-                    if let Ok(mut seen) = self.seen.lock() {
-                        *seen = now;
-                    }
+                    true
+                }
+                _ => false,
+            };
+            if moved {
+                // Watch the platform layer from now on, as it was at this load.
+                let now = digests(self.watched().iter());
+                if let Ok(mut seen) = self.seen.lock() {
+                    *seen = now;
                 }
             }
             table.access_groups = Some(
