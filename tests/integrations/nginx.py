@@ -11,7 +11,13 @@ Usage: tests/integrations/nginx.py SCOPEGATE_BINARY
 - scopegate directly: Envoy-style checks, /healthz, /readyz, /metrics, 503 without a table;
 - reload while requests flow: the table and groups rewritten (once with a broken table) and
   SIGHUP sent while two threads send allowed requests: every one of them gets its 200;
-- the decision log holds no token or password; SIGTERM stops the server cleanly.
+- spoofing: client-sent trusted headers (X-Scopegate-Client, X-Verified-Claims) give nothing
+  and never reach the upstream; a client's X-Original-URI cannot replace the request line;
+  two Authorization headers are a 400;
+- key rotation while requests flow: the JWT secret rewritten in place; the old key is refused
+  within the reload interval, the new one accepted, and no till request is lost meanwhile;
+- the decision log holds no token or password; SIGTERM stops the server cleanly, and nginx is
+  stopped by its master (graceful quit) with no worker left behind.
 """
 
 import base64
@@ -52,10 +58,11 @@ def jwt(claims, secret=SECRET):
     return f"{header}.{body}.{b64url(signature)}"
 
 
-def token(scopes, **extra):
-    claims = {"sub": "alice", "iss": "https://identity.example.com", "exp": int(time.time()) + 3600, "scope": scopes}
+def token(scopes, secret=SECRET, **extra):
+    claims = {"sub": "alice", "iss": "https://identity.example.com", "aud": "retail-api",
+              "exp": int(time.time()) + 3600, "scope": scopes}
     claims.update(extra)
-    return jwt(claims)
+    return jwt(claims, secret)
 
 
 def basic(user, password):
@@ -64,12 +71,16 @@ def basic(user, password):
 
 class Upstream(http.server.BaseHTTPRequestHandler):
     seen = []
+    leaked = []
     lock = threading.Lock()
 
     def do(self):
         with Upstream.lock:
             Upstream.seen.append((self.command, self.path, self.headers.get("X-Scopegate-Principal"),
                                   self.headers.get("X-Scopegate-Route")))
+            for name in ("X-Scopegate-Client", "X-Verified-Claims", "X-Original-URI", "X-Scopegate-Decision-Id"):
+                if self.headers.get(name) is not None:
+                    Upstream.leaked.append((name, self.headers.get(name)))
         body = f"upstream saw {self.command} {self.path}\n".encode()
         self.send_response(200)
         self.send_header("Content-Length", str(len(body)))
@@ -83,11 +94,13 @@ class Upstream(http.server.BaseHTTPRequestHandler):
 
 
 def request(port, method, path, headers=None):
-    """A raw request: the path is sent exactly as given (no normalisation)."""
+    """A raw request: the path is sent exactly as given (no normalisation). `headers` is a dict
+    or a list of pairs (to send a header twice)."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     try:
         conn.putrequest(method, path, skip_accept_encoding=True)
-        for k, v in (headers or {}).items():
+        pairs = headers.items() if isinstance(headers, dict) else (headers or [])
+        for k, v in pairs:
             conn.putheader(k, v)
         conn.putheader("Content-Length", "0")
         conn.endheaders()
@@ -108,6 +121,49 @@ def wait_for(port, path="/healthz", deadline=20):
 
 
 failures = []
+
+
+def children(pid):
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            return [int(c) for c in f.read().split()]
+    except OSError:
+        return []
+
+
+def alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:  # a zombie is dead
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split(")")[-1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def stop_nginx(master):
+    """A graceful quit sent to nginx's master, then a wait for it and every worker it had; a
+    worker that outlives its master fails the test (and is killed)."""
+    if master.poll() is not None:
+        return
+    workers = children(master.pid)
+    master.send_signal(signal.SIGQUIT)
+    try:
+        master.wait(15)
+    except subprocess.TimeoutExpired:
+        master.kill()
+        master.wait()
+        check(False, "nginx's master did not quit within 15 s")
+    end = time.time() + 10
+    while time.time() < end and any(alive(w) for w in workers):
+        time.sleep(0.05)
+    left = [w for w in workers if alive(w)]
+    for w in left:
+        os.kill(w, signal.SIGKILL)
+    print(f"--- nginx stopped: master {master.pid} quit, {len(workers)} worker(s), {len(left)} left behind")
+    check(workers and not left, f"nginx workers outlived their master: {left} of {workers}")
 
 
 def check(condition, message):
@@ -138,8 +194,10 @@ def main():
 
         sg_log = open(os.path.join(work, "scopegate.err"), "w")
         sg = subprocess.Popen([
-            scopegate, "serve", "--table", "table.json", "--groups", "groups.yaml", "--credentials", "tills.txt",
-            "--jwt-hs256-secret", "secret", "--jwt-issuer", "https://identity.example.com",
+            scopegate, "serve", "--gateway", "nginx", "--table", "table.json", "--groups", "groups.yaml",
+            "--credentials", "tills.txt", "--jwt-hs256-secret", "secret", "--jwt-issuer", "https://identity.example.com",
+            "--jwt-audience", "retail-api", "--trusted-client-header", "X-Scopegate-Client",
+            "--trusted-claims-header", "X-Verified-Claims", "--client-address-header", "X-Real-IP",
             "--listen", f"127.0.0.1:{sg_port}", "--admin-listen", f"127.0.0.1:{admin_port}", "--decision-log", "decisions.jsonl", "--poll-ms", "200",
         ], cwd=work, stderr=sg_log)
         procs.append(sg)
@@ -182,8 +240,7 @@ http {{
         reader = {"Authorization": "Bearer " + token("customer.read loyalty.points.read")}
         writer = {"Authorization": "Bearer " + token("customer.read customer.write")}
         expired = {"Authorization": "Bearer " + token("customer.read", exp=int(time.time()) - 600)}
-        forged = {"Authorization": "Bearer " + jwt({"sub": "mallory", "exp": int(time.time()) + 60,
-                                                  "scope": "store-admin.stores.write"}, secret=b"x" * 40)}
+        forged = {"Authorization": "Bearer " + token("store-admin.stores.write", secret=b"x" * 40, sub="mallory")}
         till = {"Authorization": basic("bm-till-1", TILL_PASSWORD)}
         wrong = {"Authorization": basic("bm-till-1", "not-the-password")}
 
@@ -253,39 +310,78 @@ http {{
             check(not reached, f"bypass reached the upstream: {path}")
             check(status != 200, f"bypass allowed: {path}")
 
-        print("--- scopegate directly (Envoy ext_authz style, health, metrics)")
+        # Spoofing: what a client sends in the headers scopegate trusts or sets.
+        print("--- spoofed gateway headers through nginx")
+        admin_claims = json.dumps({"sub": "root", "scope": "store-admin.stores.write customer.write",
+                                   "exp": int(time.time()) + 600})
+        spoofs = [
+            ("client-sent X-Scopegate-Client, no password", "POST", "/sales/v1/transactions",
+             {"X-Scopegate-Client": "bm-till-1"}, 401),
+            ("client-sent X-Verified-Claims (admin)", "POST", "/store-admin/v1/stores",
+             {"X-Verified-Claims": admin_claims}, 401),
+            ("reader token + X-Scopegate-Client of a till", "POST", "/sales/v1/transactions",
+             {**reader, "X-Scopegate-Client": "bm-till-1"}, 403),
+            ("reader token + X-Original-URI of an allowed path", "POST", "/customers/v1/customers",
+             {**reader, "X-Original-URI": "/customers/v1/customers", "X-Original-Method": "GET"}, 403),
+            ("reader token + X-Original-URI twice", "GET", "/customers/v1/customers",
+             [*reader.items(), ("X-Original-URI", "/store-admin/v1/stores"), ("X-Original-URI", "/x")], 200),
+            ("reader token + spoofed X-Scopegate-Principal", "GET", "/customers/v1/customers",
+             {**reader, "X-Scopegate-Principal": "client:admin", "X-Scopegate-Decision-Id": "1"}, 200),
+            ("two Authorization headers", "GET", "/customers/v1/customers",
+             [("Authorization", reader["Authorization"]), ("Authorization", writer["Authorization"])], 400),
+        ]
+        for who, method, path, headers, want in spoofs:
+            before = len(Upstream.seen)
+            status, h, body = request(nginx_port, method, path, headers)
+            reached = len(Upstream.seen) > before
+            print(f"    {method} {path} [{who}] -> {status}{' (upstream reached)' if reached else ''}")
+            check(status == want, f"{who}: {status}, wanted {want}")
+            check(reached == (want == 200), f"{who}: upstream reached = {reached}")
+            if reached:
+                check(Upstream.seen[-1][2] == "sub:alice", f"{who}: upstream principal {Upstream.seen[-1][2]}")
+        check(not Upstream.leaked, f"client copies of gateway headers reached the upstream: {Upstream.leaked}")
+        print(f"    client copies of trusted or set headers seen by the upstream: {len(Upstream.leaked)}")
+
+        print("--- scopegate directly (nginx mode, health, metrics)")
         status, h, body = request(sg_port, "GET", "/customers/v1/customers/7", reader)
-        print(f"    GET /customers/v1/customers/7 [reader] -> {status} {body.strip()}")
-        check(status == 200 and h.get("x-scopegate-route") == "GET /customers/{customerId}", f"envoy allow: {status} {h}")
+        print(f"    GET /customers/v1/customers/7 without X-Original-URI -> {status} {body.strip()}")
+        check(status == 400 and json.loads(body)["code"] == "no-original-request", f"no fallback: {status} {body}")
+        status, h, body = request(sg_port, "GET", "/_", [*reader.items(), ("X-Original-Method", "GET"),
+                                                         ("X-Original-URI", "/customers/v1/customers/7"),
+                                                         ("X-Original-URI", "/store-admin/v1/stores")])
+        print(f"    X-Original-URI twice -> {status} {body.strip()}")
+        check(status == 400 and json.loads(body)["code"] == "duplicate-header", f"duplicate: {status} {body}")
         status, h, body = request(sg_port, "GET", "/_", {**reader, "X-Original-URI": "/customers/v1/%2e%2e/x", "X-Original-Method": "GET"})
         print(f"    X-Original-URI: /customers/v1/%2e%2e/x -> {status} {body.strip()}")
         check(status == 400 and json.loads(body)["code"] == "invalid-path", f"invalid path: {status} {body}")
-        status, h, body = request(sg_port, "POST", "/customers/v1/customers", reader)
+        status, h, body = request(sg_port, "GET", "/_", {**reader, "X-Original-URI": "/customers/v1/customers", "X-Original-Method": "POST"})
         check(status == 403 and json.loads(body)["code"] == "missing-scopes" and json.loads(body)["required"] == [["customer.write"]],
               f"403 body: {body}")
         print(f"    POST /customers/v1/customers [reader] -> {status} {body.strip()}")
         check(request(admin_port, "GET", "/readyz")[0] == 200, "readyz")
         metrics = request(admin_port, "GET", "/metrics")[2]
-        # On the decision port, /healthz is a path like any other: an Envoy check for a client's
-        # GET /healthz must not be answered 200.
+        # On the decision port, /healthz is a request like any other, never answered 200.
         status = request(sg_port, "GET", "/healthz")[0]
-        print(f"    GET /healthz on the decision port (Envoy-style, anonymous) -> {status}")
-        check(status in (401, 403), f"/healthz on the decision port answered {status}")
+        print(f"    GET /healthz on the decision port -> {status}")
+        check(status == 400, f"/healthz on the decision port answered {status}")
         check('scopegate_decisions_total{result="allow",reason="allow"}' in metrics, "metrics: decisions")
         check("scopegate_decision_duration_seconds_bucket" in metrics, "metrics: latency histogram")
         print("    /metrics: " + ", ".join(l for l in metrics.splitlines() if l.startswith("scopegate_decisions_total"))[:400])
 
         # No table: 503, fail closed.
         lonely_port, lonely_admin = free_port(), free_port()
-        lonely = subprocess.Popen([scopegate, "serve", "--table", "missing.json", "--listen", f"127.0.0.1:{lonely_port}",
+        lonely = subprocess.Popen([scopegate, "serve", "--gateway", "envoy-http", "--table", "missing.json",
+                                   "--listen", f"127.0.0.1:{lonely_port}",
                                    "--admin-listen", f"127.0.0.1:{lonely_admin}", "--decision-log", "off"],
                                   cwd=work, stderr=subprocess.DEVNULL)
         procs.append(lonely)
         wait_for(lonely_admin)
         ready = request(lonely_admin, "GET", "/readyz")[0]
         status, _, body = request(lonely_port, "GET", "/customers/v1/customers", reader)
-        print(f"    without a table: /readyz -> {ready}, GET /customers/v1/customers -> {status} {body.strip()}")
-        check(ready == 503 and status == 503, "503 without a table")
+        health = request(lonely_port, "GET", "/healthz")[0]
+        print(f"    without a table (envoy-http mode): /readyz -> {ready}, GET /customers/v1/customers -> {status} "
+              f"{body.strip()}; GET /healthz on the decision port -> {health}")
+        check(ready == 503 and status == 503 and health == 503, "503 without a table")
         lonely.terminate()
         lonely.wait(10)
 
@@ -354,11 +450,61 @@ http {{
         print(f"    credentials reload: bm-till-2 before it was added -> {status_before}, after -> {status_after}")
         check(status_before == 401 and status_after == 200, "credentials reload")
 
+        # Key rotation while requests flow: the HS256 secret rewritten in place (same length, so
+        # only its content tells), with tills' requests flowing. No signal is sent.
+        print("--- key rotation while requests flow")
+        new_secret = b"a-rotated-hs256-secret-for-the-e2e-test-012"
+        assert len(new_secret) == len(SECRET)
+        old_key = {"Authorization": "Bearer " + token("customer.read")}
+        new_key = {"Authorization": "Bearer " + token("customer.read", secret=new_secret)}
+        get = lambda h: request(nginx_port, "GET", "/customers/v1/customers", h)[0]  # noqa: E731
+        before = (get(old_key), get(new_key))
+        stop.clear()
+        results = {"ok": 0, "other": []}
+
+        def till_flow():
+            while not stop.is_set():
+                try:
+                    status, _, _ = request(nginx_port, "POST", "/sales/v1/transactions", till)
+                except Exception as e:  # noqa: BLE001
+                    status = repr(e)
+                with lock:
+                    if status == 200:
+                        results["ok"] += 1
+                    else:
+                        results["other"].append(status)
+
+        flows = [threading.Thread(target=till_flow) for _ in range(2)]
+        for t in flows:
+            t.start()
+        time.sleep(0.3)
+        with open(os.path.join(work, "secret"), "wb") as f:
+            f.write(new_secret)
+        rotated_at = time.time()
+        refused_after = None
+        while time.time() < rotated_at + 10:
+            if get(old_key) == 401:
+                refused_after = time.time() - rotated_at
+                break
+            time.sleep(0.01)
+        after = (get(old_key), get(new_key))
+        time.sleep(0.3)
+        stop.set()
+        for t in flows:
+            t.join()
+        print(f"    before: old key -> {before[0]}, new key -> {before[1]}; after: old -> {after[0]}, new -> {after[1]}; "
+              f"old key refused {refused_after if refused_after is None else round(refused_after, 3)} s after the "
+              f"rewrite (poll 0.2 s); till requests meanwhile: {results['ok']} answered 200, {len(results['other'])} otherwise")
+        check(before == (200, 401) and after == (401, 200), f"key rotation: {before} -> {after}")
+        check(refused_after is not None and refused_after < 2, f"old key refused after {refused_after} s")
+        check(results["ok"] > 20 and not results["other"], f"requests lost during rotation: {results['other'][:5]}")
+
         # The decision log names principals, never credentials.
         log = open(os.path.join(work, "decisions.jsonl")).read()
         lines = [json.loads(l) for l in log.splitlines()]
         check(lines and all("decision_id" in l and "code" in l for l in lines), "decision log lines")
-        for secret in [TILL_PASSWORD, reader["Authorization"].split()[1], "not-the-password", "second-till-pw", "page=2"]:
+        for secret in [TILL_PASSWORD, reader["Authorization"].split()[1], new_key["Authorization"].split()[1],
+                       "not-the-password", "second-till-pw", "page=2"]:
             check(secret not in log, f"the decision log holds a secret or a query: {secret[:12]}...")
         print(f"    decision log: {len(lines)} lines, e.g. {json.dumps(lines[1])}")
 
@@ -371,11 +517,15 @@ http {{
         status, _, _ = request(nginx_port, "GET", "/loyalty/v1/members/7/points", reader)
         print(f"    with scopegate down, through nginx: GET /loyalty/v1/members/7/points -> {status}")
         check(status == 503 and len(Upstream.seen) == before, f"fail closed without scopegate: {status}")
+        stop_nginx(ng)
     finally:
         for p in procs:
             if p.poll() is None:
-                p.kill()
-                p.wait()
+                if p.args[0] == nginx:
+                    stop_nginx(p)
+                else:
+                    p.kill()
+                    p.wait()
         shutil.rmtree(work, ignore_errors=True)
     if failures:
         print(f"{len(failures)} failure(s)", file=sys.stderr)
