@@ -24,7 +24,8 @@ printf '0123456789abcdef0123456789abcdef-load' >secret
 python3 - >tokens <<'PY'
 import base64, hashlib, hmac, json, subprocess, time
 b = lambda x: base64.urlsafe_b64encode(x).rstrip(b"=").decode()
-claims = b(json.dumps({"sub": "load", "exp": int(time.time()) + 3600, "scope": "loyalty.points.read loyalty.members.read"}).encode())
+claims = b(json.dumps({"sub": "load", "iss": "https://id.example.com", "aud": "retail-api", "exp": int(time.time()) + 3600,
+                       "scope": "loyalty.points.read loyalty.members.read"}).encode())
 h = b(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
 sig = hmac.new(b"0123456789abcdef0123456789abcdef-load", f"{h}.{claims}".encode(), hashlib.sha256).digest()
 print(f"{h}.{claims}.{b(sig)}")
@@ -36,8 +37,9 @@ hs256="$(sed -n 1p tokens)"
 rs256="$(sed -n 2p tokens)"
 
 port=18181
-"$scopegate" serve --table table.json --groups groups.yaml --listen "127.0.0.1:$port" --admin-listen 127.0.0.1:18182 \
-  --trusted-client-header X-Client-Id --jwt-hs256-secret secret --jwt-public-key rsa-public.pem \
+"$scopegate" serve --gateway nginx --table table.json --groups groups.yaml --listen "127.0.0.1:$port" \
+  --admin-listen 127.0.0.1:18182 --trusted-client-header X-Client-Id --jwt-hs256-secret secret \
+  --jwt-public-key rsa-public.pem --jwt-issuer https://id.example.com --jwt-audience retail-api \
   --decision-log off --threads 1 2>server.log &
 server=$!
 for _ in $(seq 50); do curl -fs "http://127.0.0.1:18182/healthz" >/dev/null 2>&1 && break; sleep 0.1; done

@@ -83,7 +83,20 @@ impl Default for Limits {
 }
 
 /// Connections on the admin listener at most.
-const ADMIN_CONNECTIONS: usize = 64;
+const ADMIN_CONNECTIONS: usize = 16;
+/// Descriptors kept free of connections: the admin listener's, and files read on reloads.
+const RESERVED_DESCRIPTORS: u64 = ADMIN_CONNECTIONS as u64 + 48;
+
+/// Raises the soft descriptor limit to the hard one, and lowers `max_connections` to fit under
+/// it with `RESERVED_DESCRIPTORS` to spare, so that connections never take the descriptors the
+/// admin listener and reloads need. Returns the connection cap and the descriptor limit.
+fn fit_descriptors(max_connections: usize) -> (usize, u64) {
+    let limit = rlimit::increase_nofile_limit(u64::MAX)
+        .or_else(|_| rlimit::getrlimit(rlimit::Resource::NOFILE).map(|(soft, _)| soft))
+        .unwrap_or(u64::MAX);
+    let room = limit.saturating_sub(RESERVED_DESCRIPTORS).max(1);
+    (max_connections.min(room.min(usize::MAX as u64) as usize), limit)
+}
 
 /// How the server reads requests and where it logs.
 pub struct Config {
@@ -121,6 +134,8 @@ struct Server {
     limits: Limits,
     /// When the server started, for connection activity stamps.
     epoch: Instant,
+    /// Every header that decides something, each allowed once per request.
+    deciding: Vec<HeaderName>,
 }
 
 struct HeaderMapView<'a>(&'a hyper::HeaderMap);
@@ -136,7 +151,23 @@ fn event(fields: serde_json::Value) {
 }
 
 /// Runs until SIGINT or SIGTERM, then drains the open connections (up to 10 s).
-pub async fn run(config: Config, state: State, auth: Authenticator) -> std::io::Result<()> {
+pub async fn run(mut config: Config, state: State, auth: Authenticator) -> std::io::Result<()> {
+    let (cap, descriptors) = fit_descriptors(config.limits.max_connections);
+    if cap < config.limits.max_connections {
+        event(json!({"event": "max-connections-lowered", "from": config.limits.max_connections, "to": cap,
+                     "why": format!("{descriptors} file descriptors at most, {RESERVED_DESCRIPTORS} kept for the admin listener and reloads")}));
+        config.limits.max_connections = cap;
+    }
+    let mut deciding = vec!["authorization".to_string()];
+    deciding.extend(config.mode.deciding_headers().into_iter().map(str::to_string));
+    deciding.extend(auth.trusted_headers().map(str::to_string));
+    deciding.extend(config.client_address_header.clone());
+    deciding.extend(config.trust.secret.as_ref().map(|(h, _)| h.clone()));
+    let deciding = deciding
+        .iter()
+        .map(|h| HeaderName::from_bytes(h.as_bytes()))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| std::io::Error::other(format!("a header name: {e}")))?;
     let mut id_key = [0u8; 32];
     getrandom::fill(&mut id_key).map_err(|e| std::io::Error::other(e.to_string()))?;
     let server = Arc::new(Server {
@@ -153,6 +184,7 @@ pub async fn run(config: Config, state: State, auth: Authenticator) -> std::io::
         next_id: AtomicU64::new(0),
         limits: config.limits,
         epoch: Instant::now(),
+        deciding,
     });
     {
         let s = server.clone();
@@ -458,7 +490,13 @@ impl Server {
             .chain_update(self.id_key)
             .chain_update(n.to_le_bytes())
             .finalize();
-        digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut id = String::with_capacity(32);
+        for b in &digest[..16] {
+            id.push(HEX[usize::from(b >> 4)] as char);
+            id.push(HEX[usize::from(b & 15)] as char);
+        }
+        id
     }
 
     /// The admin listener: health, readiness and metrics; nothing is decided here.
@@ -533,13 +571,10 @@ impl Server {
 
     /// Refuses two copies of any header that decides something.
     fn duplicates(&self, headers: &hyper::HeaderMap) -> Result<(), Unreadable> {
-        let mut names: Vec<&str> = vec!["authorization"];
-        names.extend(self.mode.deciding_headers());
-        names.extend(self.auth.trusted_headers());
-        names.extend(self.client_address_header.as_deref());
-        names.extend(self.trust.secret.as_ref().map(|(h, _)| h.as_str()));
-        for name in names {
-            gateway::single(headers, name)?;
+        for name in &self.deciding {
+            if headers.get_all(name).iter().nth(1).is_some() {
+                return Err(Unreadable::Duplicate(name.as_str().to_string()));
+            }
         }
         Ok(())
     }
