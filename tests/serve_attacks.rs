@@ -191,7 +191,12 @@ impl Reply {
 }
 
 /// One request on a fresh connection, headers exactly as given (duplicates included).
-fn request(port: u16, method: &str, target: &str, headers: &[(&str, &str)]) -> std::io::Result<Reply> {
+fn request(
+    port: u16,
+    method: &str,
+    target: &str,
+    headers: &[(&str, &str)],
+) -> std::io::Result<Reply> {
     let mut s = TcpStream::connect(("127.0.0.1", port))?;
     s.set_read_timeout(Some(Duration::from_secs(10)))?;
     let mut raw = format!("{method} {target} HTTP/1.1\r\nHost: scopegate\r\nConnection: close\r\n");
@@ -264,7 +269,11 @@ fn a_trusted_header_from_outside_the_allowlist_is_refused() {
         "/sales/v1/transactions",
         &[("X-Scopegate-Client", "bm-till-1")],
     );
-    assert_eq!((r.status, r.code().as_str()), (401, "invalid-credentials"), "{r:?}");
+    assert_eq!(
+        (r.status, r.code().as_str()),
+        (401, "invalid-credentials"),
+        "{r:?}"
+    );
 }
 
 /// Attack 1: the same header with a gateway secret: without the secret (or with a guess) it
@@ -272,7 +281,11 @@ fn a_trusted_header_from_outside_the_allowlist_is_refused() {
 #[test]
 fn a_trusted_header_needs_the_gateway_secret_when_one_is_set() {
     let work = Work::new();
-    std::fs::write(work.path("gateway-secret"), "a-gateway-secret-of-32-bytes-or-more").unwrap();
+    std::fs::write(
+        work.path("gateway-secret"),
+        "a-gateway-secret-of-32-bytes-or-more",
+    )
+    .unwrap();
     let s = serve(
         &work,
         &[
@@ -298,7 +311,13 @@ fn a_trusted_header_needs_the_gateway_secret_when_one_is_set() {
         s.port,
         "POST",
         "/sales/v1/transactions",
-        &[till, ("X-Scopegate-Gateway-Secret", "a-gateway-secret-of-32-bytes-or-more")],
+        &[
+            till,
+            (
+                "X-Scopegate-Gateway-Secret",
+                "a-gateway-secret-of-32-bytes-or-more",
+            ),
+        ],
     );
     assert_eq!(r.status, 200, "{r:?}");
 }
@@ -311,11 +330,21 @@ fn trusted_headers_on_a_public_listener_need_an_allowlist_or_a_secret() {
     let e = start_fails(
         &work,
         &[
-            "serve", "--gateway", "nginx", "--table", "table.json", "--listen", "0.0.0.0:0",
-            "--trusted-client-header", "X-Scopegate-Client",
+            "serve",
+            "--gateway",
+            "nginx",
+            "--table",
+            "table.json",
+            "--listen",
+            "0.0.0.0:0",
+            "--trusted-client-header",
+            "X-Scopegate-Client",
         ],
     );
-    assert!(e.contains("--trusted-peer") && e.contains("--gateway-secret-file"), "{e}");
+    assert!(
+        e.contains("--trusted-peer") && e.contains("--gateway-secret-file"),
+        "{e}"
+    );
 }
 
 /// Attack 1: a forwarded claims header with an expired `exp`.
@@ -324,13 +353,34 @@ fn expired_trusted_claims_are_refused() {
     let work = Work::new();
     let s = serve(
         &work,
-        &["--gateway", "nginx", "--trusted-claims-header", "X-Verified-Claims"],
+        &[
+            "--gateway",
+            "nginx",
+            "--trusted-claims-header",
+            "X-Verified-Claims",
+        ],
     );
-    let old = format!(r#"{{"sub":"svc","scope":"customer.read","exp":{}}}"#, now() - 3600);
-    let r = nginx(s.port, "GET", "/customers/v1/customers", &[("X-Verified-Claims", &old)]);
+    let old = format!(
+        r#"{{"sub":"svc","scope":"customer.read","exp":{}}}"#,
+        now() - 3600
+    );
+    let r = nginx(
+        s.port,
+        "GET",
+        "/customers/v1/customers",
+        &[("X-Verified-Claims", &old)],
+    );
     assert_eq!(r.status, 401, "{r:?}");
-    let fresh = format!(r#"{{"sub":"svc","scope":"customer.read","exp":{}}}"#, now() + 60);
-    let r = nginx(s.port, "GET", "/customers/v1/customers", &[("X-Verified-Claims", &fresh)]);
+    let fresh = format!(
+        r#"{{"sub":"svc","scope":"customer.read","exp":{}}}"#,
+        now() + 60
+    );
+    let r = nginx(
+        s.port,
+        "GET",
+        "/customers/v1/customers",
+        &[("X-Verified-Claims", &fresh)],
+    );
     assert_eq!(r.status, 200, "{r:?}");
 }
 
@@ -344,7 +394,13 @@ fn a_rotated_key_takes_effect_at_once_and_empties_the_token_cache() {
     let old = format!("Bearer {}", token(SECRET_A, json!({})));
     let new = format!("Bearer {}", token(SECRET_B, json!({})));
     let get = |auth: &str| {
-        nginx(s.port, "GET", "/customers/v1/customers", &[("Authorization", auth)]).status
+        nginx(
+            s.port,
+            "GET",
+            "/customers/v1/customers",
+            &[("Authorization", auth)],
+        )
+        .status
     };
     assert_eq!((get(&old), get(&new)), (200, 401));
     assert_eq!(SECRET_A.len(), SECRET_B.len());
@@ -363,7 +419,12 @@ fn the_platform_groups_file_reloads() {
     let work = Work::new();
     let s = serve(
         &work,
-        &["--gateway", "nginx", "--trusted-client-header", "X-Scopegate-Client"],
+        &[
+            "--gateway",
+            "nginx",
+            "--trusted-client-header",
+            "X-Scopegate-Client",
+        ],
     );
     let till = [("X-Scopegate-Client", "bm-till-1")];
     let post = || nginx(s.port, "POST", "/sales/v1/transactions", &till).status;
@@ -390,12 +451,26 @@ fn failed_logins_are_limited_per_user() {
     );
     let wrong = basic("bm-till-1", "wrong-password");
     for _ in 0..3 {
-        let r = nginx(s.port, "POST", "/sales/v1/transactions", &[("Authorization", &wrong)]);
+        let r = nginx(
+            s.port,
+            "POST",
+            "/sales/v1/transactions",
+            &[("Authorization", &wrong)],
+        );
         assert_eq!(r.status, 401, "{r:?}");
     }
     let right = basic("bm-till-1", TILL_PASSWORD);
-    let r = nginx(s.port, "POST", "/sales/v1/transactions", &[("Authorization", &right)]);
-    assert_eq!((r.status, r.code().as_str()), (429, "too-many-failed-logins"), "{r:?}");
+    let r = nginx(
+        s.port,
+        "POST",
+        "/sales/v1/transactions",
+        &[("Authorization", &right)],
+    );
+    assert_eq!(
+        (r.status, r.code().as_str()),
+        (429, "too-many-failed-logins"),
+        "{r:?}"
+    );
     assert!(r.header("retry-after").is_some(), "{r:?}");
     assert!(metric(s.admin, "scopegate_logins_refused_total") >= 1.0);
 }
@@ -408,8 +483,16 @@ fn a_full_hashing_pool_answers_503_and_decisions_go_on() {
     let s = serve(
         &work,
         &[
-            "--gateway", "nginx", "--login-workers", "1", "--login-queue", "0",
-            "--max-failed-logins-per-user", "1000", "--max-failed-logins-per-address", "1000",
+            "--gateway",
+            "nginx",
+            "--login-workers",
+            "1",
+            "--login-queue",
+            "0",
+            "--max-failed-logins-per-user",
+            "1000",
+            "--max-failed-logins-per-address",
+            "1000",
         ],
     );
     let port = s.port;
@@ -417,16 +500,33 @@ fn a_full_hashing_pool_answers_503_and_decisions_go_on() {
         .map(|i| {
             std::thread::spawn(move || {
                 let wrong = basic("bm-till-1", &format!("wrong-{i}"));
-                nginx(port, "POST", "/sales/v1/transactions", &[("Authorization", &wrong)]).status
+                nginx(
+                    port,
+                    "POST",
+                    "/sales/v1/transactions",
+                    &[("Authorization", &wrong)],
+                )
+                .status
             })
         })
         .collect();
     let bearer = format!("Bearer {}", token(SECRET_A, json!({})));
-    let decided = nginx(port, "GET", "/customers/v1/customers", &[("Authorization", &bearer)]);
+    let decided = nginx(
+        port,
+        "GET",
+        "/customers/v1/customers",
+        &[("Authorization", &bearer)],
+    );
     let statuses: Vec<u16> = flood.into_iter().map(|t| t.join().unwrap()).collect();
     assert_eq!(decided.status, 200);
-    assert!(statuses.iter().all(|s| *s == 401 || *s == 503), "{statuses:?}");
-    assert!(statuses.contains(&503), "12 logins at once, one worker, no queue: {statuses:?}");
+    assert!(
+        statuses.iter().all(|s| *s == 401 || *s == 503),
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.contains(&503),
+        "12 logins at once, one worker, no queue: {statuses:?}"
+    );
 }
 
 /// Attack 4: half-sent requests were held open for ever. One whose headers do not arrive
@@ -436,12 +536,16 @@ fn a_half_sent_request_is_closed_after_the_header_read_timeout() {
     let work = Work::new();
     let s = serve(&work, &["--gateway", "nginx", "--header-read-timeout", "1"]);
     let mut c = TcpStream::connect(("127.0.0.1", s.port)).unwrap();
-    c.write_all(b"GET /_auth HTTP/1.1\r\nHost: x\r\nX-Original-").unwrap();
+    c.write_all(b"GET /_auth HTTP/1.1\r\nHost: x\r\nX-Original-")
+        .unwrap();
     c.set_read_timeout(Some(Duration::from_secs(15))).unwrap();
     let mut out = Vec::new();
     // The server answers 408 or closes; either way the read ends rather than timing out.
     let read = c.read_to_end(&mut out);
-    assert!(read.is_ok(), "the connection was still open after 15 s: {read:?}");
+    assert!(
+        read.is_ok(),
+        "the connection was still open after 15 s: {read:?}"
+    );
     assert!(metric(s.admin, "scopegate_connections_timed_out_total") >= 1.0);
 }
 
@@ -463,7 +567,10 @@ fn connections_past_the_cap_are_closed_and_health_still_answers() {
     let mut out = Vec::new();
     let _ = third.read_to_end(&mut out);
     assert!(out.is_empty(), "the third connection was served");
-    assert_eq!(request(s.admin, "GET", "/healthz", &[]).unwrap().status, 200);
+    assert_eq!(
+        request(s.admin, "GET", "/healthz", &[]).unwrap().status,
+        200
+    );
     assert!(metric(s.admin, "scopegate_connections_refused_total") >= 1.0);
     drop(held);
 }
@@ -473,16 +580,39 @@ fn connections_past_the_cap_are_closed_and_health_still_answers() {
 fn jwt_verification_needs_an_issuer_and_an_audience_or_an_explicit_opt_in() {
     let work = Work::new();
     let base = [
-        "serve", "--gateway", "nginx", "--table", "table.json", "--jwt-hs256-secret", "secret",
+        "serve",
+        "--gateway",
+        "nginx",
+        "--table",
+        "table.json",
+        "--jwt-hs256-secret",
+        "secret",
     ];
-    let e = start_fails(&work, &[&base[..], &["--jwt-audience", "retail-api"]].concat());
-    assert!(e.contains("--jwt-issuer") && e.contains("--jwt-any-issuer"), "{e}");
-    let e = start_fails(&work, &[&base[..], &["--jwt-issuer", "https://id.example.com"]].concat());
-    assert!(e.contains("--jwt-audience") && e.contains("--jwt-any-audience"), "{e}");
+    let e = start_fails(
+        &work,
+        &[&base[..], &["--jwt-audience", "retail-api"]].concat(),
+    );
+    assert!(
+        e.contains("--jwt-issuer") && e.contains("--jwt-any-issuer"),
+        "{e}"
+    );
+    let e = start_fails(
+        &work,
+        &[&base[..], &["--jwt-issuer", "https://id.example.com"]].concat(),
+    );
+    assert!(
+        e.contains("--jwt-audience") && e.contains("--jwt-any-audience"),
+        "{e}"
+    );
     // An ID token issued to another client.
     let s = serve(&work, &["--gateway", "nginx"]);
     let other = format!("Bearer {}", token(SECRET_A, json!({"aud": "another-app"})));
-    let r = nginx(s.port, "GET", "/customers/v1/customers", &[("Authorization", &other)]);
+    let r = nginx(
+        s.port,
+        "GET",
+        "/customers/v1/customers",
+        &[("Authorization", &other)],
+    );
     assert_eq!(r.status, 401, "{r:?}");
 }
 
@@ -496,7 +626,11 @@ fn each_gateway_mode_reads_one_place_and_duplicates_are_400() {
     let s = serve(&work, &["--gateway", "nginx"]);
     // nginx mode: no fallback to the request line.
     let r = request(s.port, "GET", "/customers/v1/customers", &[auth]).unwrap();
-    assert_eq!((r.status, r.code().as_str()), (400, "no-original-request"), "{r:?}");
+    assert_eq!(
+        (r.status, r.code().as_str()),
+        (400, "no-original-request"),
+        "{r:?}"
+    );
     // Two copies of the original URI: allowed one first, forbidden one second.
     let r = request(
         s.port,
@@ -510,7 +644,11 @@ fn each_gateway_mode_reads_one_place_and_duplicates_are_400() {
         ],
     )
     .unwrap();
-    assert_eq!((r.status, r.code().as_str()), (400, "duplicate-header"), "{r:?}");
+    assert_eq!(
+        (r.status, r.code().as_str()),
+        (400, "duplicate-header"),
+        "{r:?}"
+    );
     let r = request(
         s.port,
         "GET",
@@ -524,14 +662,21 @@ fn each_gateway_mode_reads_one_place_and_duplicates_are_400() {
     )
     .unwrap();
     assert_eq!(r.status, 400, "{r:?}");
-    let other = format!("Bearer {}", token(SECRET_A, json!({"scope": "store-admin.stores.write"})));
+    let other = format!(
+        "Bearer {}",
+        token(SECRET_A, json!({"scope": "store-admin.stores.write"}))
+    );
     let r = nginx(
         s.port,
         "GET",
         "/customers/v1/customers",
         &[auth, ("Authorization", &other)],
     );
-    assert_eq!((r.status, r.code().as_str()), (400, "duplicate-header"), "{r:?}");
+    assert_eq!(
+        (r.status, r.code().as_str()),
+        (400, "duplicate-header"),
+        "{r:?}"
+    );
     drop(s);
     // Envoy mode: a client's X-Original-URI is just a header; the request line decides.
     let s = serve(&work, &["--gateway", "envoy-http"]);
@@ -539,10 +684,18 @@ fn each_gateway_mode_reads_one_place_and_duplicates_are_400() {
         s.port,
         "POST",
         "/customers/v1/customers",
-        &[("X-Original-URI", "/customers/v1/customers"), ("X-Original-Method", "GET"), auth],
+        &[
+            ("X-Original-URI", "/customers/v1/customers"),
+            ("X-Original-Method", "GET"),
+            auth,
+        ],
     )
     .unwrap();
-    assert_eq!((r.status, r.code().as_str()), (403, "missing-scopes"), "{r:?}");
+    assert_eq!(
+        (r.status, r.code().as_str()),
+        (403, "missing-scopes"),
+        "{r:?}"
+    );
     let r = request(s.port, "GET", "/customers/v1/customers", &[auth]).unwrap();
     assert_eq!(r.status, 200, "{r:?}");
 }
@@ -553,7 +706,11 @@ fn each_gateway_mode_reads_one_place_and_duplicates_are_400() {
 fn a_stalled_decision_log_never_blocks_a_decision() {
     let work = Work::new();
     // stdout is a pipe nobody reads (the Child keeps its end open).
-    let s = serve_with(&work, &["--gateway", "nginx", "--decision-log", "-"], Stdio::piped());
+    let s = serve_with(
+        &work,
+        &["--gateway", "nginx", "--decision-log", "-"],
+        Stdio::piped(),
+    );
     let bearer = format!("Bearer {}", token(SECRET_A, json!({})));
     let mut c = TcpStream::connect(("127.0.0.1", s.port)).unwrap();
     c.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
@@ -571,12 +728,18 @@ fn a_stalled_decision_log_never_blocks_a_decision() {
         while seen < 100 {
             let n = c.read(&mut buf).unwrap();
             assert!(n > 0, "the connection closed");
-            seen += buf[..n].windows(12).filter(|w| w == b"HTTP/1.1 200").count();
+            seen += buf[..n]
+                .windows(12)
+                .filter(|w| w == b"HTTP/1.1 200")
+                .count();
         }
         answered += seen;
     }
     assert_eq!(answered, 12_000);
-    assert_eq!(request(s.admin, "GET", "/healthz", &[]).unwrap().status, 200);
+    assert_eq!(
+        request(s.admin, "GET", "/healthz", &[]).unwrap().status,
+        200
+    );
     assert!(metric(s.admin, "scopegate_decision_log_dropped_total") > 0.0);
 }
 
@@ -584,7 +747,10 @@ fn a_stalled_decision_log_never_blocks_a_decision() {
 #[test]
 fn long_paths_are_cut_in_the_decision_log() {
     let work = Work::new();
-    let s = serve(&work, &["--gateway", "nginx", "--decision-log", "decisions.jsonl"]);
+    let s = serve(
+        &work,
+        &["--gateway", "nginx", "--decision-log", "decisions.jsonl"],
+    );
     let long = format!("/customers/v1/customers/{}", "a".repeat(20_000));
     let r = nginx(s.port, "GET", &long, &[]);
     assert_ne!(r.status, 200, "{r:?}");
@@ -596,7 +762,11 @@ fn long_paths_are_cut_in_the_decision_log() {
     }
     let line: Value = serde_json::from_str(log.lines().next().unwrap()).unwrap();
     let path = line["path"].as_str().unwrap();
-    assert!(path.len() <= 512 + 3 && path.ends_with('…'), "{}", path.len());
+    assert!(
+        path.len() <= 512 + 3 && path.ends_with('…'),
+        "{}",
+        path.len()
+    );
 }
 
 /// Attack 9: the 401 text told a known `kid` from an unknown one, and a CR/LF in `sub` gave
@@ -613,16 +783,34 @@ fn kids_are_not_told_apart_and_unforwardable_subjects_are_401() {
     let forged = |kid: &str| {
         let mut header = Header::new(Algorithm::HS256);
         header.kid = Some(kid.into());
-        let t = encode(&header, &json!({"sub": "x", "exp": now() + 60}), &EncodingKey::from_secret(b"guess-guess-guess-guess-guess-guess")).unwrap();
-        nginx(s.port, "GET", "/customers/v1/customers", &[("Authorization", &format!("Bearer {t}"))])
+        let t = encode(
+            &header,
+            &json!({"sub": "x", "exp": now() + 60}),
+            &EncodingKey::from_secret(b"guess-guess-guess-guess-guess-guess"),
+        )
+        .unwrap();
+        nginx(
+            s.port,
+            "GET",
+            "/customers/v1/customers",
+            &[("Authorization", &format!("Bearer {t}"))],
+        )
     };
     let known = forged("rsa-2026");
     let unknown = forged("no-such-kid");
     assert_eq!((known.status, unknown.status), (401, 401));
     let text = |r: &Reply| serde_json::from_str::<Value>(&r.body).unwrap()["message"].clone();
     assert_eq!(text(&known), text(&unknown));
-    let crlf = format!("Bearer {}", token(SECRET_A, json!({"sub": "alice\r\nX-Admin: 1"})));
-    let r = nginx(s.port, "GET", "/customers/v1/customers", &[("Authorization", &crlf)]);
+    let crlf = format!(
+        "Bearer {}",
+        token(SECRET_A, json!({"sub": "alice\r\nX-Admin: 1"}))
+    );
+    let r = nginx(
+        s.port,
+        "GET",
+        "/customers/v1/customers",
+        &[("Authorization", &crlf)],
+    );
     assert_eq!(r.status, 401, "{r:?}");
 }
 

@@ -81,7 +81,11 @@ pub struct ServeArgs {
     /// headers are believed only with it. At least 32 bytes.
     #[arg(long, value_name = "FILE")]
     gateway_secret_file: Option<PathBuf>,
-    #[arg(long, default_value = "X-Scopegate-Gateway-Secret", value_name = "HEADER")]
+    #[arg(
+        long,
+        default_value = "X-Scopegate-Gateway-Secret",
+        value_name = "HEADER"
+    )]
     gateway_secret_header: String,
     /// The header holding the client's address (nginx: `X-Real-IP $remote_addr`), believed only
     /// from the gateway; failed logins are limited per address.
@@ -231,15 +235,19 @@ fn serve(args: ServeArgs) -> Result<(), String> {
         None
     } else {
         if jwt_config.issuers.is_empty() && !args.jwt_any_issuer {
-            return Err("JWT keys without --jwt-issuer accept tokens from any issuer those keys \
+            return Err(
+                "JWT keys without --jwt-issuer accept tokens from any issuer those keys \
                         sign for; name the issuer, or pass --jwt-any-issuer"
-                .into());
+                    .into(),
+            );
         }
         if jwt_config.audiences.is_empty() && !args.jwt_any_audience {
-            return Err("JWT keys without --jwt-audience accept tokens issued to any client \
+            return Err(
+                "JWT keys without --jwt-audience accept tokens issued to any client \
                         (an ID token for another application opens routes); name this API's \
                         audience, or pass --jwt-any-audience"
-                .into());
+                    .into(),
+            );
         }
         // Refuse bad key files now rather than at the first reload.
         JwtVerifier::load(&jwt_config)?;
@@ -261,8 +269,8 @@ fn serve(args: ServeArgs) -> Result<(), String> {
         },
         leeway_seconds: args.jwt_leeway,
     };
-    let trusted_headers = authenticator.trusted_headers().next().is_some()
-        || args.client_address_header.is_some();
+    let trusted_headers =
+        authenticator.trusted_headers().next().is_some() || args.client_address_header.is_some();
     let trust = trust(&args, trusted_headers)?;
     let decision_log: Option<Box<dyn std::io::Write + Send>> = match args.decision_log.as_str() {
         "off" => None,

@@ -95,8 +95,7 @@ impl Credentials {
             let (id, hash) = line
                 .split_once(':')
                 .ok_or_else(|| at("expected `id:$argon2id$...`".into()))?;
-            let parsed =
-                PasswordHash::new(hash).map_err(|e| at(format!("not a PHC hash: {e}")))?;
+            let parsed = PasswordHash::new(hash).map_err(|e| at(format!("not a PHC hash: {e}")))?;
             let params = accepted(&parsed).map_err(at)?;
             match &cost {
                 None => cost = Some((params, n + 1)),

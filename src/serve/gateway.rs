@@ -72,7 +72,10 @@ impl Unreadable {
 }
 
 /// The one copy of header `name`, or none; two copies are refused.
-pub fn single<'a>(headers: &'a HeaderMap, name: &str) -> Result<Option<&'a HeaderValue>, Unreadable> {
+pub fn single<'a>(
+    headers: &'a HeaderMap,
+    name: &str,
+) -> Result<Option<&'a HeaderValue>, Unreadable> {
     let mut all = headers.get_all(name).iter();
     let first = all.next();
     if all.next().is_some() {
@@ -118,7 +121,9 @@ impl Mode {
                     target
                 } else {
                     // The prefix is configured and absent: nothing to match.
-                    target.strip_prefix(path_prefix.as_str()).unwrap_or(UNREADABLE)
+                    target
+                        .strip_prefix(path_prefix.as_str())
+                        .unwrap_or(UNREADABLE)
                 };
                 Ok(Original {
                     method: method.as_str().to_string(),
@@ -209,7 +214,10 @@ mod tests {
     #[test]
     fn nginx_mode_reads_only_its_headers() {
         let uri: Uri = "/anything".parse().unwrap();
-        let h = headers(&[("x-original-uri", "/orders/1"), ("x-original-method", "GET")]);
+        let h = headers(&[
+            ("x-original-uri", "/orders/1"),
+            ("x-original-method", "GET"),
+        ]);
         assert_eq!(
             nginx().original(&Method::DELETE, &uri, &h).unwrap(),
             Original {
@@ -219,7 +227,11 @@ mod tests {
         );
         // Without the header the request line is not a fallback.
         let e = nginx()
-            .original(&Method::GET, &uri, &headers(&[("x-original-method", "GET")]))
+            .original(
+                &Method::GET,
+                &uri,
+                &headers(&[("x-original-method", "GET")]),
+            )
             .unwrap_err();
         assert_eq!(e.code(), "no-original-request");
     }
@@ -243,11 +255,17 @@ mod tests {
         let envoy = Mode::EnvoyHttp {
             path_prefix: String::new(),
         };
-        let h = headers(&[("x-original-uri", "/orders/mine"), ("x-original-method", "GET")]);
+        let h = headers(&[
+            ("x-original-uri", "/orders/mine"),
+            ("x-original-method", "GET"),
+        ]);
         let o = envoy
             .original(&Method::DELETE, &"/orders/7".parse().unwrap(), &h)
             .unwrap();
-        assert_eq!((o.method.as_str(), o.target.as_str()), ("DELETE", "/orders/7"));
+        assert_eq!(
+            (o.method.as_str(), o.target.as_str()),
+            ("DELETE", "/orders/7")
+        );
         let absolute = envoy
             .original(&Method::GET, &"http://evil/orders/7".parse().unwrap(), &h)
             .unwrap();
@@ -269,9 +287,15 @@ mod tests {
     fn trust_needs_an_allowed_peer_and_the_secret_when_one_is_set() {
         let loopback = Trust::loopback();
         let none = headers(&[]);
-        assert!(loopback.from_gateway("127.0.0.1".parse().unwrap(), &none).unwrap());
-        assert!(loopback.from_gateway("::ffff:127.0.0.1".parse().unwrap(), &none).unwrap());
-        assert!(!loopback.from_gateway("10.0.0.5".parse().unwrap(), &none).unwrap());
+        assert!(loopback
+            .from_gateway("127.0.0.1".parse().unwrap(), &none)
+            .unwrap());
+        assert!(loopback
+            .from_gateway("::ffff:127.0.0.1".parse().unwrap(), &none)
+            .unwrap());
+        assert!(!loopback
+            .from_gateway("10.0.0.5".parse().unwrap(), &none)
+            .unwrap());
         let secret = Trust {
             peers: Trust::any_peer(),
             secret: Some((

@@ -192,7 +192,9 @@ impl JwtVerifier {
         let verified = Arc::new(Identity {
             principal: Principal::from_claims(&claims)?,
             label: label(&claims)?,
-            until: exp.saturating_add(self.leeway).min(now + REMEMBER_TOKENS_FOR),
+            until: exp
+                .saturating_add(self.leeway)
+                .min(now + REMEMBER_TOKENS_FOR),
         });
         self.verified.insert(key, verified.clone());
         Ok(verified)

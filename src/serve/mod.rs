@@ -95,7 +95,10 @@ fn fit_descriptors(max_connections: usize) -> (usize, u64) {
         .or_else(|_| rlimit::getrlimit(rlimit::Resource::NOFILE).map(|(soft, _)| soft))
         .unwrap_or(u64::MAX);
     let room = limit.saturating_sub(RESERVED_DESCRIPTORS).max(1);
-    (max_connections.min(room.min(usize::MAX as u64) as usize), limit)
+    (
+        max_connections.min(room.min(usize::MAX as u64) as usize),
+        limit,
+    )
 }
 
 /// How the server reads requests and where it logs.
@@ -154,12 +157,20 @@ fn event(fields: serde_json::Value) {
 pub async fn run(mut config: Config, state: State, auth: Authenticator) -> std::io::Result<()> {
     let (cap, descriptors) = fit_descriptors(config.limits.max_connections);
     if cap < config.limits.max_connections {
-        event(json!({"event": "max-connections-lowered", "from": config.limits.max_connections, "to": cap,
-                     "why": format!("{descriptors} file descriptors at most, {RESERVED_DESCRIPTORS} kept for the admin listener and reloads")}));
+        event(
+            json!({"event": "max-connections-lowered", "from": config.limits.max_connections, "to": cap,
+                     "why": format!("{descriptors} file descriptors at most, {RESERVED_DESCRIPTORS} kept for the admin listener and reloads")}),
+        );
         config.limits.max_connections = cap;
     }
     let mut deciding = vec!["authorization".to_string()];
-    deciding.extend(config.mode.deciding_headers().into_iter().map(str::to_string));
+    deciding.extend(
+        config
+            .mode
+            .deciding_headers()
+            .into_iter()
+            .map(str::to_string),
+    );
     deciding.extend(auth.trusted_headers().map(str::to_string));
     deciding.extend(config.client_address_header.clone());
     deciding.extend(config.trust.secret.as_ref().map(|(h, _)| h.clone()));
@@ -580,7 +591,12 @@ impl Server {
     }
 
     /// Where failed logins are counted: the client's address when the gateway says it.
-    fn client_address(&self, headers: &hyper::HeaderMap, peer: IpAddr, from_gateway: bool) -> IpAddr {
+    fn client_address(
+        &self,
+        headers: &hyper::HeaderMap,
+        peer: IpAddr,
+        from_gateway: bool,
+    ) -> IpAddr {
         self.client_address_header
             .as_deref()
             .filter(|_| from_gateway)
@@ -592,7 +608,8 @@ impl Server {
 
     async fn decide(&self, req: &Request<Incoming>, peer: IpAddr, id: &str) -> Outcome {
         let headers = req.headers();
-        let unreadable = |e: Unreadable| Outcome::early(answer::bad_request(e.code(), &e.message(), id));
+        let unreadable =
+            |e: Unreadable| Outcome::early(answer::bad_request(e.code(), &e.message(), id));
         let original = match self.mode.original(req.method(), req.uri(), headers) {
             Ok(o) => o,
             Err(e) => return unreadable(e),
@@ -616,9 +633,11 @@ impl Server {
         let Some(evaluator) = current.evaluator.as_deref() else {
             return outcome;
         };
-        let presented =
-            self.auth
-                .authenticate(&HeaderMapView(headers), from_gateway, current.jwt.as_deref());
+        let presented = self.auth.authenticate(
+            &HeaderMapView(headers),
+            from_gateway,
+            current.jwt.as_deref(),
+        );
         let authenticated = match presented {
             Ok(Presented::Known(a)) => a,
             Ok(Presented::Basic { user, password }) => {
@@ -636,7 +655,11 @@ impl Server {
                     return outcome;
                 };
                 let address = self.client_address(headers, peer, from_gateway);
-                match self.logins.check(credentials, &user, &password, address).await {
+                match self
+                    .logins
+                    .check(credentials, &user, &password, address)
+                    .await
+                {
                     Ok(()) => auth::Authenticated {
                         identity: Arc::new(identity::Identity::new(
                             crate::runtime::Principal::client(user.as_str()),
@@ -649,11 +672,17 @@ impl Server {
                         outcome.answer = match refusal {
                             LoginRefusal::Wrong => refused("unknown user or wrong password"),
                             LoginRefusal::Limited(s) => {
-                                self.metrics.logins_refused.get_or_create(&KindLabel { kind: "limited" }).inc();
+                                self.metrics
+                                    .logins_refused
+                                    .get_or_create(&KindLabel { kind: "limited" })
+                                    .inc();
                                 answer::too_many_failed_logins(s, id)
                             }
                             LoginRefusal::Busy(s) => {
-                                self.metrics.logins_refused.get_or_create(&KindLabel { kind: "busy" }).inc();
+                                self.metrics
+                                    .logins_refused
+                                    .get_or_create(&KindLabel { kind: "busy" })
+                                    .inc();
                                 answer::busy(s, id)
                             }
                         };
