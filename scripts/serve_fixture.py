@@ -16,6 +16,7 @@ import time
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SECRET = b"an-hs256-secret-for-the-scripts-0123456789"
 TILL_PASSWORD = "till-password-1"
+LEGACY = os.environ.get("LEGACY") == "1"
 
 
 def free_port():
@@ -53,10 +54,12 @@ class Served:
             f.write(SECRET)
         self.port, self.admin = free_port(), free_port()
         self.stderr = open(os.path.join(self.work, "serve.err"), "w")
+        # LEGACY=1: the flags the release before the hardening knew, to measure it the same way.
+        modern = [] if LEGACY else ["--gateway", "nginx", "--jwt-audience", "retail-api"]
         self.proc = subprocess.Popen([
-            scopegate, "serve", "--gateway", "nginx", "--table", "table.json", "--groups", "groups.yaml",
+            scopegate, "serve", *modern, "--table", "table.json", "--groups", "groups.yaml",
             "--credentials", "tills.txt", "--jwt-hs256-secret", "secret", "--jwt-issuer", "https://id.example.com",
-            "--jwt-audience", "retail-api", "--decision-log", "off",
+            "--decision-log", "off",
             "--listen", f"127.0.0.1:{self.port}", "--admin-listen", f"127.0.0.1:{self.admin}", *extra,
         ], cwd=self.work, stderr=self.stderr, stdout=subprocess.DEVNULL, preexec_fn=preexec)
         end = time.time() + 20
@@ -106,8 +109,10 @@ def get(port, path, timeout=10):
 def decide(conn, method, path, authorization):
     """One nginx-form decision on a kept-alive connection: (status, seconds)."""
     started = time.perf_counter()
-    conn.request("GET", "/_auth", headers={"X-Original-Method": method, "X-Original-URI": path,
-                                            "Authorization": authorization})
+    headers = {"X-Original-Method": method, "X-Original-URI": path}
+    if authorization:
+        headers["Authorization"] = authorization
+    conn.request("GET", "/_auth", headers=headers)
     r = conn.getresponse()
     r.read()
     return r.status, time.perf_counter() - started
