@@ -123,6 +123,31 @@ def wait_for(port, path="/healthz", deadline=20):
 failures = []
 
 
+def flowing(port, method, path, headers, threads=2):
+    """Threads sending one request over and over until `stop` is set; `results` counts the
+    200s and keeps every other answer."""
+    stop = threading.Event()
+    results = {"ok": 0, "other": []}
+    lock = threading.Lock()
+
+    def flow():
+        while not stop.is_set():
+            try:
+                status, _, _ = request(port, method, path, headers)
+            except Exception as e:  # noqa: BLE001 - a lost request is what this counts
+                status = repr(e)
+            with lock:
+                if status == 200:
+                    results["ok"] += 1
+                else:
+                    results["other"].append(status)
+
+    flows = [threading.Thread(target=flow) for _ in range(threads)]
+    for t in flows:
+        t.start()
+    return stop, results, flows
+
+
 def children(pid):
     try:
         with open(f"/proc/{pid}/task/{pid}/children") as f:
@@ -387,25 +412,7 @@ http {{
 
         # Reload while requests flow.
         print("--- reload while requests flow")
-        stop = threading.Event()
-        results = {"ok": 0, "other": []}
-        lock = threading.Lock()
-
-        def flow():
-            while not stop.is_set():
-                try:
-                    status, _, _ = request(nginx_port, "GET", "/loyalty/v1/members/7/points", reader)
-                except Exception as e:  # noqa: BLE001
-                    status = repr(e)
-                with lock:
-                    if status == 200:
-                        results["ok"] += 1
-                    else:
-                        results["other"].append(status)
-
-        flows = [threading.Thread(target=flow) for _ in range(2)]
-        for t in flows:
-            t.start()
+        stop, results, flows = flowing(nginx_port, "GET", "/loyalty/v1/members/7/points", reader)
         table = open(os.path.join(work, "table.json")).read()
         groups = open(os.path.join(work, "groups.yaml")).read()
         for i in range(20):
@@ -459,24 +466,7 @@ http {{
         new_key = {"Authorization": "Bearer " + token("customer.read", secret=new_secret)}
         get = lambda h: request(nginx_port, "GET", "/customers/v1/customers", h)[0]  # noqa: E731
         before = (get(old_key), get(new_key))
-        stop.clear()
-        results = {"ok": 0, "other": []}
-
-        def till_flow():
-            while not stop.is_set():
-                try:
-                    status, _, _ = request(nginx_port, "POST", "/sales/v1/transactions", till)
-                except Exception as e:  # noqa: BLE001
-                    status = repr(e)
-                with lock:
-                    if status == 200:
-                        results["ok"] += 1
-                    else:
-                        results["other"].append(status)
-
-        flows = [threading.Thread(target=till_flow) for _ in range(2)]
-        for t in flows:
-            t.start()
+        stop, results, flows = flowing(nginx_port, "POST", "/sales/v1/transactions", till)
         time.sleep(0.3)
         with open(os.path.join(work, "secret"), "wb") as f:
             f.write(new_secret)
