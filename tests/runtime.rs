@@ -227,9 +227,41 @@ fn random_request(rng: &mut Rng, t: &Table) -> String {
     path
 }
 
-/// The reference: try every route's template on the path segment by segment, keep the
-/// matching shapes, and choose the one whose segments rank first (literal before template;
-/// among templates, more literal text, then shape), then look the method up there.
+/// A template segment as the trie orders it: a literal before any pattern; patterns with more
+/// literal text first, then by shape.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Key {
+    Literal(String),
+    Pattern(std::cmp::Reverse<usize>, String),
+}
+
+fn keys(template: &str) -> Vec<Key> {
+    template[1..]
+        .split('/')
+        .map(|s| {
+            if s.contains('{') {
+                let shape = shape(s);
+                let literal = shape.replace("{}", "").len();
+                Key::Pattern(std::cmp::Reverse(literal), shape)
+            } else {
+                Key::Literal(s.to_string())
+            }
+        })
+        .collect()
+}
+
+fn key_matches(key: &Key, segment: &str) -> bool {
+    match key {
+        Key::Literal(l) => l == segment,
+        Key::Pattern(_, shape) => segment_matches(shape, segment),
+    }
+}
+
+/// The reference: every route's template is tried on the path segment by segment; among the
+/// templates that match the whole path and have the method (HEAD: else GET's), the one whose
+/// segments rank first wins. A path is ambiguous when a prefix the trie visits before that
+/// winner (or any, when there is none) has a literal next segment equal to the request's
+/// only when case is ignored, and none equal exactly.
 fn reference(
     t: &Table,
     scopes: Option<&[&str]>,
@@ -249,52 +281,55 @@ fn reference(
     {
         return ("invalid-path", None);
     }
-    type Rank = Vec<(u8, usize, String)>;
-    let mut best: Option<(Rank, String)> = None;
-    for r in &t.routes {
-        let full = format!("{}{}", t.sources[0].base_paths[0], r.path);
-        let tsegs: Vec<&str> = full[1..].split('/').collect();
-        if tsegs.len() != segments.len()
-            || !tsegs
-                .iter()
-                .zip(&segments)
-                .all(|(t, s)| segment_matches(t, s))
-        {
-            continue;
-        }
-        let rank: Rank = tsegs
-            .iter()
-            .map(|t| {
-                if t.contains('{') {
-                    let shape = shape(t);
-                    let literal = shape.replace("{}", "").len();
-                    (1, usize::MAX - literal, shape)
-                } else {
-                    (0, 0, t.to_string())
-                }
-            })
-            .collect();
-        let key = shape(&full);
-        if best.as_ref().is_none_or(|(b, _)| rank < *b) {
-            best = Some((rank, key));
-        }
-    }
-    let Some((_, shape_key)) = best else {
-        return ("no-route", None);
-    };
-    let at_node: Vec<&Route> = t
+    let templates: Vec<(&Route, Vec<Key>)> = t
         .routes
         .iter()
-        .filter(|r| shape(&format!("{}{}", t.sources[0].base_paths[0], r.path)) == shape_key)
+        .map(|r| (r, keys(&format!("{}{}", t.sources[0].base_paths[0], r.path))))
         .collect();
-    let found = at_node.iter().find(|r| r.method == method).or_else(|| {
-        if method == "HEAD" {
-            at_node.iter().find(|r| r.method == "GET")
-        } else {
-            None
+    let prefix_matches =
+        |k: &[Key]| k.iter().zip(&segments).all(|(k, s)| key_matches(k, s));
+    let best = |method: &str| {
+        templates
+            .iter()
+            .filter(|(r, k)| {
+                r.method == method && k.len() == segments.len() && prefix_matches(k)
+            })
+            .min_by(|a, b| a.1.cmp(&b.1))
+    };
+    let ambiguous = |winner: Option<&Vec<Key>>| {
+        (0..segments.len()).any(|d| {
+            templates.iter().any(|(_, k)| {
+                if k.len() <= d || !prefix_matches(&k[..d]) {
+                    return false;
+                }
+                let prefix = &k[..d];
+                if winner.is_some_and(|w| prefix > &w[..d]) {
+                    return false;
+                }
+                let next: Vec<&String> = templates
+                    .iter()
+                    .filter(|(_, o)| o.len() > d && o[..d] == *prefix)
+                    .filter_map(|(_, o)| match &o[d] {
+                        Key::Literal(l) => Some(l),
+                        Key::Pattern(..) => None,
+                    })
+                    .collect();
+                !next.iter().any(|l| **l == segments[d])
+                    && next.iter().any(|l| l.eq_ignore_ascii_case(segments[d]))
+            })
+        })
+    };
+    let mut found = best(method);
+    if ambiguous(found.map(|f| &f.1)) {
+        return ("invalid-path", None);
+    }
+    if found.is_none() && method == "HEAD" {
+        found = best("GET");
+        if ambiguous(found.map(|f| &f.1)) {
+            return ("invalid-path", None);
         }
-    });
-    let Some(r) = found else {
+    }
+    let Some((r, _)) = found else {
         return ("no-route", None);
     };
     let id = format!("{} {}", r.method, r.path);

@@ -378,16 +378,24 @@ impl Evaluator {
                 },
             });
         }
-        let Some(node) = self.find(0, &path, 0) else {
-            return Decision::Deny(Deny::NoRoute);
+        // The first template in priority order that has the method (a concrete `GET
+        // /gists/public` does not hide `DELETE /gists/{gist_id}`: routers pick by method
+        // first); HEAD falls back to GET when no template has HEAD.
+        let mut found = self.find(0, &path, 0, method);
+        if matches!(found, Ok(None)) && method == "HEAD" {
+            found = self.find(0, &path, 0, "GET");
+        }
+        let node = match found {
+            Ok(Some(node)) => node,
+            Ok(None) => return Decision::Deny(Deny::NoRoute),
+            Err(e) => return Decision::Deny(Deny::InvalidPath(e)),
         };
         let methods = &self.nodes[node].methods;
-        let found = methods.iter().find(|(m, _)| m == method).or_else(|| {
-            (method == "HEAD")
-                .then(|| methods.iter().find(|(m, _)| m == "GET"))
-                .flatten()
-        });
-        let Some(&(_, index)) = found else {
+        let Some(&(_, index)) = methods
+            .iter()
+            .find(|(m, _)| m == method)
+            .or_else(|| methods.iter().find(|(m, _)| m == "GET"))
+        else {
             return Decision::Deny(Deny::NoRoute);
         };
         let route = &self.table.routes[index];
@@ -408,27 +416,46 @@ impl Evaluator {
         }
     }
 
-    /// The node whose template matches the whole path: concrete segments first, then
-    /// templated ones in rank order, backtracking when a branch cannot match the rest.
-    fn find(&self, node: usize, path: &RequestPath, depth: usize) -> Option<usize> {
+    /// The node whose template matches the whole path and has `method`: concrete segments
+    /// first, then templated ones in rank order, backtracking when a branch cannot match the
+    /// rest. A segment that equals a concrete sibling only when case is ignored is ambiguous.
+    fn find(
+        &self,
+        node: usize,
+        path: &RequestPath,
+        depth: usize,
+        method: &str,
+    ) -> Result<Option<usize>, PathError> {
+        let n = &self.nodes[node];
         if depth == path.len() {
-            return (!self.nodes[node].methods.is_empty()).then_some(node);
+            return Ok(n.methods.iter().any(|(m, _)| m == method).then_some(node));
         }
         let segment = path.segment(depth);
-        let n = &self.nodes[node];
-        if let Ok(i) = n.literals.binary_search_by(|(l, _)| by_length(l, segment)) {
-            if let Some(found) = self.find(n.literals[i].1, path, depth + 1) {
-                return Some(found);
+        match n.literals.binary_search_by(|(l, _)| by_length(l, segment)) {
+            Ok(i) => {
+                if let Some(found) = self.find(n.literals[i].1, path, depth + 1, method)? {
+                    return Ok(Some(found));
+                }
+            }
+            Err(_) => {
+                let same_length = n.literals.partition_point(|(l, _)| l.len() < segment.len());
+                if n.literals[same_length..]
+                    .iter()
+                    .take_while(|(l, _)| l.len() == segment.len())
+                    .any(|(l, _)| l.eq_ignore_ascii_case(segment))
+                {
+                    return Err(PathError::Ambiguous);
+                }
             }
         }
         for (pattern, child) in &n.patterns {
             if pattern.matches(segment) {
-                if let Some(found) = self.find(*child, path, depth + 1) {
-                    return Some(found);
+                if let Some(found) = self.find(*child, path, depth + 1, method)? {
+                    return Ok(Some(found));
                 }
             }
         }
-        None
+        Ok(None)
     }
 }
 

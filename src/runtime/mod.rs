@@ -6,6 +6,7 @@ pub mod evaluator;
 pub mod groups;
 pub mod path;
 pub mod principal;
+mod refused;
 pub mod reload;
 pub mod table;
 pub mod template;

@@ -1,6 +1,13 @@
 //! Request paths, read fail-closed: anything a gateway and a service could read differently is
-//! refused instead of matched. Decoding goes into a fixed buffer on the stack, so reading a
-//! path allocates nothing.
+//! refused instead of matched.
+//!
+//! Segments are matched as the client sent them (raw, still percent-encoded), the way raw-path
+//! routers (Express, Koa, most Go and Rust routers) match them: an encoded character never
+//! matches a template literal. Percent-encoding is decoded only to check what it hides, into a
+//! fixed buffer on the stack, so reading a path allocates nothing. What no encoder produces and
+//! backends read in different ways is refused: encoded unreserved characters (`%6D` for `m`),
+//! encoded `?`, `#` and `;`, and decoded characters that some backend trims, splits, normalises
+//! (NFKC) or case-maps into ASCII letters, `.`, `/` or `\` (the table in `refused`).
 
 use std::fmt;
 
@@ -33,6 +40,22 @@ pub enum PathError {
     /// percent-encoded character that some servers fold into `/`, `\` or `.` (fullwidth and
     /// other look-alike slashes and dots).
     InvalidCharacter,
+    /// A percent-encoded unreserved character (`%6D` for `m`, `%7E` for `~`): no encoder
+    /// produces one, raw-path routers keep it encoded, decoding ones do not.
+    EncodedUnreserved,
+    /// `%3F`, `%23` or `%3B`: a backend that decodes and re-splits the path (nginx
+    /// `proxy_pass` with `$uri`, Apache `[P]` rewrites) or strips `;` parameters after decoding
+    /// reads another path.
+    EncodedDelimiter,
+    /// A decoded character that some backend trims, splits, normalises or case-maps into
+    /// another path: Unicode controls, format characters and separators (U+0085, U+00A0,
+    /// U+2028, U+3000), and characters whose NFKC or case-mapped form holds an ASCII letter,
+    /// `.`, `/` or `\` (U+2025, U+2100, U+212A, fullwidth letters).
+    RefusedCharacter,
+    /// A segment that equals a concrete sibling segment of the table only when case is
+    /// ignored (`/user/ISSUES` beside `/user/issues`): a case-insensitive backend reads it as
+    /// the sibling.
+    Ambiguous,
 }
 
 impl PathError {
@@ -48,6 +71,10 @@ impl PathError {
             PathError::InvalidEncoding => "invalid-encoding",
             PathError::Semicolon => "semicolon",
             PathError::InvalidCharacter => "invalid-character",
+            PathError::EncodedUnreserved => "encoded-unreserved",
+            PathError::EncodedDelimiter => "encoded-delimiter",
+            PathError::RefusedCharacter => "refused-character",
+            PathError::Ambiguous => "ambiguous",
         }
     }
 }
@@ -67,12 +94,22 @@ impl fmt::Display for PathError {
             PathError::InvalidCharacter => {
                 "the path has a character that cannot stand in a request target"
             }
+            PathError::EncodedUnreserved => {
+                "the path percent-encodes a character that needs no encoding (a letter, a digit, `-`, `.`, `_` or `~`)"
+            }
+            PathError::EncodedDelimiter => "the path has an encoded `?`, `#` or `;` (`%3F`, `%23`, `%3B`)",
+            PathError::RefusedCharacter => {
+                "the path has a character that some servers trim, split, normalise or case-map into another path"
+            }
+            PathError::Ambiguous => {
+                "a path segment equals another route's segment when case is ignored"
+            }
         })
     }
 }
 
-/// A request path split into percent-decoded segments. A path without `%` is read in place;
-/// one with `%` is decoded into a buffer the caller keeps on its stack, so nothing is
+/// A request path split into its raw segments, each checked. A path with `%` is decoded into a
+/// buffer the caller keeps on its stack to check what the encoding hides, so nothing is
 /// allocated and nothing large is copied.
 pub struct RequestPath<'a> {
     /// The segments, separated by one `/` (no leading `/`).
@@ -94,7 +131,7 @@ impl<'a> RequestPath<'a> {
         self.count == 0
     }
 
-    /// The decoded text of segment `i`.
+    /// The raw text of segment `i`, as the client sent it.
     pub fn segment(&self, i: usize) -> &'a str {
         let start = if i == 0 {
             0
@@ -123,13 +160,14 @@ impl<'a> RequestPath<'a> {
         if path.len() > MAX_PATH_BYTES {
             return Err(PathError::TooLong);
         }
-        match scratch {
-            Some(buffer) if rest.contains('%') => {
-                let text = decode(rest, buffer)?;
-                split(text, false)
-            }
-            _ => split(rest, true),
+        let encoded = rest.contains('%');
+        if encoded {
+            let Some(buffer) = scratch else {
+                return Err(PathError::InvalidEncoding);
+            };
+            check_decoded(rest, buffer)?;
         }
+        split(rest, encoded)
     }
 }
 
@@ -144,9 +182,10 @@ fn memchr_byte(needle: u8, haystack: &[u8]) -> Option<usize> {
     haystack.iter().position(|&b| b == needle)
 }
 
-/// Splits `text` into segments in one pass, refusing empty inner segments and dot-segments;
-/// with `raw`, also every byte that may not stand unencoded in a request target.
-fn split(text: &str, raw: bool) -> Result<RequestPath<'_>, PathError> {
+/// Splits `text` into segments in one pass, refusing empty inner segments, dot-segments and
+/// every byte that may not stand unencoded in a request target (`%` only when `encoded`, whose
+/// sequences `check_decoded` has checked).
+fn split(text: &str, encoded: bool) -> Result<RequestPath<'_>, PathError> {
     let bytes = text.as_bytes();
     let mut ends = [0u16; MAX_SEGMENTS];
     let mut count = 0;
@@ -154,8 +193,9 @@ fn split(text: &str, raw: bool) -> Result<RequestPath<'_>, PathError> {
     for i in 0..=bytes.len() {
         let b = bytes.get(i).copied();
         if b.is_some_and(|b| b != b'/') {
-            if raw && !PLAIN[b.unwrap_or(0) as usize] {
-                return Err(raw_error(b.unwrap_or(0)));
+            let b = b.unwrap_or(0);
+            if !PLAIN[b as usize] && !(encoded && b == b'%') {
+                return Err(raw_error(b));
             }
             continue;
         }
@@ -177,28 +217,44 @@ fn split(text: &str, raw: bool) -> Result<RequestPath<'_>, PathError> {
 }
 
 /// Percent-decodes `rest` into `buffer`, segment by segment, refusing what decoding would hide.
-fn decode<'b>(rest: &str, buffer: &'b mut Scratch) -> Result<&'b str, PathError> {
-    let mut len = 0;
-    for (i, piece) in rest.split('/').enumerate() {
-        if i > 0 {
-            buffer[len] = b'/';
-            len += 1;
+fn check_decoded(rest: &str, buffer: &mut Scratch) -> Result<(), PathError> {
+    for piece in rest.split('/') {
+        if !piece.contains('%') {
+            continue;
         }
-        let start = len;
-        decode_segment(piece.as_bytes(), buffer, &mut len)?;
-        let decoded = &buffer[start..len];
+        let mut len = 0;
+        let unreserved = decode_segment(piece.as_bytes(), buffer, &mut len)?;
+        let decoded = &buffer[..len];
+        if decoded == b"." || decoded == b".." {
+            return Err(PathError::DotSegment);
+        }
         let Ok(text) = std::str::from_utf8(decoded) else {
             return Err(PathError::InvalidEncoding);
         };
         if is_double_encoded(decoded) {
             return Err(PathError::InvalidEncoding);
         }
-        if !text.is_ascii() && text.chars().any(is_confusable) {
-            return Err(PathError::InvalidCharacter);
+        if unreserved {
+            return Err(PathError::EncodedUnreserved);
+        }
+        if !text.is_ascii() {
+            if text.chars().any(is_confusable) {
+                return Err(PathError::InvalidCharacter);
+            }
+            if text.chars().any(is_refused) {
+                return Err(PathError::RefusedCharacter);
+            }
         }
     }
-    // Every segment is UTF-8 and `/` is ASCII, so the whole is too.
-    std::str::from_utf8(&buffer[..len]).map_err(|_| PathError::InvalidEncoding)
+    Ok(())
+}
+
+/// Whether a non-ASCII character is in the generated table of refused characters.
+fn is_refused(c: char) -> bool {
+    let c = c as u32;
+    let table = super::refused::REFUSED;
+    let i = table.partition_point(|&(_, end)| end < c);
+    table.get(i).is_some_and(|&(start, _)| start <= c)
 }
 
 /// Bytes allowed unencoded in a path segment: RFC 3986 `pchar` without `;` (matrix
@@ -278,12 +334,14 @@ fn hex(b: u8) -> Option<u8> {
     }
 }
 
-/// Checks one raw segment and appends its decoded bytes to `buffer`.
+/// Checks one raw segment and writes its decoded bytes to `buffer` from `len`; true when it
+/// encodes an unreserved character.
 fn decode_segment(
     raw: &[u8],
     buffer: &mut [u8; MAX_PATH_BYTES],
     len: &mut usize,
-) -> Result<(), PathError> {
+) -> Result<bool, PathError> {
+    let mut unreserved = false;
     let mut i = 0;
     while i < raw.len() {
         let b = raw[i];
@@ -298,7 +356,11 @@ fn decode_segment(
             match h * 16 + l {
                 b'/' | b'\\' => return Err(PathError::EncodedSlash),
                 c if c < 0x20 || c == 0x7f => return Err(PathError::ControlCharacter),
-                c => c,
+                b'?' | b'#' | b';' => return Err(PathError::EncodedDelimiter),
+                c => {
+                    unreserved |= c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.' | b'_' | b'~');
+                    c
+                }
             }
         } else if PLAIN[b as usize] {
             b
@@ -312,7 +374,7 @@ fn decode_segment(
         *len += 1;
         i += 1;
     }
-    Ok(())
+    Ok(unreserved)
 }
 
 #[cfg(test)]
@@ -334,8 +396,10 @@ mod tests {
         assert_eq!(segments("/"), [""]);
         assert_eq!(segments("/a/b"), ["a", "b"]);
         assert_eq!(segments("/a/b/"), ["a", "b", ""]);
-        assert_eq!(segments("/a%20b/caf%C3%A9?x=/../"), ["a b", "café"]);
-        assert_eq!(segments("/100%25"), ["100%"]);
+        // Segments stay as sent: an encoded character is not its decoded self.
+        assert_eq!(segments("/a%20b/caf%C3%A9?x=/../"), ["a%20b", "caf%C3%A9"]);
+        assert_eq!(segments("/100%25"), ["100%25"]);
+        assert_eq!(segments("/o/r%3A1"), ["o", "r%3A1"]);
         assert_eq!(
             segments("/.well-known/x..y/..."),
             [".well-known", "x..y", "..."]
@@ -366,6 +430,27 @@ mod tests {
             ("/café", PathError::InvalidCharacter),
             ("/%252e%252e", PathError::InvalidEncoding),
             ("/a%ef%bc%8fb", PathError::InvalidCharacter),
+            // Issue 13: what backends read differently.
+            ("/orders/%6Dine", PathError::EncodedUnreserved),
+            ("/a%7Eb", PathError::EncodedUnreserved),
+            ("/a%2Db", PathError::EncodedUnreserved),
+            ("/repos/o/r%3F/subscription", PathError::EncodedDelimiter),
+            ("/a%23b", PathError::EncodedDelimiter),
+            ("/a%3bb", PathError::EncodedDelimiter),
+            ("/a%C2%85", PathError::RefusedCharacter),
+            ("/a%C2%A0", PathError::RefusedCharacter),
+            ("/a%E2%80%A8", PathError::RefusedCharacter),
+            ("/a%E3%80%80", PathError::RefusedCharacter),
+            ("/%E2%80%A5/x", PathError::RefusedCharacter),
+            ("/x%EF%B8%B0", PathError::RefusedCharacter),
+            ("/a%E2%84%80b", PathError::RefusedCharacter),
+            ("/a%E2%84%81b", PathError::RefusedCharacter),
+            ("/a%E2%84%85b", PathError::RefusedCharacter),
+            ("/a%E2%84%86b", PathError::RefusedCharacter),
+            ("/%EF%BD%81dmin", PathError::RefusedCharacter),
+            ("/%E2%84%AA", PathError::RefusedCharacter),
+            ("/%C4%B1ssues", PathError::RefusedCharacter),
+            ("/a%E2%80%8Bb", PathError::RefusedCharacter),
         ];
         for (raw, error) in cases {
             assert_eq!(parse(raw).err(), Some(error), "{raw:?}");
@@ -384,5 +469,11 @@ mod tests {
             Some(PathError::InvalidEncoding)
         );
         assert!(!RequestPath::needs_scratch("/a/b?x=%20") && RequestPath::needs_scratch("/a%20"));
+    }
+
+    #[test]
+    fn encoded_reserved_and_non_ascii_letters_are_kept() {
+        assert_eq!(segments("/a%3Ab/%40"), ["a%3Ab", "%40"]);
+        assert_eq!(segments("/caf%C3%A9/%C3%BCber"), ["caf%C3%A9", "%C3%BCber"]);
     }
 }
