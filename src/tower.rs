@@ -43,7 +43,22 @@ pub struct ScopeGateLayer<A> {
     authenticate: A,
     challenge: Challenge,
     realm: Arc<str>,
-    ids: Arc<AtomicU64>,
+    ids: Arc<Ids>,
+}
+
+/// Decision ids that cannot be guessed from one another: a counter hashed under two keyed
+/// SipHash states chosen at random when the layer is made (128 bits).
+struct Ids {
+    next: AtomicU64,
+    keys: (std::hash::RandomState, std::hash::RandomState),
+}
+
+impl Ids {
+    fn next(&self) -> String {
+        use std::hash::BuildHasher;
+        let n = self.next.fetch_add(1, Ordering::Relaxed);
+        format!("{:016x}{:016x}", self.keys.0.hash_one(n), self.keys.1.hash_one(n))
+    }
 }
 
 impl<A> ScopeGateLayer<A>
@@ -56,7 +71,10 @@ where
             authenticate,
             challenge: Challenge::Bearer,
             realm: Arc::from("scopegate"),
-            ids: Arc::new(AtomicU64::new(1)),
+            ids: Arc::new(Ids {
+                next: AtomicU64::new(0),
+                keys: (std::hash::RandomState::new(), std::hash::RandomState::new()),
+            }),
         }
     }
 
@@ -119,7 +137,7 @@ where
 
     fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
         let (mut head, body) = request.into_parts();
-        let id = format!("{:016x}", self.layer.ids.fetch_add(1, Ordering::Relaxed));
+        let id = self.layer.ids.next();
         let evaluator = self.layer.evaluator.current();
         let realm = &self.layer.realm;
         let answer = match (self.layer.authenticate)(&head) {
@@ -131,7 +149,10 @@ where
                     Principal::Anonymous => self.layer.challenge,
                 };
                 let grant = evaluator.grant_for(&principal);
-                let target = head.uri.path_and_query().map_or("/", |p| p.as_str());
+                // The path the service's router reads, from the same `Uri` (an HTTP/2 request
+                // always carries scheme and authority, so they are not refused here); a
+                // request without one (`*`) is decided as a malformed path, never as `/`.
+                let target = head.uri.path_and_query().map_or("\u{0}", |p| p.as_str());
                 let decision = evaluator.evaluate(&grant, head.method.as_str(), target);
                 if let crate::runtime::Decision::Allow { route } = &decision {
                     head.extensions.insert(Allowed {

@@ -3,11 +3,15 @@
 //! Requests are raw bytes on a socket, so nothing between the test and the server normalises
 //! or merges anything.
 
+mod support;
+
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+
+use support::{free_port, launch, now, request, Reply, Server};
 
 use base64::Engine;
 use jsonwebtoken::{encode, Algorithm, EncodingKey, Header};
@@ -15,21 +19,6 @@ use serde_json::{json, Value};
 
 const SECRET_A: &[u8] = b"secret-a-0123456789abcdef0123456789";
 const SECRET_B: &[u8] = b"secret-b-0123456789abcdef0123456789";
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
-}
 
 fn token(secret: &[u8], claims: Value) -> String {
     let mut c = json!({"sub": "alice", "iss": "https://id.example.com", "aud": "retail-api",
@@ -100,20 +89,6 @@ impl Work {
     }
 }
 
-/// A running server, killed when dropped.
-struct Server {
-    child: Child,
-    port: u16,
-    admin: u16,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// Starts `scopegate serve` in `work` with the retail table, the JWT secret and `extra`.
 fn serve(work: &Work, extra: &[&str]) -> Server {
     serve_with(work, extra, Stdio::null())
@@ -147,78 +122,7 @@ fn serve_with(work: &Work, extra: &[&str], stdout: Stdio) -> Server {
         args.extend(["--decision-log".into(), "off".into()]);
     }
     args.extend(extra.iter().map(|s| s.to_string()));
-    let child = Command::new(env!("CARGO_BIN_EXE_scopegate"))
-        .args(&args)
-        .current_dir(work.dir.path())
-        .stdout(stdout)
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let server = Server { child, port, admin };
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while Instant::now() < deadline {
-        if let Ok(r) = request(admin, "GET", "/readyz", &[]) {
-            if r.status == 200 {
-                return server;
-            }
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    panic!("scopegate serve did not become ready");
-}
-
-#[derive(Debug)]
-struct Reply {
-    status: u16,
-    head: String,
-    body: String,
-}
-
-impl Reply {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.head.lines().find_map(|l| {
-            let (k, v) = l.split_once(':')?;
-            k.eq_ignore_ascii_case(name).then(|| v.trim())
-        })
-    }
-
-    fn code(&self) -> String {
-        serde_json::from_str::<Value>(&self.body)
-            .ok()
-            .and_then(|v| v["code"].as_str().map(str::to_string))
-            .unwrap_or_default()
-    }
-}
-
-/// One request on a fresh connection, headers exactly as given (duplicates included).
-fn request(
-    port: u16,
-    method: &str,
-    target: &str,
-    headers: &[(&str, &str)],
-) -> std::io::Result<Reply> {
-    let mut s = TcpStream::connect(("127.0.0.1", port))?;
-    s.set_read_timeout(Some(Duration::from_secs(10)))?;
-    let mut raw = format!("{method} {target} HTTP/1.1\r\nHost: scopegate\r\nConnection: close\r\n");
-    for (k, v) in headers {
-        raw.push_str(&format!("{k}: {v}\r\n"));
-    }
-    raw.push_str("\r\n");
-    s.write_all(raw.as_bytes())?;
-    let mut out = Vec::new();
-    s.read_to_end(&mut out)?;
-    let text = String::from_utf8_lossy(&out).to_string();
-    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-    let status = head
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    Ok(Reply {
-        status,
-        head: head.to_string(),
-        body: body.to_string(),
-    })
+    launch(work.dir.path(), &args, port, admin, stdout)
 }
 
 /// An nginx-form decision: the original request in the two headers.

@@ -4,6 +4,8 @@
 //! effective security as OR-of-AND scope sets, in a canonical form, so that two tables with
 //! the same meaning are the same bytes.
 
+mod overlap;
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use sha2::{Digest, Sha256};
@@ -244,6 +246,51 @@ fn same_shape_in_one_document(part: &Part) -> Vec<String> {
     out
 }
 
+/// Routes with different requirements that one request reaches in two ways the evaluator's
+/// order would settle arbitrarily (see `overlap`): each pair named with its places and a
+/// request both match.
+fn ambiguities<'a>(
+    kept: impl Iterator<Item = &'a (Route, Location)>,
+    sources: &[Source],
+) -> Vec<String> {
+    let mut fulls: BTreeMap<(&str, usize), Vec<(usize, overlap::Full<'a>)>> = BTreeMap::new();
+    for (i, (route, at)) in kept.enumerate() {
+        let bases = route
+            .base_paths
+            .as_deref()
+            .or_else(|| sources.get(route.source).map(|s| s.base_paths.as_slice()))
+            .unwrap_or(&[]);
+        for base in bases {
+            if let Some(full) =
+                overlap::Full::new(&route.method, base, &route.path, &route.any_of, place(at))
+            {
+                fulls
+                    .entry((&route.method, full.segments.len()))
+                    .or_default()
+                    .push((i, full));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for group in fulls.values() {
+        for (n, (i, a)) in group.iter().enumerate() {
+            for (j, b) in &group[n + 1..] {
+                if i == j || a.requirement == b.requirement {
+                    continue;
+                }
+                if let Some(path) = overlap::ambiguous(a, b) {
+                    out.push(format!(
+                        "{} and {} both match `{} {path}`, with different requirements ({:?} and {:?}); \
+                         which one decides would depend on the table's order",
+                        a.label, b.label, a.method, a.requirement, b.requirement
+                    ));
+                }
+            }
+        }
+    }
+    out
+}
+
 /// Merges the documents into one sorted table with its digest.
 fn assemble(parts: Vec<Part>, conflicts: &mut Vec<String>) -> Table {
     let mut parts = parts;
@@ -291,6 +338,7 @@ fn assemble(parts: Vec<Part>, conflicts: &mut Vec<String>) -> Table {
         }
         sources.push(part.source);
     }
+    conflicts.extend(ambiguities(routes.values().flatten(), &sources));
     let mut routes: Vec<Route> = routes.into_values().flatten().map(|(r, _)| r).collect();
     routes.sort_by(|a, b| (&a.path, &a.method, a.source).cmp(&(&b.path, &b.method, b.source)));
     let mut table = Table {

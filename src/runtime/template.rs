@@ -102,6 +102,17 @@ pub fn shape(template: &str) -> String {
     out
 }
 
+/// A segment's shape (`{}.json`): its parts with parameter names left out.
+pub fn shape_of(parts: &[Part]) -> String {
+    parts
+        .iter()
+        .map(|p| match p {
+            Part::Literal(l) => l.as_str(),
+            Part::Param(_) => "{}",
+        })
+        .collect()
+}
+
 /// A request path for the template with every parameter replaced by `value`
 /// (`/a/{id}.json` → `/a/1.json`), as examples, benchmarks and tests need.
 pub fn instantiate(template: &str, value: &str) -> String {

@@ -22,6 +22,7 @@
 
 pub mod auth;
 pub mod credentials;
+pub mod fragments;
 pub mod gateway;
 pub mod identity;
 pub mod jwt;
@@ -339,11 +340,13 @@ async fn accept(
     }
 }
 
-/// A stream that stamps the time of its last read or write.
+/// A stream that stamps the time of its last read or write, and (in Envoy mode) notes which
+/// request lines held a fragment.
 struct Stamped<T> {
     inner: T,
     last: Arc<AtomicU64>,
     epoch: Instant,
+    watcher: Option<fragments::Watcher>,
 }
 
 impl<T> Stamped<T> {
@@ -363,6 +366,9 @@ impl<T: AsyncRead + Unpin> AsyncRead for Stamped<T> {
         let poll = Pin::new(&mut self.inner).poll_read(cx, buf);
         if buf.filled().len() > before {
             self.touch();
+            if let Some(watcher) = &mut self.watcher {
+                watcher.read(&buf.filled()[before..]);
+            }
         }
         poll
     }
@@ -398,21 +404,26 @@ async fn serve_connection(
     mut stopping: watch::Receiver<bool>,
 ) {
     let last = Arc::new(AtomicU64::new(0));
+    // In Envoy mode the request line is the original target: its fragment must be seen.
+    let notes = (!is_admin && matches!(server.mode, Mode::EnvoyHttp { .. }))
+        .then(fragments::Notes::default);
     let io = Stamped {
         inner: stream,
         last: last.clone(),
         epoch: server.epoch,
+        watcher: notes.clone().map(fragments::Watcher::new),
     };
     io.touch();
     let limits = server.limits;
     let handler = server.clone();
     let service = hyper::service::service_fn(move |req| {
         let server = handler.clone();
+        let fragment = notes.as_ref().is_some_and(fragments::next_had_fragment);
         async move {
             Ok::<_, Infallible>(if is_admin {
                 server.admin(&req)
             } else {
-                server.handle(req, peer.ip()).await
+                server.handle(req, peer.ip(), fragment).await
             })
         }
     });
@@ -527,10 +538,16 @@ impl Server {
         }
     }
 
-    async fn handle(&self, req: Request<Incoming>, peer: IpAddr) -> Response<Full<Bytes>> {
+    /// `fragment`: the request line held a `#` that the HTTP parser dropped.
+    async fn handle(
+        &self,
+        req: Request<Incoming>,
+        peer: IpAddr,
+        fragment: bool,
+    ) -> Response<Full<Bytes>> {
         let started = Instant::now();
         let id = self.decision_id();
-        let outcome = self.decide(&req, peer, &id).await;
+        let outcome = self.decide(&req, peer, fragment, &id).await;
         let answer = &outcome.answer;
         let seconds = started.elapsed().as_secs_f64();
         self.metrics
@@ -606,14 +623,24 @@ impl Server {
             .unwrap_or(peer)
     }
 
-    async fn decide(&self, req: &Request<Incoming>, peer: IpAddr, id: &str) -> Outcome {
+    async fn decide(
+        &self,
+        req: &Request<Incoming>,
+        peer: IpAddr,
+        fragment: bool,
+        id: &str,
+    ) -> Outcome {
         let headers = req.headers();
         let unreadable =
             |e: Unreadable| Outcome::early(answer::bad_request(e.code(), &e.message(), id));
-        let original = match self.mode.original(req.method(), req.uri(), headers) {
+        let mut original = match self.mode.original(req.method(), req.uri(), headers) {
             Ok(o) => o,
             Err(e) => return unreadable(e),
         };
+        if fragment {
+            // Decided as sent: the evaluator refuses a `#` in a path.
+            original.target.push('#');
+        }
         let mut outcome = Outcome {
             answer: answer::no_table(id),
             method: original.method,
