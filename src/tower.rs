@@ -57,7 +57,11 @@ impl Ids {
     fn next(&self) -> String {
         use std::hash::BuildHasher;
         let n = self.next.fetch_add(1, Ordering::Relaxed);
-        format!("{:016x}{:016x}", self.keys.0.hash_one(n), self.keys.1.hash_one(n))
+        format!(
+            "{:016x}{:016x}",
+            self.keys.0.hash_one(n),
+            self.keys.1.hash_one(n)
+        )
     }
 }
 

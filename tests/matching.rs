@@ -31,9 +31,21 @@ const CASES: &[(&str, &str, &str)] = &[
     ("POST", "/api/v1/orders/1:archive", "missing-scopes"),
     ("POST", "/api/v1/orders/1%3Aarchive", "no-route"),
     // Encoded `?`, `#`, `;`: a decoding backend re-splits the path.
-    ("DELETE", "/api/v1/repos/o/r%3F/subscription", "invalid-path"),
-    ("DELETE", "/api/v1/repos/o/r%23/subscription", "invalid-path"),
-    ("DELETE", "/api/v1/repos/o/r%3B/subscription", "invalid-path"),
+    (
+        "DELETE",
+        "/api/v1/repos/o/r%3F/subscription",
+        "invalid-path",
+    ),
+    (
+        "DELETE",
+        "/api/v1/repos/o/r%23/subscription",
+        "invalid-path",
+    ),
+    (
+        "DELETE",
+        "/api/v1/repos/o/r%3B/subscription",
+        "invalid-path",
+    ),
     ("DELETE", "/api/v1/repos/o/r/subscription", "allow"),
     ("DELETE", "/api/v1/repos/o/r", "missing-scopes"),
     // Unicode that backends trim, normalise or case-map.
@@ -58,7 +70,11 @@ const CASES: &[(&str, &str, &str)] = &[
     // Targets that are not origin-form, and fragments.
     ("GET", "gists", "invalid-path"),
     ("GET", "..", "invalid-path"),
-    ("DELETE", "/api/v1/repos/o/r/subscription#/../../r", "invalid-path"),
+    (
+        "DELETE",
+        "/api/v1/repos/o/r/subscription#/../../r",
+        "invalid-path",
+    ),
     ("GET", "/api/v1/orders/mine#x", "invalid-path"),
 ];
 
@@ -74,8 +90,19 @@ fn token() -> String {
 fn serve(dir: &Path, mode: &str) -> Server {
     let (port, admin) = (free_port(), free_port());
     let args: Vec<String> = [
-        "serve", "--gateway", mode, "--table", "table.json", "--jwt-hs256-secret", "secret",
-        "--jwt-issuer", "https://id.example.com", "--jwt-audience", "shop", "--decision-log", "off",
+        "serve",
+        "--gateway",
+        mode,
+        "--table",
+        "table.json",
+        "--jwt-hs256-secret",
+        "secret",
+        "--jwt-issuer",
+        "https://id.example.com",
+        "--jwt-audience",
+        "shop",
+        "--decision-log",
+        "off",
     ]
     .iter()
     .map(|s| s.to_string())
@@ -106,8 +133,12 @@ fn check(table: &Path, method: &str, target: &str) -> String {
         .args(["--scopes", "", "--format", "json", method, target])
         .output()
         .unwrap();
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|_| panic!("{method} {target}: {}", String::from_utf8_lossy(&out.stderr)));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|_| {
+        panic!(
+            "{method} {target}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
     v["reason"].as_str().unwrap().to_string()
 }
 
@@ -115,7 +146,10 @@ fn check(table: &Path, method: &str, target: &str) -> String {
 fn tower(table: &Table, method: &str, target: &str) -> Option<String> {
     use tower::ServiceExt;
     let uri: http::Uri = target.parse().ok()?;
-    if uri.path_and_query().is_none_or(|p| !p.as_str().starts_with('/')) || target.contains('#')
+    if uri
+        .path_and_query()
+        .is_none_or(|p| !p.as_str().starts_with('/'))
+        || target.contains('#')
     {
         // Not a request URI a service receives (http drops a fragment when parsing).
         return None;
@@ -124,7 +158,8 @@ fn tower(table: &Table, method: &str, target: &str) -> Option<String> {
         table.clone(),
         Default::default(),
     )));
-    let authenticate = |_: &http::request::Parts| -> Authentication { Ok(Principal::from_scope_string("")) };
+    let authenticate =
+        |_: &http::request::Parts| -> Authentication { Ok(Principal::from_scope_string("")) };
     let app = axum::Router::new()
         .fallback(|| async { "reached the service" })
         .layer(ScopeGateLayer::new(evaluator, authenticate));
@@ -133,7 +168,9 @@ fn tower(table: &Table, method: &str, target: &str) -> Option<String> {
         .uri(uri)
         .body(axum::body::Body::empty())
         .unwrap();
-    let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
     let response = runtime.block_on(app.oneshot(request)).unwrap();
     Some(match response.headers().get("x-scopegate-code") {
         Some(code) => code.to_str().unwrap().to_string(),
@@ -166,7 +203,11 @@ fn every_entry_point_gives_the_same_decision() {
                 nginx.port,
                 "GET",
                 "/_auth",
-                &[("X-Original-Method", method), ("X-Original-URI", target), ("Authorization", &bearer)],
+                &[
+                    ("X-Original-Method", method),
+                    ("X-Original-URI", target),
+                    ("Authorization", &bearer),
+                ],
             )
             .unwrap();
             got.push(("nginx", decision(&r)));
@@ -178,7 +219,10 @@ fn every_entry_point_gives_the_same_decision() {
         }
         let line = format!(
             "{method} {target}: want {want}, got {}",
-            got.iter().map(|(e, c)| format!("{e}={c}")).collect::<Vec<_>>().join(" ")
+            got.iter()
+                .map(|(e, c)| format!("{e}={c}"))
+                .collect::<Vec<_>>()
+                .join(" ")
         );
         println!("{line}");
         if got.iter().any(|(_, c)| c != want) {
@@ -198,7 +242,10 @@ fn compile_refuses_routes_one_request_reaches_in_two_ways() {
             .args(["-o", "/dev/null"])
             .output()
             .unwrap();
-        (out.status.code(), String::from_utf8_lossy(&out.stderr).to_string())
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        )
     };
     let (code, stderr) = run(&["overlap.yaml"]);
     assert_eq!(code, Some(1), "{stderr}");

@@ -284,16 +284,18 @@ fn reference(
     let templates: Vec<(&Route, Vec<Key>)> = t
         .routes
         .iter()
-        .map(|r| (r, keys(&format!("{}{}", t.sources[0].base_paths[0], r.path))))
+        .map(|r| {
+            (
+                r,
+                keys(&format!("{}{}", t.sources[0].base_paths[0], r.path)),
+            )
+        })
         .collect();
-    let prefix_matches =
-        |k: &[Key]| k.iter().zip(&segments).all(|(k, s)| key_matches(k, s));
+    let prefix_matches = |k: &[Key]| k.iter().zip(&segments).all(|(k, s)| key_matches(k, s));
     let best = |method: &str| {
         templates
             .iter()
-            .filter(|(r, k)| {
-                r.method == method && k.len() == segments.len() && prefix_matches(k)
-            })
+            .filter(|(r, k)| r.method == method && k.len() == segments.len() && prefix_matches(k))
             .min_by(|a, b| a.1.cmp(&b.1))
     };
     let ambiguous = |winner: Option<&Vec<Key>>| {
@@ -314,8 +316,33 @@ fn reference(
                         Key::Pattern(..) => None,
                     })
                     .collect();
-                !next.iter().any(|l| **l == segments[d])
-                    && next.iter().any(|l| l.eq_ignore_ascii_case(segments[d]))
+                let literal = !next.iter().any(|l| **l == segments[d])
+                    && next.iter().any(|l| l.eq_ignore_ascii_case(segments[d]));
+                // A templated sibling that matches only ignoring case, among those the trie
+                // tries: all of them at a prefix before the winner's, those ranked before the
+                // winner's own at the winner's prefix.
+                let pattern = templates
+                    .iter()
+                    .filter(|(_, o)| o.len() > d && o[..d] == *prefix)
+                    .filter_map(|(_, o)| match &o[d] {
+                        p @ Key::Pattern(_, shape) => Some((p, shape)),
+                        Key::Literal(_) => None,
+                    })
+                    .filter(|(p, shape)| {
+                        !key_matches(p, segments[d])
+                            && segment_matches(
+                                &shape.to_ascii_lowercase(),
+                                &segments[d].to_ascii_lowercase(),
+                            )
+                    })
+                    .any(|(p, _)| match winner {
+                        Some(w) if w[..d] == *prefix => match &w[d] {
+                            Key::Literal(_) => false,
+                            own @ Key::Pattern(..) => p < own,
+                        },
+                        _ => true,
+                    });
+                literal || pattern
             })
         })
     };
@@ -479,4 +506,157 @@ fn reload_swaps_atomically_under_concurrent_decisions() {
         decisions.load(Ordering::Relaxed)
     );
     assert!(decisions.load(Ordering::Relaxed) > 0);
+}
+
+/// A request built from a route with parameters filled by hostile values: percent-encodings of
+/// letters, delimiters and Unicode, dot-segments, case changes.
+fn hostile_request(rng: &mut Rng, t: &Table) -> String {
+    const VALUES: &[&str] = &[
+        "a",
+        "1",
+        "x.json",
+        "a%3Ab",
+        "%6Dain",
+        "%2e%2e",
+        "%2E",
+        "..",
+        "%3F",
+        "%23",
+        "%3B",
+        "%C3%A9",
+        "%EF%BD%81",
+        "%E2%80%A5",
+        "%C2%A0",
+        "A",
+        "MAIN",
+        "V1",
+        "%41",
+        "a%2Fb",
+        "%25",
+        "~",
+        "%7E",
+    ];
+    let r = &t.routes[rng.below(t.routes.len())];
+    let mut path = t.sources[0].base_paths[0].clone();
+    for segment in r.path.split('/').skip(1) {
+        path.push('/');
+        let mut s = segment.to_string();
+        for param in ["{p}", "{q}"] {
+            while s.contains(param) {
+                s = s.replacen(param, rng.pick(VALUES), 1);
+            }
+        }
+        if rng.below(6) == 0 {
+            s = s.to_uppercase();
+        }
+        path.push_str(&s);
+    }
+    path
+}
+
+/// RFC 3986 section 6.2.2 normalisation as a decoding backend applies it, then Node's and
+/// WHATWG's dot-segment removal: percent-encoded unreserved characters decoded, hex upper-case,
+/// `.` and `..` (also encoded) segments removed.
+fn rfc3986_normalise(path: &str) -> String {
+    let mut out = String::new();
+    let bytes = path.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            let hex = &path[i + 1..i + 3];
+            if let Ok(b) = u8::from_str_radix(hex, 16) {
+                if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+                    out.push(b as char);
+                } else {
+                    out.push('%');
+                    out.push_str(&hex.to_uppercase());
+                }
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i] as char);
+        i += 1;
+    }
+    let mut segments: Vec<&str> = Vec::new();
+    for s in out.split('/').skip(1) {
+        match s {
+            "." => {}
+            ".." => {
+                segments.pop();
+            }
+            s => segments.push(s),
+        }
+    }
+    format!("/{}", segments.join("/"))
+}
+
+/// Whenever the gate allows a request, the backends that decode and normalise it (RFC 3986,
+/// Node's URL parser), and those that compare case-insensitively, reach the same route.
+#[test]
+fn an_allowed_request_means_the_same_route_to_normalising_and_case_insensitive_backends() {
+    let mut rng = Rng(0x00c0_ffee_1234_5678);
+    let mut allowed = 0;
+    let mut refused = 0;
+    let all: &[&str] = &["s.read", "s.write", "t.read"];
+    for _ in 0..5_000 {
+        let t = random_table(&mut rng);
+        let e = Evaluator::new(t.clone(), Options::default());
+        let grant = e.grant(&Principal::with_scopes(all.iter().copied()));
+        for _ in 0..20 {
+            let path = hostile_request(&mut rng, &t);
+            let method = rng.pick(METHODS);
+            let d = e.evaluate(&grant, method, &path);
+            let Some(route) = d.route().filter(|_| d.is_allow()) else {
+                refused += 1;
+                continue;
+            };
+            allowed += 1;
+            let gate = shape(&format!("{} {}", route.method, route.path));
+            // The reference refuses `%`; an encoded character the backend keeps is opaque text
+            // to it, which `!` (in no literal of these tables) stands for.
+            for (reader, read) in [
+                (
+                    "RFC 3986 / Node",
+                    rfc3986_normalise(&path).replace('%', "!"),
+                ),
+                ("case-insensitive", path.to_lowercase().replace('%', "!")),
+            ] {
+                // The backend's route: the table read by the reference matcher, case folded
+                // for the case-insensitive reader.
+                let (code, theirs) = if reader == "case-insensitive" {
+                    let lower = Table::with_routes(
+                        &t.sources[0].base_paths[0].to_lowercase(),
+                        t.routes
+                            .iter()
+                            .map(|r| {
+                                let any: Vec<Vec<&str>> = r
+                                    .any_of
+                                    .iter()
+                                    .map(|s| s.iter().map(String::as_str).collect())
+                                    .collect();
+                                let any: Vec<&[&str]> = any.iter().map(Vec::as_slice).collect();
+                                Route::new(&r.method, &r.path.to_lowercase(), &any)
+                            })
+                            .collect(),
+                    );
+                    let (c, r) = reference(&lower, Some(all), method, &read);
+                    (c, r)
+                } else {
+                    reference(&t, Some(all), method, &read)
+                };
+                let theirs = theirs.map(|r| shape(&r).to_lowercase());
+                assert_eq!(
+                    (code, theirs.as_deref()),
+                    ("allow", Some(gate.to_lowercase().as_str())),
+                    "{method} {path}: the gate allowed `{}`, a {reader} backend reads `{read}`",
+                    route.path
+                );
+            }
+        }
+    }
+    println!(
+        "normalising backends: {allowed} allowed requests agreed, {refused} refused by the gate"
+    );
+    assert!(allowed > 1000, "{allowed}");
 }

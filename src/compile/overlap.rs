@@ -87,6 +87,9 @@ enum Item {
 /// character yet.
 type State = (usize, bool);
 
+/// Positions in both patterns.
+type Pair = (State, State);
+
 fn items(parts: &[Part]) -> Vec<Item> {
     let mut out = Vec::new();
     for part in parts {
@@ -98,14 +101,13 @@ fn items(parts: &[Part]) -> Vec<Item> {
     out
 }
 
-fn step(items: &[Item], (at, started): State, c: char) -> Option<State> {
+/// Reading `c`: a literal character must be `c`; a parameter takes any character (it has one
+/// from then on).
+fn step(items: &[Item], (at, _): State, c: char) -> Option<State> {
     match items.get(at)? {
         Item::Char(x) if *x == c => Some((at + 1, false)),
         Item::Char(_) => None,
-        Item::Param => {
-            let _ = started;
-            Some((at, true))
-        }
+        Item::Param => Some((at, true)),
     }
 }
 
@@ -134,7 +136,7 @@ pub fn overlap(a: &[Part], b: &[Part]) -> Option<String> {
         }
     }
     let start = ((0, false), (0, false));
-    let mut parent: std::collections::HashMap<(State, State), ((State, State), Option<char>)> =
+    let mut parent: std::collections::HashMap<Pair, (Pair, Option<char>)> =
         std::collections::HashMap::new();
     let mut queue = std::collections::VecDeque::from([start]);
     parent.insert(start, (start, None));
@@ -149,7 +151,7 @@ pub fn overlap(a: &[Part], b: &[Part]) -> Option<String> {
             }
             return Some(out.into_iter().rev().collect());
         }
-        let mut next: Vec<((State, State), Option<char>)> = Vec::new();
+        let mut next: Vec<(Pair, Option<char>)> = Vec::new();
         if let Some(na) = skip(&ia, sa) {
             next.push(((na, sb), None));
         }
@@ -181,7 +183,9 @@ mod tests {
     use super::*;
 
     fn parts(segment: &str) -> Vec<Part> {
-        template::parse(&format!("/{segment}")).unwrap()[0].parts.clone()
+        template::parse(&format!("/{segment}")).unwrap()[0]
+            .parts
+            .clone()
     }
 
     fn full<'a>(method: &'a str, path: &str, req: &'a [Vec<String>]) -> Full<'a> {
@@ -210,11 +214,17 @@ mod tests {
         assert!(w.starts_with("/w/"), "{w}");
         // Concrete beats templated: the evaluator's choice is the one every router makes.
         assert_eq!(
-            ambiguous(&full("GET", "/gists/public", &uid), &full("GET", "/gists/{id}", &admin)),
+            ambiguous(
+                &full("GET", "/gists/public", &uid),
+                &full("GET", "/gists/{id}", &admin)
+            ),
             None
         );
         assert_eq!(
-            ambiguous(&full("GET", "/a/{x}/c", &uid), &full("GET", "/a/b/{y}", &admin)),
+            ambiguous(
+                &full("GET", "/a/{x}/c", &uid),
+                &full("GET", "/a/b/{y}", &admin)
+            ),
             None
         );
         // Identical full paths from different splits.
@@ -222,7 +232,10 @@ mod tests {
         let b = Full::new("GET", "/a/b", "/c", &admin, "b.yaml".into()).unwrap();
         assert_eq!(ambiguous(&a, &b).as_deref(), Some("/a/b/c"));
         assert_eq!(
-            ambiguous(&full("GET", "/w/{a}.json", &uid), &full("GET", "/w/{a}.xml", &admin)),
+            ambiguous(
+                &full("GET", "/w/{a}.json", &uid),
+                &full("GET", "/w/{a}.xml", &admin)
+            ),
             None
         );
     }

@@ -115,6 +115,8 @@ struct Pattern {
     parts: Vec<PatternPart>,
     literal_len: usize,
     shape: String,
+    /// Whether its literal parts hold ASCII letters (case can matter).
+    has_letters: bool,
 }
 
 #[derive(Debug)]
@@ -418,7 +420,8 @@ impl Evaluator {
 
     /// The node whose template matches the whole path and has `method`: concrete segments
     /// first, then templated ones in rank order, backtracking when a branch cannot match the
-    /// rest. A segment that equals a concrete sibling only when case is ignored is ambiguous.
+    /// rest. A segment that equals a concrete sibling, or matches a templated one, only when
+    /// case is ignored is ambiguous.
     fn find(
         &self,
         node: usize,
@@ -453,6 +456,8 @@ impl Evaluator {
                 if let Some(found) = self.find(*child, path, depth + 1, method)? {
                     return Ok(Some(found));
                 }
+            } else if pattern.matches_folded_only(segment) {
+                return Err(PathError::Ambiguous);
             }
         }
         Ok(None)
@@ -481,17 +486,19 @@ impl Pattern {
                 PatternPart::Param => 0,
             })
             .sum();
-        let shape = parts
+        let shape: String = parts
             .iter()
             .map(|p| match p {
                 PatternPart::Literal(l) => l.as_str(),
                 PatternPart::Param => "{}",
             })
             .collect();
+        let has_letters = shape.bytes().any(|b| b.is_ascii_alphabetic());
         Pattern {
             parts,
             literal_len,
             shape,
+            has_letters,
         }
     }
 
@@ -503,16 +510,34 @@ impl Pattern {
     /// Whether the segment can be split so that literals match and each parameter takes a
     /// non-empty part.
     fn matches(&self, segment: &str) -> bool {
-        matches_parts(&self.parts, segment)
+        matches_parts(&self.parts, segment, false)
+    }
+
+    /// Whether the segment matches only when ASCII case is ignored (`x.JSON` for `{id}.json`),
+    /// which a case-insensitive backend reads as this template.
+    fn matches_folded_only(&self, segment: &str) -> bool {
+        self.has_letters && !self.matches(segment) && matches_parts(&self.parts, segment, true)
     }
 }
 
-fn matches_parts(parts: &[PatternPart], text: &str) -> bool {
+/// Whether `text` starts with `prefix`, ASCII case ignored when `fold`.
+fn starts_with(text: &str, prefix: &str, fold: bool) -> bool {
+    if !fold {
+        return text.starts_with(prefix);
+    }
+    text.len() >= prefix.len()
+        && text.is_char_boundary(prefix.len())
+        && text[..prefix.len()].eq_ignore_ascii_case(prefix)
+}
+
+/// Whether the segment can be split so that literals match (ASCII case ignored when `fold`)
+/// and each parameter takes a non-empty part.
+fn matches_parts(parts: &[PatternPart], text: &str, fold: bool) -> bool {
     match parts {
         [] => text.is_empty(),
-        [PatternPart::Literal(l), rest @ ..] => text
-            .strip_prefix(l.as_str())
-            .is_some_and(|t| matches_parts(rest, t)),
+        [PatternPart::Literal(l), rest @ ..] => {
+            starts_with(text, l, fold) && matches_parts(rest, &text[l.len()..], fold)
+        }
         [PatternPart::Param] => !text.is_empty(),
         [PatternPart::Param, rest @ ..] => {
             // The next part is a literal (templates never put two parameters side by side):
@@ -522,8 +547,8 @@ fn matches_parts(parts: &[PatternPart], text: &str) -> bool {
             };
             text.char_indices()
                 .skip(1)
-                .filter(|(i, _)| text[*i..].starts_with(next.as_str()))
-                .any(|(i, _)| matches_parts(rest, &text[i..]))
+                .filter(|(i, _)| starts_with(&text[*i..], next, fold))
+                .any(|(i, _)| matches_parts(rest, &text[i..], fold))
         }
     }
 }

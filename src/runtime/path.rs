@@ -52,9 +52,9 @@ pub enum PathError {
     /// U+2028, U+3000), and characters whose NFKC or case-mapped form holds an ASCII letter,
     /// `.`, `/` or `\` (U+2025, U+2100, U+212A, fullwidth letters).
     RefusedCharacter,
-    /// A segment that equals a concrete sibling segment of the table only when case is
-    /// ignored (`/user/ISSUES` beside `/user/issues`): a case-insensitive backend reads it as
-    /// the sibling.
+    /// A segment that equals a concrete sibling segment of the table, or matches a templated
+    /// one, only when case is ignored (`/user/ISSUES` beside `/user/issues`, `x.JSON` beside
+    /// `{id}.json`): a case-insensitive backend reads it as the sibling.
     Ambiguous,
 }
 
@@ -102,7 +102,7 @@ impl fmt::Display for PathError {
                 "the path has a character that some servers trim, split, normalise or case-map into another path"
             }
             PathError::Ambiguous => {
-                "a path segment equals another route's segment when case is ignored"
+                "a path segment matches another route's segment only when case is ignored"
             }
         })
     }
@@ -194,7 +194,7 @@ fn split(text: &str, encoded: bool) -> Result<RequestPath<'_>, PathError> {
         let b = bytes.get(i).copied();
         if b.is_some_and(|b| b != b'/') {
             let b = b.unwrap_or(0);
-            if !PLAIN[b as usize] && !(encoded && b == b'%') {
+            if !(PLAIN[b as usize] || encoded && b == b'%') {
                 return Err(raw_error(b));
             }
             continue;
@@ -358,7 +358,8 @@ fn decode_segment(
                 c if c < 0x20 || c == 0x7f => return Err(PathError::ControlCharacter),
                 b'?' | b'#' | b';' => return Err(PathError::EncodedDelimiter),
                 c => {
-                    unreserved |= c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.' | b'_' | b'~');
+                    unreserved |=
+                        c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.' | b'_' | b'~');
                     c
                 }
             }

@@ -22,7 +22,10 @@ const HEADER_PREFIX: usize = 64;
 #[derive(Debug)]
 enum State {
     /// In a request line: its length so far, and whether it held a `#`.
-    Line { len: usize, hash: bool },
+    Line {
+        len: usize,
+        hash: bool,
+    },
     /// In the header block: the current line's first bytes, the body length seen.
     Headers {
         hash: bool,
@@ -44,7 +47,10 @@ pub struct Watcher {
 impl Watcher {
     pub fn new(notes: Notes) -> Watcher {
         Watcher {
-            state: State::Line { len: 0, hash: false },
+            state: State::Line {
+                len: 0,
+                hash: false,
+            },
             notes,
         }
     }
@@ -59,7 +65,10 @@ impl Watcher {
                 State::Lost => return,
                 State::Line { len, hash } => match b {
                     // Empty lines before a request line are skipped by servers.
-                    b'\n' if len == 0 => State::Line { len: 0, hash: false },
+                    b'\n' if len == 0 => State::Line {
+                        len: 0,
+                        hash: false,
+                    },
                     b'\n' => State::Headers {
                         hash,
                         line: Vec::new(),
@@ -90,7 +99,10 @@ impl Watcher {
                             } else if length > 0 {
                                 State::Body(length)
                             } else {
-                                State::Line { len: 0, hash: false }
+                                State::Line {
+                                    len: 0,
+                                    hash: false,
+                                }
                             }
                         } else {
                             if let Some(v) = text.strip_prefix("content-length:") {
@@ -127,7 +139,10 @@ impl Watcher {
                     let take = (n - 1).min((bytes.len() - i) as u64);
                     i += take as usize;
                     match n - 1 - take {
-                        0 => State::Line { len: 0, hash: false },
+                        0 => State::Line {
+                            len: 0,
+                            hash: false,
+                        },
                         rest => State::Body(rest),
                     }
                 }
@@ -161,7 +176,8 @@ mod tests {
 
     #[test]
     fn request_lines_with_a_fragment_are_noted_in_order() {
-        let two = b"GET /a#x HTTP/1.1\r\nHost: h\r\nX-Tag: #1\r\n\r\nGET /b HTTP/1.1\r\nHost: h\r\n\r\n";
+        let two =
+            b"GET /a#x HTTP/1.1\r\nHost: h\r\nX-Tag: #1\r\n\r\nGET /b HTTP/1.1\r\nHost: h\r\n\r\n";
         assert_eq!(notes_of(&[two]), [true, false]);
         // Split anywhere.
         let (a, b) = two.split_at(7);

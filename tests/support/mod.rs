@@ -114,4 +114,3 @@ pub fn request(
         body: body.to_string(),
     })
 }
-
