@@ -12,7 +12,7 @@ percent-decoded, as sorted inclusive ranges. A character is refused when
     python3 scripts/gen-refused-chars.py > src/runtime/refused.rs
 
 With --check FILE, exits 1 when this Python's Unicode data refuses a character FILE does not
-(tests/refused_chars.sh runs it in CI).
+(.ci/run runs it).
 """
 
 import sys
