@@ -232,6 +232,47 @@ fn every_entry_point_gives_the_same_decision() {
     assert!(failures.is_empty(), "{failures:#?}");
 }
 
+/// nginx mode: hyper trims whitespace around header values, so `X-Original-URI:
+/// /api/v1/orders/42<TAB>` would be decided as `/api/v1/orders/42`; the raw bytes are watched.
+#[test]
+fn whitespace_around_the_original_request_is_refused_not_trimmed() {
+    use std::io::{Read, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let status = Command::new(env!("CARGO_BIN_EXE_scopegate"))
+        .args(["compile", "-o"])
+        .arg(dir.path().join("table.json"))
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/matching/shop.yaml"))
+        .stderr(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    std::fs::write(dir.path().join("secret"), SECRET).unwrap();
+    let nginx = serve(dir.path(), "nginx");
+    let bearer = format!("Bearer {}", token());
+    let send = |uri: &str, method: &str| {
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", nginx.port)).unwrap();
+        write!(
+            s,
+            "GET /_auth HTTP/1.1\r\nHost: x\r\nX-Original-URI: {uri}\r\nX-Original-Method: {method}\r\nAuthorization: {bearer}\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut out = String::new();
+        s.read_to_string(&mut out).unwrap();
+        out.lines().next().unwrap().to_string()
+    };
+    assert!(send("/api/v1/orders/mine", "GET").contains("200"));
+    for (uri, method) in [
+        ("/api/v1/orders/mine\t", "GET"),
+        ("/api/v1/orders/mine ", "GET"),
+        ("\t/api/v1/orders/mine", "GET"),
+        ("/api/v1/orders/mine", "GET\t"),
+        ("/api/v1/orders/mine", " GET"),
+    ] {
+        let line = send(uri, method);
+        assert!(line.contains("400"), "{uri:?} {method:?}: {line}");
+    }
+}
+
 #[test]
 fn compile_refuses_routes_one_request_reaches_in_two_ways() {
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/matching");

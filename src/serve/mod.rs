@@ -22,13 +22,13 @@
 
 pub mod auth;
 pub mod credentials;
-pub mod fragments;
 pub mod gateway;
 pub mod identity;
 pub mod jwt;
 pub mod log;
 pub mod logins;
 pub mod metrics;
+pub mod raw;
 pub mod state;
 
 use std::convert::Infallible;
@@ -346,7 +346,7 @@ struct Stamped<T> {
     inner: T,
     last: Arc<AtomicU64>,
     epoch: Instant,
-    watcher: Option<fragments::Watcher>,
+    watcher: Option<raw::Watcher>,
 }
 
 impl<T> Stamped<T> {
@@ -404,26 +404,39 @@ async fn serve_connection(
     mut stopping: watch::Receiver<bool>,
 ) {
     let last = Arc::new(AtomicU64::new(0));
-    // In Envoy mode the request line is the original target: its fragment must be seen.
-    let notes = (!is_admin && matches!(server.mode, Mode::EnvoyHttp { .. }))
-        .then(fragments::Notes::default);
+    // What the HTTP parser hides about the original request: a fragment in Envoy mode's
+    // request line, whitespace around nginx mode's original method and URI.
+    let notes = (!is_admin).then(raw::Notes::default);
+    let watcher = notes.clone().map(|notes| match &server.mode {
+        Mode::EnvoyHttp { .. } => raw::Watcher::new(notes, true, Vec::new()),
+        Mode::Nginx { .. } => raw::Watcher::new(
+            notes,
+            false,
+            server
+                .mode
+                .deciding_headers()
+                .into_iter()
+                .map(|h| h.as_bytes().to_vec())
+                .collect(),
+        ),
+    });
     let io = Stamped {
         inner: stream,
         last: last.clone(),
         epoch: server.epoch,
-        watcher: notes.clone().map(fragments::Watcher::new),
+        watcher,
     };
     io.touch();
     let limits = server.limits;
     let handler = server.clone();
     let service = hyper::service::service_fn(move |req| {
         let server = handler.clone();
-        let fragment = notes.as_ref().is_some_and(fragments::next_had_fragment);
+        let hidden = notes.as_ref().is_some_and(raw::next_is_refused);
         async move {
             Ok::<_, Infallible>(if is_admin {
                 server.admin(&req)
             } else {
-                server.handle(req, peer.ip(), fragment).await
+                server.handle(req, peer.ip(), hidden).await
             })
         }
     });
@@ -538,16 +551,16 @@ impl Server {
         }
     }
 
-    /// `fragment`: the request line held a `#` that the HTTP parser dropped.
+    /// `hidden`: the raw request held what the HTTP parser dropped (see `raw`).
     async fn handle(
         &self,
         req: Request<Incoming>,
         peer: IpAddr,
-        fragment: bool,
+        hidden: bool,
     ) -> Response<Full<Bytes>> {
         let started = Instant::now();
         let id = self.decision_id();
-        let outcome = self.decide(&req, peer, fragment, &id).await;
+        let outcome = self.decide(&req, peer, hidden, &id).await;
         let answer = &outcome.answer;
         let seconds = started.elapsed().as_secs_f64();
         self.metrics
@@ -627,7 +640,7 @@ impl Server {
         &self,
         req: &Request<Incoming>,
         peer: IpAddr,
-        fragment: bool,
+        hidden: bool,
         id: &str,
     ) -> Outcome {
         let headers = req.headers();
@@ -637,8 +650,9 @@ impl Server {
             Ok(o) => o,
             Err(e) => return unreadable(e),
         };
-        if fragment {
-            // Decided as sent: the evaluator refuses a `#` in a path.
+        if hidden {
+            // A fragment or whitespace the parser dropped: decided as a path with a character
+            // that cannot stand in a request target.
             original.target.push('#');
         }
         let mut outcome = Outcome {
