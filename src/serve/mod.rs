@@ -44,7 +44,7 @@ use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::header::{HeaderName, HeaderValue};
 use hyper::{Request, Response, StatusCode};
-use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::rt::TokioIo;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
@@ -340,19 +340,20 @@ async fn accept(
     }
 }
 
-/// A stream that stamps the time of its last read or write, and (in Envoy mode) notes which
-/// request lines held a fragment.
+/// A stream that stamps the time of its last read or write, and watches what it reads (see
+/// `raw`: what the HTTP parser hides, and when each request's head began).
 struct Stamped<T> {
     inner: T,
     last: Arc<AtomicU64>,
     epoch: Instant,
-    watcher: Option<raw::Watcher>,
+    watcher: raw::Watcher,
 }
 
 impl<T> Stamped<T> {
-    fn touch(&self) {
-        self.last
-            .store(self.epoch.elapsed().as_millis() as u64, Ordering::Relaxed);
+    fn touch(&self) -> u64 {
+        let now = self.epoch.elapsed().as_millis() as u64;
+        self.last.store(now, Ordering::Relaxed);
+        now
     }
 }
 
@@ -365,10 +366,9 @@ impl<T: AsyncRead + Unpin> AsyncRead for Stamped<T> {
         let before = buf.filled().len();
         let poll = Pin::new(&mut self.inner).poll_read(cx, buf);
         if buf.filled().len() > before {
-            self.touch();
-            if let Some(watcher) = &mut self.watcher {
-                watcher.read(&buf.filled()[before..]);
-            }
+            let now = self.touch();
+            let Stamped { watcher, .. } = &mut *self;
+            watcher.read(&buf.filled()[before..], now);
         }
         poll
     }
@@ -385,6 +385,24 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for Stamped<T> {
             self.touch();
         }
         poll
+    }
+
+    /// Vectored writes pass through, so hyper writes head and body with one `writev` instead of
+    /// copying them into one buffer.
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> Poll<std::io::Result<usize>> {
+        let poll = Pin::new(&mut self.inner).poll_write_vectored(cx, bufs);
+        if matches!(poll, Poll::Ready(Ok(n)) if n > 0) {
+            self.touch();
+        }
+        poll
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
@@ -404,13 +422,21 @@ async fn serve_connection(
     mut stopping: watch::Receiver<bool>,
 ) {
     let last = Arc::new(AtomicU64::new(0));
+    // A new connection's first request head must arrive within the header-read timeout too.
+    let head_since = Arc::new(AtomicU64::new(
+        server.epoch.elapsed().as_millis() as u64 + 1,
+    ));
     // What the HTTP parser hides about the original request: a fragment in Envoy mode's
     // request line, whitespace around nginx mode's original method and URI.
-    let notes = (!is_admin).then(raw::Notes::default);
-    let watcher = notes.clone().map(|notes| match &server.mode {
-        Mode::EnvoyHttp { .. } => raw::Watcher::new(notes, true, Vec::new()),
+    let notes = raw::Notes::default();
+    let watcher = match &server.mode {
+        _ if is_admin => raw::Watcher::new(notes.clone(), head_since.clone(), false, Vec::new()),
+        Mode::EnvoyHttp { .. } => {
+            raw::Watcher::new(notes.clone(), head_since.clone(), true, Vec::new())
+        }
         Mode::Nginx { .. } => raw::Watcher::new(
-            notes,
+            notes.clone(),
+            head_since.clone(),
             false,
             server
                 .mode
@@ -419,7 +445,7 @@ async fn serve_connection(
                 .map(|h| h.as_bytes().to_vec())
                 .collect(),
         ),
-    });
+    };
     let io = Stamped {
         inner: stream,
         last: last.clone(),
@@ -431,7 +457,7 @@ async fn serve_connection(
     let handler = server.clone();
     let service = hyper::service::service_fn(move |req| {
         let server = handler.clone();
-        let hidden = notes.as_ref().is_some_and(raw::next_is_refused);
+        let hidden = !is_admin && raw::next_is_refused(&notes);
         async move {
             Ok::<_, Infallible>(if is_admin {
                 server.admin(&req)
@@ -440,40 +466,40 @@ async fn serve_connection(
             })
         }
     });
+    // No hyper timer: a timer per request costs a measurable share of a decision; the header
+    // read timeout is checked by the tick below against `head_since`.
     let mut builder = hyper::server::conn::http1::Builder::new();
-    builder
-        .timer(TokioTimer::new())
-        .header_read_timeout(limits.header_read_timeout)
-        .max_buf_size(64 * 1024);
+    builder.max_buf_size(64 * 1024);
     let connection = builder.serve_connection(TokioIo::new(io), service);
     tokio::pin!(connection);
-    let mut tick = tokio::time::interval((limits.idle_timeout / 4).max(Duration::from_millis(50)));
+    let check_every =
+        (limits.idle_timeout.min(limits.header_read_timeout) / 4).max(Duration::from_millis(50));
+    let mut tick = tokio::time::interval(check_every);
     let mut shutting_down = *stopping.borrow();
     if shutting_down {
         connection.as_mut().graceful_shutdown();
     }
     loop {
         tokio::select! {
-            result = connection.as_mut() => {
-                if let Err(e) = result {
-                    if e.is_timeout() && !is_admin {
-                        server.metrics.connections_timed_out.get_or_create(&KindLabel { kind: "header-read" }).inc();
-                    }
-                }
-                return;
-            }
+            _ = connection.as_mut() => return,
             _ = stopping.changed(), if !shutting_down => {
                 shutting_down = true;
                 connection.as_mut().graceful_shutdown();
             }
             _ = tick.tick() => {
                 let now = server.epoch.elapsed().as_millis() as u64;
-                if now.saturating_sub(last.load(Ordering::Relaxed)) >= limits.idle_timeout.as_millis() as u64 {
-                    if !is_admin {
-                        server.metrics.connections_timed_out.get_or_create(&KindLabel { kind: "idle" }).inc();
-                    }
-                    return;
+                let head = head_since.load(Ordering::Relaxed);
+                let timed_out = if head != 0 && now.saturating_sub(head) >= limits.header_read_timeout.as_millis() as u64 {
+                    "header-read"
+                } else if now.saturating_sub(last.load(Ordering::Relaxed)) >= limits.idle_timeout.as_millis() as u64 {
+                    "idle"
+                } else {
+                    continue;
+                };
+                if !is_admin {
+                    server.metrics.connections_timed_out.get_or_create(&KindLabel { kind: timed_out }).inc();
                 }
+                return;
             }
         }
     }
