@@ -67,6 +67,29 @@ const CASES: &[(&str, &str, &str)] = &[
     ("GET", "/api/v1/gists/public", "allow"),
     ("DELETE", "/api/v1/gists/public", "missing-scopes"),
     ("HEAD", "/api/v1/gists/public", "allow"),
+    // Parameters that span segments where the document says so; every refusal still holds
+    // inside them.
+    (
+        "GET",
+        "/api/v1/repos/o/r/contents/docs/a/b.txt",
+        "missing-scopes",
+    ),
+    (
+        "GET",
+        "/api/v1/repos/o/r/git/ref/heads/main",
+        "missing-scopes",
+    ),
+    ("GET", "/api/v1/repos/o/r/compare/main...feature/x", "allow"),
+    ("GET", "/api/v1/repos/o/r/compare/main", "allow"),
+    (
+        "GET",
+        "/api/v1/repos/o/r/contents/a/../../../x",
+        "invalid-path",
+    ),
+    ("GET", "/api/v1/repos/o/r/contents/a//b", "invalid-path"),
+    ("GET", "/api/v1/repos/o/r/contents/a%2Fb", "invalid-path"),
+    ("GET", "/api/v1/repos/o/r/contents/a/", "no-route"),
+    ("DELETE", "/api/v1/repos/o/r/compare/a/b", "no-route"),
     // Targets that are not origin-form, and fragments.
     ("GET", "gists", "invalid-path"),
     ("GET", "..", "invalid-path"),
@@ -295,6 +318,12 @@ fn compile_refuses_routes_one_request_reaches_in_two_ways() {
             && stderr.contains("`GET /w/{a}.{b}`")
             && stderr.contains("overlap.yaml:")
             && stderr.contains("both match `GET /w/"),
+        "{stderr}"
+    );
+    let (code, stderr) = run(&["multi-bad.yaml"]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr.contains("multi-bad.yaml:") && stderr.contains("whole last segment"),
         "{stderr}"
     );
     let (code, stderr) = run(&["split/a.yaml", "split/b.yaml"]);

@@ -106,6 +106,13 @@ pub fn compile(
                 ));
                 continue;
             };
+            let multi_segment = match multi_segment(op) {
+                Ok(m) => m,
+                Err(e) => {
+                    conflicts.push(e);
+                    continue;
+                }
+            };
             let base_paths =
                 (op.base_paths != part.source.base_paths).then(|| op.base_paths.clone());
             let route = Route {
@@ -115,6 +122,7 @@ pub fn compile(
                 source: 0,
                 base_paths,
                 any_of,
+                multi_segment,
             };
             part.routes.push((route, op.at.clone()));
         }
@@ -244,6 +252,31 @@ fn same_shape_in_one_document(part: &Part) -> Vec<String> {
         }
     }
     out
+}
+
+/// The path parameter marked `x-scopegate-multi-segment: true`, if any. It must be the
+/// template's last segment, whole (`/contents/{path}`), so that where it ends is never a guess.
+fn multi_segment(op: &Operation) -> Result<Option<String>, String> {
+    let marked: Vec<_> = op
+        .parameters
+        .iter()
+        .filter(|p| p.multi_segment && p.location == "path")
+        .collect();
+    let Some(param) = marked.first() else {
+        return Ok(None);
+    };
+    let last = op.path.rsplit('/').next().unwrap_or("");
+    if marked.len() > 1 || last != format!("{{{}}}", param.name) {
+        return Err(format!(
+            "{}: `{}` of `{} {}` may span segments only as the template's whole last segment, \
+             and one parameter per template",
+            place(&param.at),
+            param.name,
+            op.method,
+            op.path
+        ));
+    }
+    Ok(Some(param.name.clone()))
 }
 
 /// Routes with different requirements that one request reaches in two ways the evaluator's

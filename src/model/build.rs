@@ -85,6 +85,9 @@ fn items(t: &Target) -> Vec<Target> {
         .collect()
 }
 
+/// The path-parameter extension that lets a parameter span segments.
+pub const MULTI_SEGMENT: &str = "x-scopegate-multi-segment";
+
 fn string_at(t: &Target, key: &str) -> Option<Located<String>> {
     let child = t.child(key)?;
     let value = child.node().scalar_text()?.to_string();
@@ -414,9 +417,23 @@ impl Builder<'_> {
                 self.problem("a parameter needs `name` and `in`", location(&p));
                 continue;
             };
+            let multi_segment = match p.child(MULTI_SEGMENT) {
+                None => false,
+                Some(flag) => match flag.node().as_bool() {
+                    Some(b) => b,
+                    None => {
+                        self.problem(
+                            format!("`{MULTI_SEGMENT}` must be true or false"),
+                            location(&flag),
+                        );
+                        false
+                    }
+                },
+            };
             out.push(Parameter {
                 name: name.value,
                 location: location_in.value,
+                multi_segment,
                 at: location(&p),
             });
         }

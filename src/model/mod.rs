@@ -206,6 +206,10 @@ pub struct Parameter {
     pub name: String,
     #[serde(rename = "in")]
     pub location: String,
+    /// `x-scopegate-multi-segment: true` on a path parameter: it may span `/`-separated
+    /// segments (a file path, a branch name with `/`).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub multi_segment: bool,
     pub at: Location,
 }
 

@@ -134,6 +134,9 @@ struct Node {
     patterns: Vec<(Pattern, usize)>,
     /// Routes ending here, by method.
     methods: Vec<(String, usize)>,
+    /// Routes whose last parameter spans the rest of the path from here (one or more
+    /// non-empty segments), by method; tried after every one-segment child.
+    tails: Vec<(String, usize)>,
 }
 
 #[derive(Debug)]
@@ -252,21 +255,33 @@ impl Evaluator {
             };
             let method = route.method.clone();
             let path = route.path.clone();
+            let multi_segment = route.multi_segment.is_some();
             for base in bases {
                 // A template the compiler would refuse matches nothing.
                 let Ok(segments) = template::parse(&format!("{base}{path}")) else {
                     continue;
                 };
+                let tail = multi_segment;
                 let mut node = 0;
-                for segment in segments {
+                let walk = if tail {
+                    segments.len() - 1
+                } else {
+                    segments.len()
+                };
+                for segment in &segments[..walk] {
                     node = match segment.literal() {
                         Some(text) => self.literal_child(node, text),
                         None => self.pattern_child(node, &segment.parts),
                     };
                 }
                 // The first route for a method at a node wins; compile refuses real conflicts.
-                if !self.nodes[node].methods.iter().any(|(m, _)| *m == method) {
-                    self.nodes[node].methods.push((method.clone(), index));
+                let list = if tail {
+                    &mut self.nodes[node].tails
+                } else {
+                    &mut self.nodes[node].methods
+                };
+                if !list.iter().any(|(m, _)| *m == method) {
+                    list.push((method.clone(), index));
                 }
             }
         }
@@ -387,18 +402,10 @@ impl Evaluator {
         if matches!(found, Ok(None)) && method == "HEAD" {
             found = self.find(0, &path, 0, "GET");
         }
-        let node = match found {
-            Ok(Some(node)) => node,
+        let index = match found {
+            Ok(Some(index)) => index,
             Ok(None) => return Decision::Deny(Deny::NoRoute),
             Err(e) => return Decision::Deny(Deny::InvalidPath(e)),
-        };
-        let methods = &self.nodes[node].methods;
-        let Some(&(_, index)) = methods
-            .iter()
-            .find(|(m, _)| m == method)
-            .or_else(|| methods.iter().find(|(m, _)| m == "GET"))
-        else {
-            return Decision::Deny(Deny::NoRoute);
         };
         let route = &self.table.routes[index];
         if !grant.authenticated {
@@ -418,9 +425,9 @@ impl Evaluator {
         }
     }
 
-    /// The node whose template matches the whole path and has `method`: concrete segments
-    /// first, then templated ones in rank order, backtracking when a branch cannot match the
-    /// rest. A segment that equals a concrete sibling, or matches a templated one, only when
+    /// The route (its index) whose template matches the whole path and has `method`: concrete
+    /// segments first, then templated ones in rank order, then a parameter that spans the rest,
+    /// backtracking when a branch cannot match the rest. A segment that equals a concrete sibling, or matches a templated one, only when
     /// case is ignored is ambiguous.
     fn find(
         &self,
@@ -431,7 +438,7 @@ impl Evaluator {
     ) -> Result<Option<usize>, PathError> {
         let n = &self.nodes[node];
         if depth == path.len() {
-            return Ok(n.methods.iter().any(|(m, _)| m == method).then_some(node));
+            return Ok(n.methods.iter().find(|(m, _)| m == method).map(|(_, i)| *i));
         }
         let segment = path.segment(depth);
         match n.literals.binary_search_by(|(l, _)| by_length(l, segment)) {
@@ -458,6 +465,13 @@ impl Evaluator {
                 }
             } else if pattern.matches_folded_only(segment) {
                 return Err(PathError::Ambiguous);
+            }
+        }
+        // A multi-segment parameter takes the rest: every remaining segment non-empty (no
+        // trailing slash), each already checked by the path reader.
+        if let Some((_, index)) = n.tails.iter().find(|(m, _)| m == method) {
+            if (depth..path.len()).all(|i| !path.segment(i).is_empty()) {
+                return Ok(Some(*index));
             }
         }
         Ok(None)

@@ -77,6 +77,10 @@ pub struct Route {
     /// The requirement: any one of these sets, each needing all of its scopes. `["uid"]`
     /// admits any authenticated principal.
     pub any_of: Vec<Vec<String>>,
+    /// The name of the template's last parameter when it may span segments
+    /// (`x-scopegate-multi-segment`); it is then the whole last segment of `path`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub multi_segment: Option<String>,
 }
 
 impl Route {
@@ -92,7 +96,14 @@ impl Route {
                 .iter()
                 .map(|set| set.iter().map(|s| s.to_string()).collect())
                 .collect(),
+            multi_segment: None,
         }
+    }
+
+    /// This route with its last parameter spanning segments (`x-scopegate-multi-segment`).
+    pub fn multi_segment(mut self, parameter: &str) -> Route {
+        self.multi_segment = Some(parameter.to_string());
+        self
     }
 
     /// The base paths this route is served under.
