@@ -682,7 +682,13 @@ impl Server {
             original.target.push('#');
         }
         let mut outcome = Outcome {
-            answer: answer::no_table(id),
+            // Replaced on every path below; built without its JSON body, which costs.
+            answer: Answer {
+                status: 503,
+                code: "no-table",
+                headers: Vec::new(),
+                body: String::new(),
+            },
             method: original.method,
             target: original.target,
             principal: "-".into(),
@@ -698,6 +704,7 @@ impl Server {
         };
         let current = self.state.current();
         let Some(evaluator) = current.evaluator.as_deref() else {
+            outcome.answer = answer::no_table(id);
             return outcome;
         };
         let presented = self.auth.authenticate(
