@@ -110,6 +110,22 @@ fn token() -> String {
     .unwrap()
 }
 
+/// A directory with tests/fixtures/matching/shop.yaml compiled to `table.json` and the JWT
+/// secret in `secret`.
+fn shop() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let status = Command::new(env!("CARGO_BIN_EXE_scopegate"))
+        .args(["compile", "-o"])
+        .arg(dir.path().join("table.json"))
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/matching/shop.yaml"))
+        .stderr(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    std::fs::write(dir.path().join("secret"), SECRET).unwrap();
+    dir
+}
+
 fn serve(dir: &Path, mode: &str) -> Server {
     let (port, admin) = (free_port(), free_port());
     let args: Vec<String> = [
@@ -203,16 +219,7 @@ fn tower(table: &Table, method: &str, target: &str) -> Option<String> {
 
 #[test]
 fn every_entry_point_gives_the_same_decision() {
-    let dir = tempfile::tempdir().unwrap();
-    let status = Command::new(env!("CARGO_BIN_EXE_scopegate"))
-        .args(["compile", "-o"])
-        .arg(dir.path().join("table.json"))
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/matching/shop.yaml"))
-        .stderr(Stdio::null())
-        .status()
-        .unwrap();
-    assert!(status.success());
-    std::fs::write(dir.path().join("secret"), SECRET).unwrap();
+    let dir = shop();
     let table_path = dir.path().join("table.json");
     let table = Table::read(&table_path).unwrap();
     let nginx = serve(dir.path(), "nginx");
@@ -260,16 +267,7 @@ fn every_entry_point_gives_the_same_decision() {
 #[test]
 fn whitespace_around_the_original_request_is_refused_not_trimmed() {
     use std::io::{Read, Write};
-    let dir = tempfile::tempdir().unwrap();
-    let status = Command::new(env!("CARGO_BIN_EXE_scopegate"))
-        .args(["compile", "-o"])
-        .arg(dir.path().join("table.json"))
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/matching/shop.yaml"))
-        .stderr(Stdio::null())
-        .status()
-        .unwrap();
-    assert!(status.success());
-    std::fs::write(dir.path().join("secret"), SECRET).unwrap();
+    let dir = shop();
     let nginx = serve(dir.path(), "nginx");
     let bearer = format!("Bearer {}", token());
     let send = |uri: &str, method: &str| {
