@@ -131,3 +131,49 @@ fn every_corpus_file_loads_without_panic() {
         t.refused
     );
 }
+
+/// `lint --format pretty` (the default on a terminal) on real files: no panic (miette panicked
+/// past column 65,535 of minified JSON), a handful of lines per finding (GitHub's description
+/// once printed its whole 347,236 lines for the root finding), and no line longer than a few
+/// hundred characters (minified JSON reprinted its whole line per finding).
+#[test]
+fn pretty_output_is_bounded_on_real_files() {
+    let corpus = corpus_dir();
+    for (name, path) in [
+        (
+            "adafruit.com.json",
+            corpus.join("directory/adafruit.com.json"),
+        ),
+        (
+            "GitHub's description",
+            corpus.join("github/api.github.com.json"),
+        ),
+        ("the directory", corpus.join("directory")),
+    ] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_scopegate"))
+            .args(["lint", "--format", "pretty", "--threads", "2"])
+            .arg(&path)
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            matches!(out.status.code(), Some(0 | 1)),
+            "{name}: exit {:?}: {}",
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let findings = text
+            .lines()
+            .filter(|l| l.starts_with("  × ") || l.starts_with("  ⚠ ") || l.starts_with("  ☞ "))
+            .count();
+        let lines = text.lines().count();
+        let longest = text.lines().map(|l| l.chars().count()).max().unwrap_or(0);
+        println!("{name}: {findings} findings in {lines} lines, longest {longest} characters");
+        assert!(findings > 0, "{name}: no findings printed");
+        assert!(
+            lines <= findings * 16 + 10,
+            "{name}: {lines} lines for {findings} findings"
+        );
+        assert!(longest <= 600, "{name}: a line of {longest} characters");
+    }
+}

@@ -1,7 +1,6 @@
 //! miette snippets, read through the file's line index.
 
 use std::fmt;
-use std::sync::Arc;
 
 use miette::{
     GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents,
@@ -11,60 +10,130 @@ use miette::{
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::load::SourceFile;
 
-/// A source for miette that finds lines with the file's line index. miette's own `&str`
-/// source scans from byte 0 for every span, milliseconds per snippet on a 10 MB file.
-struct IndexedSource(Arc<SourceFile>);
+/// Columns of a long line shown before the finding's column; the window is `WINDOW` wide.
+const BEFORE: usize = 40;
+const WINDOW: usize = 120;
+/// Lines of a multi-line span shown at most (the first is underlined).
+const SPAN_LINES: usize = 3;
 
-impl SourceCode for IndexedSource {
+/// A few lines around a finding, each cut to a window around its column, so that a snippet is
+/// bounded whatever the file: a finding at column 300,000 of minified JSON or a span over a
+/// whole 13 MB document prints a handful of short lines (miette also panics past column
+/// 65,535). The excerpt keeps the file's line numbers.
+struct Excerpt {
+    name: String,
+    text: String,
+    /// The excerpt's first line, 0-based, in the file.
+    first_line: usize,
+    /// The underlined part, in the excerpt.
+    span: (usize, usize),
+    /// The finding's line and column in the file, 0-based, for the header.
+    at: (usize, usize),
+}
+
+impl Excerpt {
+    fn new(file: &SourceFile, start: usize, len: usize) -> Excerpt {
+        let text = &file.text;
+        let start = start.min(text.len());
+        let lines = file.lines();
+        let line_of_start = lines.line_of(start);
+        let end = (start + len).min(text.len());
+        let last_of_span = lines
+            .line_of(end.saturating_sub(1).max(start))
+            .min(line_of_start + SPAN_LINES - 1);
+        let first = line_of_start.saturating_sub(1);
+        let last = (last_of_span + 1).min(lines.line_count().saturating_sub(1));
+        let line_text = |n: usize| -> &str {
+            let from = lines.line_start(n);
+            let to = if n + 1 < lines.line_count() {
+                lines.line_start(n + 1)
+            } else {
+                text.len()
+            };
+            text[from..to].trim_end_matches(['\n', '\r'])
+        };
+        let column = start - lines.line_start(line_of_start);
+        // One window for every line, so that the lines stay aligned.
+        let from = floor_boundary(line_text(line_of_start), column.saturating_sub(BEFORE));
+        let mut excerpt = String::new();
+        let mut span = (0, 0);
+        for n in first..=last {
+            let line = line_text(n);
+            let a = floor_boundary(line, from.min(line.len()));
+            let b = floor_boundary(line, (from + WINDOW).min(line.len()));
+            if a > 0 {
+                excerpt.push('…');
+            }
+            if n == line_of_start {
+                let offset = excerpt.len() + (column - a).min(b - a);
+                let underline = (end.min(lines.line_start(n) + b))
+                    .saturating_sub(start)
+                    .max(1)
+                    .min(b.saturating_sub(column).max(1));
+                span = (offset, underline);
+            }
+            excerpt.push_str(&line[a..b]);
+            if b < line.len() {
+                excerpt.push('…');
+            }
+            excerpt.push('\n');
+        }
+        let position = file.position(start);
+        Excerpt {
+            name: file.display_path(),
+            text: excerpt,
+            first_line: first,
+            span,
+            at: (position.line as usize - 1, position.column as usize - 1),
+        }
+    }
+}
+
+/// The largest character boundary of `s` at or below `i`.
+fn floor_boundary(s: &str, mut i: usize) -> usize {
+    i = i.min(s.len());
+    while !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+impl SourceCode for Excerpt {
     fn read_span<'a>(
         &'a self,
         span: &SourceSpan,
         context_lines_before: usize,
         context_lines_after: usize,
     ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
-        let file = &self.0;
-        let text = file.text.as_bytes();
-        let offset = span.offset();
-        if offset > text.len() {
+        if span.offset() > self.text.len() {
             return Err(MietteError::OutOfBounds);
         }
-        let len = span.len().min(text.len() - offset);
-        let lines = file.lines();
         if context_lines_before == 0 && context_lines_after == 0 {
             // The span alone: miette asks for this to print the header's line and column.
-            let position = file.position(offset);
+            let len = span.len().min(self.text.len() - span.offset());
             return Ok(Box::new(MietteSpanContents::new_named(
-                file.display_path(),
-                &text[offset..offset + len],
-                (offset, len).into(),
-                position.line as usize - 1,
-                position.column as usize - 1,
+                self.name.clone(),
+                &self.text.as_bytes()[span.offset()..span.offset() + len],
+                *span,
+                self.at.0,
+                self.at.1,
                 1,
             )));
         }
-        let first = lines.line_of(offset).saturating_sub(context_lines_before);
-        let last_of_span = lines.line_of((offset + len).saturating_sub(1).max(offset));
-        let last = (last_of_span + context_lines_after).min(lines.line_count() - 1);
-        let start = lines.line_start(first);
-        let end = if last + 1 < lines.line_count() {
-            lines.line_start(last + 1)
-        } else {
-            text.len()
-        };
         Ok(Box::new(MietteSpanContents::new_named(
-            file.display_path(),
-            &text[start..end],
-            (start, end - start).into(),
-            first,
+            self.name.clone(),
+            self.text.as_bytes(),
+            (0, self.text.len()).into(),
+            self.first_line,
             0,
-            last - first + 1,
+            self.text.lines().count(),
         )))
     }
 }
 
 struct Report<'a> {
     diagnostic: &'a Diagnostic,
-    source: Option<IndexedSource>,
+    source: Option<Excerpt>,
 }
 
 impl fmt::Debug for Report<'_> {
@@ -99,8 +168,7 @@ impl miette::Diagnostic for Report<'_> {
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        self.source.as_ref()?;
-        let span = self.diagnostic.span?;
+        let (start, len) = self.source.as_ref()?.span;
         let label = self.diagnostic.pointer.as_ref().map(|p| {
             if p.as_str().is_empty() {
                 "here".to_string()
@@ -109,9 +177,7 @@ impl miette::Diagnostic for Report<'_> {
             }
         });
         Some(Box::new(std::iter::once(LabeledSpan::new(
-            label,
-            span.start as usize,
-            span.len().max(1),
+            label, start, len,
         ))))
     }
 
@@ -123,9 +189,17 @@ impl miette::Diagnostic for Report<'_> {
 /// A miette snippet with the offending line underlined. `color` picks ANSI colours or plain
 /// Unicode.
 pub fn render_pretty(d: &Diagnostic, color: bool) -> String {
+    let source = match (&d.source, d.span) {
+        (Some(file), Some(span)) => Some(Excerpt::new(
+            file,
+            span.start as usize,
+            span.len().max(1) as usize,
+        )),
+        _ => None,
+    };
     let report = Report {
         diagnostic: d,
-        source: d.source.clone().map(IndexedSource),
+        source,
     };
     let theme = if color {
         GraphicalTheme::unicode()
