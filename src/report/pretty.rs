@@ -190,11 +190,9 @@ impl miette::Diagnostic for Report<'_> {
 /// Unicode.
 pub fn render_pretty(d: &Diagnostic, color: bool) -> String {
     let source = match (&d.source, d.span) {
-        (Some(file), Some(span)) => Some(Excerpt::new(
-            file,
-            span.start as usize,
-            span.len().max(1) as usize,
-        )),
+        (Some(file), Some(span)) => {
+            Some(Excerpt::new(file, span.start as usize, span.len().max(1)))
+        }
         _ => None,
     };
     let report = Report {
