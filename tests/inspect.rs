@@ -136,3 +136,33 @@ fn multi_file_refs_point_into_the_file_they_lead_to() {
     assert!(messages[1].contains("paths/missing.yaml"));
     assert!(messages[2].contains("cycle"));
 }
+
+/// `scopegate inspect FILE | head` ends quietly when the reader goes away: no panic message.
+/// GitHub's description gives megabytes of output, far more than a pipe holds.
+#[test]
+fn a_closed_pipe_ends_the_output_quietly() {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    let corpus = std::env::var_os("SCOPEGATE_CORPUS")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            std::path::PathBuf::from(std::env::var("HOME").unwrap()).join(".cache/scopegate-corpus")
+        });
+    let github = corpus.join("github/api.github.com.json");
+    assert!(github.exists(), "no corpus: run ../shared/corpus/fetch.sh");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_scopegate"))
+        .arg("inspect")
+        .arg(&github)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 16];
+    let mut stdout = child.stdout.take().unwrap();
+    stdout.read_exact(&mut first).unwrap();
+    drop(stdout);
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_ne!(out.status.code(), Some(101), "{stderr}");
+}

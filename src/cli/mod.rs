@@ -85,6 +85,9 @@ pub fn run() -> i32 {
             };
         }
     };
+    if !matches!(cli.command, Command::Serve(_)) {
+        quiet_on_closed_pipe();
+    }
     match cli.command {
         Command::Lint(args) => lint::run(args),
         Command::Compile(args) => compile::run(args),
@@ -94,6 +97,17 @@ pub fn run() -> i32 {
         Command::Credentials(args) => serve::credentials(args),
         Command::Rules { id } => rules::run(id.as_deref()),
         Command::Inspect { file } => inspect::run(&file),
+    }
+}
+
+/// A command whose reader goes away (`| head`) ends at once and quietly, killed by SIGPIPE like
+/// any Unix filter, instead of panicking in `println!`. Not for `serve`, which must outlive a
+/// closed decision-log pipe (its writes fail and are counted instead).
+fn quiet_on_closed_pipe() {
+    // SAFETY: called once at start, before any thread is spawned; restoring a signal's default
+    // disposition has no other effect on the program's state.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
 
