@@ -24,7 +24,8 @@ pub struct CheckArgs {
     /// The permission table from `scopegate compile`.
     #[arg(long, value_name = "FILE")]
     table: PathBuf,
-    /// The token's scopes, space-delimited (`""` is authenticated with no scopes: only uid).
+    /// The token's scopes, space- or comma-separated (`""` is authenticated with no scopes:
+    /// only uid).
     #[arg(long)]
     scopes: Option<String>,
     /// A client (a store's till or an OAuth API client) resolved through access groups: those
@@ -59,8 +60,17 @@ pub fn run(args: CheckArgs) -> i32 {
             return exit::USAGE;
         }
     };
+    if args.method.bytes().any(|b| b.is_ascii_lowercase()) {
+        eprintln!(
+            "scopegate: `{}` is not a method: methods are case-sensitive (RFC 9110); did you mean `{}`?",
+            args.method,
+            args.method.to_ascii_uppercase()
+        );
+        return exit::USAGE;
+    }
     let principal = match (&args.scopes, &args.client) {
-        (Some(s), _) => Principal::from_scope_string(s),
+        // Space- or comma-separated.
+        (Some(s), _) => Principal::from_scope_string(&s.replace(',', " ")),
         (None, Some(c)) => Principal::client(c),
         (None, None) => Principal::Anonymous,
     };
@@ -73,6 +83,29 @@ pub fn run(args: CheckArgs) -> i32 {
     let granted: Vec<&str> = match &principal {
         Principal::Anonymous => Vec::new(),
         _ => evaluator.granted_scopes(&grant),
+    };
+    // A path that matches only without its base path: the service is likely behind a
+    // prefix-stripping proxy.
+    let hint = match (&decision, args.strip_base_paths) {
+        (Decision::Deny(Deny::NoRoute), false) => load(
+            &args,
+            Options {
+                strip_base_paths: true,
+            },
+        )
+        .ok()
+        .and_then(|stripped| {
+            let g = stripped.grant(&principal);
+            let d = stripped.evaluate(&g, &args.method, &args.path);
+            d.route().map(|r| {
+                format!(
+                    "the path matches `{} {}` without its base path; behind a proxy that strips \
+                         the prefix, pass --strip-base-paths",
+                    r.method, r.path
+                )
+            })
+        }),
+        _ => None,
     };
     let client = args.client.as_deref().and_then(|c| {
         let groups = evaluator.table().access_groups.as_ref()?;
@@ -99,6 +132,9 @@ pub fn run(args: CheckArgs) -> i32 {
             if let Decision::Deny(Deny::InvalidPath(e)) = &decision {
                 out["path_error"] = json!({"code": e.code(), "message": e.to_string()});
             }
+            if let Some(h) = &hint {
+                out["hint"] = json!(h);
+            }
             println!("{}", serde_json::to_string_pretty(&out).expect("json"));
         }
         CheckFormat::Text => {
@@ -112,7 +148,10 @@ pub fn run(args: CheckArgs) -> i32 {
                 };
                 println!("client {}: group {group}{via}", c.id);
             }
-            println!("{}", describe(&decision, &granted))
+            println!("{}", describe(&decision, &granted));
+            if let Some(h) = &hint {
+                println!("hint: {h}");
+            }
         }
     }
     if decision.is_allow() {
