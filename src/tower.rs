@@ -15,13 +15,13 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use http::{HeaderName, HeaderValue, Request, Response};
 
 use crate::runtime::answer::{self, Challenge};
+use crate::runtime::ids::DecisionIds;
 use crate::runtime::{Principal, SharedEvaluator};
 
 /// Put on allowed requests.
@@ -43,26 +43,7 @@ pub struct ScopeGateLayer<A> {
     authenticate: A,
     challenge: Challenge,
     realm: Arc<str>,
-    ids: Arc<Ids>,
-}
-
-/// Decision ids that cannot be guessed from one another: a counter hashed under two keyed
-/// SipHash states chosen at random when the layer is made (128 bits).
-struct Ids {
-    next: AtomicU64,
-    keys: (std::hash::RandomState, std::hash::RandomState),
-}
-
-impl Ids {
-    fn next(&self) -> String {
-        use std::hash::BuildHasher;
-        let n = self.next.fetch_add(1, Ordering::Relaxed);
-        format!(
-            "{:016x}{:016x}",
-            self.keys.0.hash_one(n),
-            self.keys.1.hash_one(n)
-        )
-    }
+    ids: Arc<DecisionIds>,
 }
 
 impl<A> ScopeGateLayer<A>
@@ -75,10 +56,7 @@ where
             authenticate,
             challenge: Challenge::Bearer,
             realm: Arc::from("scopegate"),
-            ids: Arc::new(Ids {
-                next: AtomicU64::new(0),
-                keys: (std::hash::RandomState::new(), std::hash::RandomState::new()),
-            }),
+            ids: Arc::default(),
         }
     }
 

@@ -192,26 +192,40 @@ pub fn bad_request(code: &'static str, message: &str, decision_id: &str) -> Answ
     }
 }
 
-/// 429: too many failed logins for this user or from this address; nothing was checked.
+/// 429: too many failed logins for this user or address; nothing was checked.
 pub fn too_many_failed_logins(retry_after: u64, decision_id: &str) -> Answer {
-    Answer {
-        status: 429,
-        code: "too-many-failed-logins",
-        headers: vec![("retry-after", retry_after.to_string())],
-        body: json!({"decision": "deny", "code": "too-many-failed-logins",
-                     "message": "too many failed logins; try again later", "decision_id": decision_id})
-        .to_string(),
-    }
+    retry_later(
+        429,
+        "too-many-failed-logins",
+        "too many failed logins; try again later",
+        retry_after,
+        decision_id,
+    )
 }
 
 /// 503: the password-hashing pool is full; nothing was checked.
 pub fn busy(retry_after: u64, decision_id: &str) -> Answer {
+    retry_later(
+        503,
+        "busy",
+        "too many logins are being checked; try again shortly",
+        retry_after,
+        decision_id,
+    )
+}
+
+fn retry_later(
+    status: u16,
+    code: &'static str,
+    message: &str,
+    retry_after: u64,
+    decision_id: &str,
+) -> Answer {
     Answer {
-        status: 503,
-        code: "busy",
+        status,
+        code,
         headers: vec![("retry-after", retry_after.to_string())],
-        body: json!({"decision": "deny", "code": "busy",
-                     "message": "too many logins are being checked; try again shortly", "decision_id": decision_id})
-        .to_string(),
+        body: json!({"decision": "deny", "code": code, "message": message, "decision_id": decision_id})
+            .to_string(),
     }
 }

@@ -261,9 +261,10 @@ impl Evaluator {
                 let Ok(segments) = template::parse(&format!("{base}{path}")) else {
                     continue;
                 };
-                let tail = multi_segment;
                 let mut node = 0;
-                let walk = if tail {
+                // A multi-segment parameter is the last segment: its route hangs off the node
+                // before it.
+                let walk = if multi_segment {
                     segments.len() - 1
                 } else {
                     segments.len()
@@ -275,7 +276,7 @@ impl Evaluator {
                     };
                 }
                 // The first route for a method at a node wins; compile refuses real conflicts.
-                let list = if tail {
+                let list = if multi_segment {
                     &mut self.nodes[node].tails
                 } else {
                     &mut self.nodes[node].methods
@@ -427,8 +428,8 @@ impl Evaluator {
 
     /// The route (its index) whose template matches the whole path and has `method`: concrete
     /// segments first, then templated ones in rank order, then a parameter that spans the rest,
-    /// backtracking when a branch cannot match the rest. A segment that equals a concrete sibling, or matches a templated one, only when
-    /// case is ignored is ambiguous.
+    /// backtracking when a branch cannot match the rest. A segment that equals a concrete
+    /// sibling, or matches a templated one, only when case is ignored is ambiguous.
     fn find(
         &self,
         node: usize,
@@ -463,7 +464,7 @@ impl Evaluator {
                 if let Some(found) = self.find(*child, path, depth + 1, method)? {
                     return Ok(Some(found));
                 }
-            } else if pattern.matches_folded_only(segment) {
+            } else if pattern.matches_folded(segment) {
                 return Err(PathError::Ambiguous);
             }
         }
@@ -527,10 +528,10 @@ impl Pattern {
         matches_parts(&self.parts, segment, false)
     }
 
-    /// Whether the segment matches only when ASCII case is ignored (`x.JSON` for `{id}.json`),
-    /// which a case-insensitive backend reads as this template.
-    fn matches_folded_only(&self, segment: &str) -> bool {
-        self.has_letters && !self.matches(segment) && matches_parts(&self.parts, segment, true)
+    /// Whether the segment matches when ASCII case is ignored (`x.JSON` for `{id}.json`), which
+    /// a case-insensitive backend reads as this template; asked only after `matches` said no.
+    fn matches_folded(&self, segment: &str) -> bool {
+        self.has_letters && matches_parts(&self.parts, segment, true)
     }
 }
 

@@ -4,6 +4,7 @@
 pub mod answer;
 pub mod evaluator;
 pub mod groups;
+pub mod ids;
 pub mod path;
 pub mod principal;
 mod refused;

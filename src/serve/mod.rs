@@ -46,11 +46,11 @@ use hyper::header::{HeaderName, HeaderValue};
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use serde_json::json;
-use sha2::{Digest, Sha256};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::sync::{watch, Semaphore};
 
 use crate::runtime::answer::{self, Answer};
+use crate::runtime::ids::DecisionIds;
 
 use auth::{Authenticator, Headers, Presented};
 use gateway::{Mode, Trust, Unreadable};
@@ -131,10 +131,7 @@ struct Server {
     logins: Logins,
     metrics: Metrics,
     log: Option<DecisionLog>,
-    /// Decision ids: the first 16 bytes of SHA-256(id_key, counter), so that they cannot be
-    /// guessed from one another.
-    id_key: [u8; 32],
-    next_id: AtomicU64,
+    ids: DecisionIds,
     limits: Limits,
     /// When the server started, for connection activity stamps.
     epoch: Instant,
@@ -180,8 +177,6 @@ pub async fn run(mut config: Config, state: State, auth: Authenticator) -> std::
         .map(|h| HeaderName::from_bytes(h.as_bytes()))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| std::io::Error::other(format!("a header name: {e}")))?;
-    let mut id_key = [0u8; 32];
-    getrandom::fill(&mut id_key).map_err(|e| std::io::Error::other(e.to_string()))?;
     let server = Arc::new(Server {
         mode: config.mode,
         trust: config.trust,
@@ -192,8 +187,7 @@ pub async fn run(mut config: Config, state: State, auth: Authenticator) -> std::
         logins: Logins::new(config.logins),
         metrics: Metrics::default(),
         log: config.decision_log.map(DecisionLog::start),
-        id_key,
-        next_id: AtomicU64::new(0),
+        ids: DecisionIds::default(),
         limits: config.limits,
         epoch: Instant::now(),
         deciding,
@@ -545,21 +539,6 @@ impl Server {
         }
     }
 
-    fn decision_id(&self) -> String {
-        let n = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let digest = Sha256::new()
-            .chain_update(self.id_key)
-            .chain_update(n.to_le_bytes())
-            .finalize();
-        const HEX: &[u8; 16] = b"0123456789abcdef";
-        let mut id = String::with_capacity(32);
-        for b in &digest[..16] {
-            id.push(HEX[usize::from(b >> 4)] as char);
-            id.push(HEX[usize::from(b & 15)] as char);
-        }
-        id
-    }
-
     /// The admin listener: health, readiness and metrics; nothing is decided here.
     fn admin(&self, req: &Request<Incoming>) -> Response<Full<Bytes>> {
         match req.uri().path() {
@@ -585,7 +564,7 @@ impl Server {
         hidden: bool,
     ) -> Response<Full<Bytes>> {
         let started = Instant::now();
-        let id = self.decision_id();
+        let id = self.ids.next();
         let outcome = self.decide(&req, peer, hidden, &id).await;
         let answer = &outcome.answer;
         let seconds = started.elapsed().as_secs_f64();

@@ -284,14 +284,19 @@ pub fn next_is_refused(notes: &Notes) -> bool {
 mod tests {
     use super::*;
 
-    fn notes_of(chunks: &[&[u8]]) -> Vec<bool> {
-        let notes = Notes::default();
-        let mut w = Watcher::new(
+    /// A watcher for fragments and for `X-Original-URI`'s whitespace.
+    fn watcher(notes: &Notes) -> Watcher {
+        Watcher::new(
             notes.clone(),
             Arc::default(),
             true,
             vec![b"x-original-uri".to_vec()],
-        );
+        )
+    }
+
+    fn notes_of(chunks: &[&[u8]]) -> Vec<bool> {
+        let notes = Notes::default();
+        let mut w = watcher(&notes);
         for c in chunks {
             w.read(c, 1);
         }
@@ -367,12 +372,7 @@ mod tests {
         }
         for _ in 0..50 {
             let notes = Notes::default();
-            let mut w = Watcher::new(
-                notes.clone(),
-                Arc::default(),
-                true,
-                vec![b"x-original-uri".to_vec()],
-            );
+            let mut w = watcher(&notes);
             let mut rest = &bytes[..];
             while !rest.is_empty() {
                 let n = (1 + next() % 97) as usize;
