@@ -9,6 +9,9 @@ use scopegate::lint::{self, Options};
 use scopegate::load::walk::Input;
 use scopegate::rules::{self, Settings};
 
+/// Rules about something Swagger 2.0 cannot express: OpenAPI 3 fixtures only.
+const OPENAPI3_ONLY: &[&str] = &["openapi-version-known"];
+
 fn lint(path: &Path) -> Vec<Diagnostic> {
     let input = Input {
         path: path.to_path_buf(),
@@ -53,6 +56,10 @@ fn every_rule_fails_and_passes_its_fixtures() {
     {
         let dir = root.join(rule.id);
         for form in ["swagger2", "openapi3"] {
+            if form == "swagger2" && OPENAPI3_ONLY.contains(&rule.id) {
+                assert!(!dir.join("fail.swagger2.yaml").exists());
+                continue;
+            }
             let fail = dir.join(format!("fail.{form}.yaml"));
             let pass = dir.join(format!("pass.{form}.yaml"));
             assert!(
@@ -87,5 +94,5 @@ fn every_rule_fails_and_passes_its_fixtures() {
             checked += 1;
         }
     }
-    assert_eq!(checked, 32);
+    assert_eq!(checked, 33);
 }

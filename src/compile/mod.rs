@@ -99,7 +99,7 @@ pub fn compile(
                 conflicts.push(format!("{}: {e}", place(&op.at)));
                 continue;
             }
-            let Some(any_of) = requirement(op) else {
+            let Some(any_of) = requirement(&model, op) else {
                 excluded.push(format!(
                     "{}: {} {} (no scope requirement)",
                     model.file, op.method, op.path
@@ -173,7 +173,7 @@ fn hex(bytes: &[u8]) -> String {
 fn scopes_of(model: &Model, settings: &Settings) -> Vec<ScopeInfo> {
     let mut out = Vec::new();
     for scheme in model.security_schemes.iter().filter(|s| s.is_oauth2()) {
-        for scope in scheme.flows.iter().flat_map(|f| &f.scopes) {
+        for scope in &scheme.scopes {
             let Some(Scope::Api {
                 application,
                 resource,
@@ -200,14 +200,23 @@ fn scopes_of(model: &Model, settings: &Settings) -> Vec<ScopeInfo> {
 /// The operation's effective security as canonical OR-of-AND scope sets: each set sorted and
 /// without `uid` next to other scopes (every principal holds it), sets that contain another
 /// set dropped (that alternative never decides), and the sets sorted. `None` when some
-/// alternative needs no scope, or there is no security at all.
-pub fn requirement(op: &Operation) -> Option<Vec<Vec<String>>> {
+/// alternative needs no scope, or there is no security at all. Only the lists of the model's
+/// oauth2 schemes hold scopes: a 3.1 role list, or the list of an undefined scheme, grants
+/// nothing, so an alternative with nothing else needs no scope and the operation is left out.
+pub fn requirement(model: &Model, op: &Operation) -> Option<Vec<Vec<String>>> {
     let list = op.security.list.as_ref()?;
+    let oauth2 = |name: &str| {
+        model
+            .security_schemes
+            .iter()
+            .any(|s| s.name == name && s.is_oauth2())
+    };
     let mut sets: Vec<BTreeSet<String>> = Vec::new();
     for req in &list.requirements {
         let mut set: BTreeSet<String> = req
             .schemes
             .iter()
+            .filter(|s| oauth2(&s.scheme))
             .flat_map(|s| s.scopes.iter().map(|x| x.value.clone()))
             .collect();
         if set.is_empty() {

@@ -70,6 +70,7 @@ pub fn parse(text: &str, base: usize, skip: Option<SkipPolicy>) -> Result<Tree, 
         stack: Vec::new(),
         path: Vec::new(),
         skip,
+        last_end: 0,
     }
     .run()
 }
@@ -87,6 +88,9 @@ struct Parser<'a> {
     /// The path to each open container (the root's entry is a placeholder).
     path: Vec<Seg<'a>>,
     skip: Option<SkipPolicy>,
+    /// Where the last token ended in `text`: the bytes from there to the next token must be
+    /// JSON whitespace.
+    last_end: usize,
 }
 
 impl<'a> Parser<'a> {
@@ -99,14 +103,67 @@ impl<'a> Parser<'a> {
     }
 
     fn next(&mut self) -> Result<Option<Token<'a>>, BuildError> {
-        self.scanner.scan().map_err(|e| {
+        let token = self.scanner.scan().map_err(|e| {
             let r = e.range();
             let at = self.base + self.offset;
             BuildError::new(
                 format!("invalid JSON: {}", e.kind()),
                 Span::new(at + r.start, at + r.end),
             )
-        })
+        })?;
+        let (start, end) = match token {
+            Some(_) => (
+                self.offset + self.scanner.token_start(),
+                self.offset + self.scanner.token_end(),
+            ),
+            None => (self.text.len(), self.text.len()),
+        };
+        self.whitespace_only(self.last_end, start)?;
+        if let Some(Token::String(_)) = token {
+            self.no_raw_control_characters(start, end)?;
+        }
+        self.last_end = end;
+        Ok(token)
+    }
+
+    /// The scanner takes any Unicode whitespace between tokens; JSON allows four characters.
+    fn whitespace_only(&self, from: usize, to: usize) -> Result<(), BuildError> {
+        let gap = &self.text[from..to];
+        match gap.find(|c| !matches!(c, ' ' | '\t' | '\n' | '\r')) {
+            None => Ok(()),
+            Some(i) => {
+                let c = gap[i..].chars().next().unwrap_or(' ');
+                let at = self.base + from + i;
+                Err(BuildError::new(
+                    format!(
+                        "invalid JSON: {} is not JSON whitespace (only space, tab, line feed and carriage return are)",
+                        char_name(c)
+                    ),
+                    Span::new(at, at + c.len_utf8()),
+                ))
+            }
+        }
+    }
+
+    /// The scanner takes raw control characters inside strings; JSON requires them escaped.
+    fn no_raw_control_characters(&self, start: usize, end: usize) -> Result<(), BuildError> {
+        match self.text.as_bytes()[start..end]
+            .iter()
+            .position(|&b| b < 0x20)
+        {
+            None => Ok(()),
+            Some(i) => {
+                let at = self.base + start + i;
+                Err(BuildError::new(
+                    format!(
+                        "invalid JSON: a raw control character ({}) inside a string; write it escaped (`\\u{:04x}`)",
+                        char_name(self.text.as_bytes()[start + i] as char),
+                        self.text.as_bytes()[start + i]
+                    ),
+                    Span::new(at, at + 1),
+                ))
+            }
+        }
     }
 
     fn run(mut self) -> Result<Tree, BuildError> {
@@ -194,6 +251,7 @@ impl<'a> Parser<'a> {
         self.builder
             .unbuilt(Span::new(self.base + start, self.base + end))?;
         self.offset = end;
+        self.last_end = end;
         self.scanner = Scanner::new(&self.text[end..], &strict());
         Ok(())
     }
@@ -263,6 +321,23 @@ fn offset_of(text: &str, line: usize, column: usize) -> usize {
         .map(str::len)
         .sum();
     (line_start + column.saturating_sub(1)).min(text.len())
+}
+
+/// `U+00A0`, with a name for the characters people meet most.
+fn char_name(c: char) -> String {
+    let name = match c {
+        '\t' => " (tab)",
+        '\n' => " (line feed)",
+        '\r' => " (carriage return)",
+        '\u{c}' => " (form feed)",
+        '\u{b}' => " (vertical tab)",
+        '\u{a0}' => " (no-break space)",
+        '\u{2028}' => " (line separator)",
+        '\u{2029}' => " (paragraph separator)",
+        '\u{feff}' => " (byte order mark)",
+        _ => "",
+    };
+    format!("U+{:04X}{name}", c as u32)
 }
 
 fn truncate(s: &str) -> &str {
@@ -342,6 +417,30 @@ mod tests {
         ] {
             assert!(parse(bad, 0, None).is_err(), "accepted {bad:?}");
         }
+    }
+
+    #[test]
+    fn raw_control_characters_in_strings_are_refused() {
+        let err = parse("{\"a\": \"x\ty\"}", 0, None).unwrap_err();
+        assert!(err.message.contains("U+0009 (tab)"), "{}", err.message);
+        assert_eq!(err.span, Span::new(8, 9));
+        assert!(parse("{\"a\": \"x\\ty\"}", 0, None).is_ok());
+        let key = parse("{\"a\u{1}\": 1}", 0, None).unwrap_err();
+        assert!(key.message.contains("U+0001"), "{}", key.message);
+    }
+
+    #[test]
+    fn only_json_whitespace_separates_tokens() {
+        for (text, named) in [
+            ("{\"a\":\u{c}1}", "form feed"),
+            ("{\"a\": 1,\u{a0}\"b\": 2}", "no-break space"),
+            ("[1,\u{2028}2]", "line separator"),
+            ("[1]\u{a0}", "no-break space"),
+        ] {
+            let err = parse(text, 0, None).unwrap_err();
+            assert!(err.message.contains(named), "{text:?}: {}", err.message);
+        }
+        assert!(parse(" {\r\n\t\"a\" : [ 1 , 2 ] }\n", 0, None).is_ok());
     }
 
     #[test]

@@ -36,9 +36,17 @@ pub enum SpecFamily {
     /// OpenAPI 3.0.x.
     #[serde(rename = "openapi-3.0")]
     OpenApi30,
-    /// OpenAPI 3.1.x, and 3.2.x read as 3.1.
+    /// OpenAPI 3.1.x.
     #[serde(rename = "openapi-3.1")]
     OpenApi31,
+    /// OpenAPI 3.2.x, and later 3.x versions read as 3.2.
+    #[serde(rename = "openapi-3.2")]
+    OpenApi32,
+}
+
+impl SpecFamily {
+    /// The newest version the loader knows; a later 3.x is read as this one.
+    pub const NEWEST: &'static str = "3.2";
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -230,6 +238,9 @@ pub struct Loaded {
     pub family: SpecFamily,
     /// The version exactly as written (`2.0`, `3.0.3`, `3.1.0`).
     pub version: String,
+    /// Set when the version is a later 3.x than the loader knows, read as [`SpecFamily::NEWEST`]:
+    /// where the version is written.
+    pub newer_than_known: Option<Span>,
 }
 
 /// Reads and parses one file and checks that it is an OpenAPI document.
@@ -239,16 +250,18 @@ pub fn load(path: &Path) -> Result<Loaded, LoadError> {
 
 pub fn load_source(source: &Arc<SourceFile>) -> Result<Loaded, LoadError> {
     let document = parse(source, Some(openapi_skip))?;
-    let (family, version) = detect(&document)?;
+    let (family, version, newer_than_known) = detect(&document)?;
     Ok(Loaded {
         document: Arc::new(document),
         family,
         version,
+        newer_than_known,
     })
 }
 
-/// Reads the `swagger` or `openapi` field.
-fn detect(document: &Document) -> Result<(SpecFamily, String), LoadError> {
+/// Reads the `swagger` or `openapi` field: the family, the version as written, and where it is
+/// written when it is a later 3.x than the loader knows.
+fn detect(document: &Document) -> Result<(SpecFamily, String, Option<Span>), LoadError> {
     let root = document.tree.root();
     let not_openapi = |message: &str, span: Span| {
         LoadError::at(
@@ -277,25 +290,32 @@ fn detect(document: &Document) -> Result<(SpecFamily, String), LoadError> {
         }
     };
     let version = entry.value.scalar_text().unwrap_or("").to_string();
+    let minor = |v: &str| -> Option<u32> {
+        let rest = v.strip_prefix("3.")?;
+        let (minor, patch) = rest.split_once('.').unwrap_or((rest, "0"));
+        let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+        // A pre-release suffix (`3.2.0-rc1`) is allowed on the patch.
+        let patch = patch.split('-').next().unwrap_or("");
+        (digits(minor) && digits(patch)).then(|| minor.parse().ok())?
+    };
     let family = match (field, version.as_str()) {
-        ("swagger", "2.0") => Some(SpecFamily::Swagger2),
-        ("openapi", v) if v.starts_with("3.0.") || v == "3.0" => Some(SpecFamily::OpenApi30),
-        ("openapi", v)
-            if ["3.1", "3.2"]
-                .iter()
-                .any(|p| v == *p || v.starts_with(&format!("{p}."))) =>
-        {
-            Some(SpecFamily::OpenApi31)
-        }
+        ("swagger", "2.0") => Some((SpecFamily::Swagger2, None)),
+        ("openapi", v) => match minor(v) {
+            Some(0) => Some((SpecFamily::OpenApi30, None)),
+            Some(1) => Some((SpecFamily::OpenApi31, None)),
+            Some(2) => Some((SpecFamily::OpenApi32, None)),
+            Some(_) => Some((SpecFamily::OpenApi32, Some(entry.value.span()))),
+            None => None,
+        },
         _ => None,
     };
     match family {
-        Some(family) => Ok((family, version)),
+        Some((family, newer)) => Ok((family, version, newer)),
         None => Err(LoadError::at(
             LoadErrorKind::Invalid,
             &document.source,
             BuildError::new(
-                format!("unsupported {field} version `{version}` (supported: Swagger 2.0, OpenAPI 3.0.x, 3.1.x, 3.2.x read as 3.1)"),
+                format!("unsupported {field} version `{version}` (supported: Swagger 2.0 and OpenAPI 3.x; a 3.x later than {} is read as {})", SpecFamily::NEWEST, SpecFamily::NEWEST),
                 entry.value.span(),
             ),
         )),
@@ -342,6 +362,8 @@ pub fn openapi_skip(path: &[Seg<'_>], key: &str) -> bool {
         "head",
         "patch",
         "trace",
+        "query",
+        "additionalOperations",
     ];
     const OPERATION: &[&str] = &["operationId", "security", "parameters", "servers"];
     const PARAMETER: &[&str] = &["$ref", "name", "in", "required"];
@@ -352,11 +374,21 @@ pub fn openapi_skip(path: &[Seg<'_>], key: &str) -> bool {
         [c, items] => c.is("components") && items.is("pathItems"),
         _ => false,
     };
+    // An operation under a path item: `get`, or 3.2's `additionalOperations/COPY`.
+    let is_operation = |p: &[Seg<'_>]| match p {
+        [items @ .., _, extra, _] if extra.is("additionalOperations") => is_path_item_map(items),
+        [items @ .., _, op] => {
+            is_path_item_map(items)
+                && !op.is("parameters")
+                && !op.is("servers")
+                && !op.is("additionalOperations")
+        }
+        _ => false,
+    };
     let is_parameter_list = |p: &[Seg<'_>]| match p {
         // A path item's, or an operation's.
         [rest @ .., params] if params.is("parameters") => {
-            matches!(rest, [m, _] | [m, _, _] if is_path_map(m))
-                || matches!(rest, [c, items, _] | [c, items, _, _] if c.is("components") && items.is("pathItems"))
+            matches!(rest, [items @ .., _] if is_path_item_map(items)) || is_operation(rest)
         }
         _ => false,
     };
@@ -368,11 +400,7 @@ pub fn openapi_skip(path: &[Seg<'_>], key: &str) -> bool {
         [c, params, _] if c.is("components") && params.is("parameters") => !keep(PARAMETER),
         [list @ .., Seg::Index] if is_parameter_list(list) => !keep(PARAMETER),
         [items @ .., _] if is_path_item_map(items) => !keep(PATH_ITEM),
-        [items @ .., _, op]
-            if is_path_item_map(items) && !op.is("parameters") && !op.is("servers") =>
-        {
-            !keep(OPERATION)
-        }
+        p if is_operation(p) => !keep(OPERATION),
         _ => false,
     }
 }
@@ -395,7 +423,8 @@ mod tests {
             ("a.yaml", "swagger: '2.0'\n", SpecFamily::Swagger2),
             ("a.yaml", "openapi: 3.0.3\n", SpecFamily::OpenApi30),
             ("a.json", r#"{"openapi": "3.1.0"}"#, SpecFamily::OpenApi31),
-            ("a.json", r#"{"openapi": "3.2.0"}"#, SpecFamily::OpenApi31),
+            ("a.json", r#"{"openapi": "3.2.0"}"#, SpecFamily::OpenApi32),
+            ("a.yaml", "openapi: 3.3.0\n", SpecFamily::OpenApi32),
         ];
         for (name, text, family) in cases {
             assert_eq!(
@@ -403,6 +432,21 @@ mod tests {
                 family,
                 "{text}"
             );
+        }
+    }
+
+    #[test]
+    fn a_later_3x_is_read_as_the_newest_known_and_says_so() {
+        let newer = load_source(&source("a.yaml", "openapi: 3.10.1\n")).unwrap();
+        assert_eq!(newer.family, SpecFamily::OpenApi32);
+        assert!(newer.newer_than_known.is_some());
+        for known in ["3.0.3", "3.1.1", "3.2.0", "3.2.0-rc1", "'3.1'"] {
+            let loaded = load_source(&source("a.yaml", &format!("openapi: {known}\n"))).unwrap();
+            assert_eq!(loaded.newer_than_known, None, "{known}");
+        }
+        for unknown in ["3.x", "3.", "3.1.0.0", "4.0.0", "2.0"] {
+            let e = error("a.yaml", &format!("openapi: '{unknown}'\n"));
+            assert_eq!(e.kind, LoadErrorKind::Invalid, "{unknown}");
         }
     }
 
@@ -471,6 +515,26 @@ mod tests {
             &[key("components"), key("securitySchemes"), key("o")],
             "flows"
         ));
+        let extra = [
+            key("paths"),
+            key("/a"),
+            key("additionalOperations"),
+            key("COPY"),
+        ];
+        assert!(!openapi_skip(&extra, "security"));
+        assert!(openapi_skip(&extra, "responses"));
+        assert!(!openapi_skip(&extra[..3], "COPY"));
+        assert!(!openapi_skip(&op[..2], "query"));
+        let extra_param = [
+            key("paths"),
+            key("/a"),
+            key("additionalOperations"),
+            key("COPY"),
+            key("parameters"),
+            Seg::Index,
+        ];
+        assert!(!openapi_skip(&extra_param, "in"));
+        assert!(openapi_skip(&extra_param, "schema"));
         let item = [key("components"), key("pathItems"), key("t"), key("get")];
         assert!(!openapi_skip(&item, "operationId"));
         assert!(openapi_skip(&item, "requestBody"));

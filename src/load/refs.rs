@@ -10,8 +10,8 @@ use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
-use super::tree::{Lookup, NodeId, NodeRef};
-use super::{json, openapi_skip, parse, read_source, Document, LoadError, Pointer, Span};
+use super::tree::{Kind, Lookup, NodeId, NodeRef};
+use super::{json, parse, pointer, read_source, Document, LoadError, Pointer, Span};
 
 /// A node in some file of the description, with the pointer that names it in that file.
 #[derive(Clone, Debug)]
@@ -180,42 +180,43 @@ impl Workspace {
 
     /// Follows `pointer` in `doc`, building unbuilt subtrees on the way.
     fn find(&mut self, doc: &Arc<Document>, pointer: &str) -> Option<Target> {
-        match doc.tree.lookup(pointer) {
-            Lookup::Found(node) => {
-                Some(Target::new(doc, node.id(), Pointer::from_escaped(pointer)))
+        let (node, consumed) = match doc.tree.lookup(pointer) {
+            Lookup::Found(node) if node.kind() != Kind::Unbuilt => {
+                return Some(Target::new(doc, node.id(), Pointer::from_escaped(pointer)))
             }
-            Lookup::Missing => None,
-            Lookup::InUnbuilt { node, consumed } => {
-                let key = (doc.source.path.clone(), node.id());
-                let fragment = match self.fragments.get(&key) {
-                    Some(f) => f.clone(),
-                    None => {
-                        let span = node.span();
-                        let text = &doc.source.text[span.start as usize..span.end as usize];
-                        let tree = json::parse(text, span.start as usize, None).ok()?;
-                        let fragment = Arc::new(Document {
-                            source: doc.source.clone(),
-                            tree,
-                            syntax: doc.syntax,
-                        });
-                        self.fragments.insert(key, fragment.clone());
-                        fragment
-                    }
-                };
-                let rest: String = pointer
-                    .split('/')
-                    .skip(consumed + 1)
-                    .flat_map(|t| ["/", t])
-                    .collect();
-                match fragment.tree.lookup(&rest) {
-                    Lookup::Found(n) => Some(Target::new(
-                        &fragment,
-                        n.id(),
-                        Pointer::from_escaped(pointer),
-                    )),
-                    _ => None,
-                }
+            // The reference names an unbuilt subtree itself: build all of it.
+            Lookup::Found(node) => (node, pointer::tokens(pointer).count()),
+            Lookup::Missing => return None,
+            Lookup::InUnbuilt { node, consumed } => (node, consumed),
+        };
+        let key = (doc.source.path.clone(), node.id());
+        let fragment = match self.fragments.get(&key) {
+            Some(f) => f.clone(),
+            None => {
+                let span = node.span();
+                let text = &doc.source.text[span.start as usize..span.end as usize];
+                let tree = json::parse(text, span.start as usize, None).ok()?;
+                let fragment = Arc::new(Document {
+                    source: doc.source.clone(),
+                    tree,
+                    syntax: doc.syntax,
+                });
+                self.fragments.insert(key, fragment.clone());
+                fragment
             }
+        };
+        let rest: String = pointer
+            .split('/')
+            .skip(consumed + 1)
+            .flat_map(|t| ["/", t])
+            .collect();
+        match fragment.tree.lookup(&rest) {
+            Lookup::Found(n) => Some(Target::new(
+                &fragment,
+                n.id(),
+                Pointer::from_escaped(pointer),
+            )),
+            _ => None,
         }
     }
 
@@ -223,7 +224,9 @@ impl Workspace {
         if let Some(known) = self.files.get(path) {
             return known.clone();
         }
-        let loaded = read_source(path).and_then(|s| parse(&s, Some(openapi_skip)).map(Arc::new));
+        // The skip policy describes a root document's layout; a referenced file can hold a
+        // parameter, a path item or a scheme anywhere, so it is built whole.
+        let loaded = read_source(path).and_then(|s| parse(&s, None).map(Arc::new));
         self.files.insert(path.to_path_buf(), loaded.clone());
         loaded
     }

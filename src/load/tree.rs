@@ -372,6 +372,26 @@ impl TreeBuilder {
         }
     }
 
+    /// Marks the next value of the innermost object as a YAML merge (`<<`): a mapping, or a
+    /// list of mappings, whose members the object takes when it closes, unless it has them.
+    pub fn merge_key(&mut self, span: Span) {
+        if let Some(open) = self.open.last_mut() {
+            open.pending_key = Some((MERGE, span));
+        }
+    }
+
+    /// A string node that belongs to no container (an anchored YAML key, which an alias may
+    /// repeat as a value).
+    pub fn detached_string(&mut self, text: &str, span: Span) -> NodeId {
+        let s = self.intern(text);
+        self.add(Value::String(s), span)
+    }
+
+    /// The text of a scalar node already built.
+    pub fn scalar_text(&self, id: NodeId) -> Option<&str> {
+        self.tree.node(id).scalar_text()
+    }
+
     pub fn null(&mut self, span: Span) -> Result<NodeId, BuildError> {
         self.push(Value::Null, span)
     }
@@ -401,8 +421,13 @@ impl TreeBuilder {
         let value = if open.is_object {
             let first = self.tree.members.len() as u32;
             let children = &self.scratch_members[open.scratch_from..];
-            check_duplicates(&self.tree, children)?;
-            self.tree.members.extend_from_slice(children);
+            if children.iter().any(|m| m.key == MERGE) {
+                let merged = merge(&self.tree, children)?;
+                self.tree.members.extend_from_slice(&merged);
+            } else {
+                check_duplicates(&self.tree, children)?;
+                self.tree.members.extend_from_slice(children);
+            }
             self.scratch_members.truncate(open.scratch_from);
             Value::Object {
                 first,
@@ -439,6 +464,13 @@ impl TreeBuilder {
     }
 
     fn push(&mut self, value: Value, span: Span) -> Result<NodeId, BuildError> {
+        let id = self.add(value, span);
+        self.attach(id, span)?;
+        Ok(id)
+    }
+
+    /// Adds a node to the arena without attaching it anywhere.
+    fn add(&mut self, value: Value, span: Span) -> NodeId {
         let id = self.tree.nodes.len() as NodeId;
         self.tree.nodes.push(Node { value, span });
         if let Some(expanded) = &mut self.expanded {
@@ -457,8 +489,7 @@ impl TreeBuilder {
             };
             expanded.push(own);
         }
-        self.attach(id, span)?;
-        Ok(id)
+        id
     }
 
     fn attach(&mut self, id: NodeId, span: Span) -> Result<(), BuildError> {
@@ -486,6 +517,63 @@ impl TreeBuilder {
     pub fn finish(self) -> Option<Tree> {
         (self.done && self.open.is_empty()).then_some(self.tree)
     }
+}
+
+/// The key of a YAML merge member until its object closes.
+const MERGE: StrRef = StrRef {
+    start: u32::MAX,
+    len: 0,
+};
+
+/// Applies YAML merge keys as YAML 1.1's merge type (and PyYAML, js-yaml, SnakeYAML, go-yaml)
+/// do: an object's own keys win over merged ones, and of several merged mappings the first
+/// that has a key wins. Merged members keep their key's span in the mapping they come from,
+/// so a finding on one points at the text that wrote it.
+fn merge(tree: &Tree, children: &[Member]) -> Result<Vec<Member>, BuildError> {
+    let own: Vec<Member> = children
+        .iter()
+        .copied()
+        .filter(|m| m.key != MERGE)
+        .collect();
+    check_duplicates(tree, &own)?;
+    let mut taken: std::collections::HashSet<&str> = own.iter().map(|m| tree.str(m.key)).collect();
+    let mut out = Vec::with_capacity(children.len());
+    for member in children {
+        if member.key != MERGE {
+            out.push(*member);
+            continue;
+        }
+        let value = tree.node(member.value);
+        let sources: Vec<NodeRef<'_>> = match value.kind() {
+            Kind::Object => vec![value],
+            Kind::Array if value.items().all(|i| i.is_object()) => value.items().collect(),
+            kind => {
+                return Err(BuildError::new(
+                    format!(
+                        "a merge key `<<` takes a mapping or a list of mappings, not {}",
+                        if kind == Kind::Array {
+                            "a list holding other values"
+                        } else {
+                            kind.name()
+                        }
+                    ),
+                    member.key_span,
+                ))
+            }
+        };
+        for source in sources {
+            let (first, len) = match tree.nodes[source.id as usize].value {
+                Value::Object { first, len } => (first as usize, len as usize),
+                _ => (0, 0),
+            };
+            for m in &tree.members[first..first + len] {
+                if taken.insert(tree.str(m.key)) {
+                    out.push(*m);
+                }
+            }
+        }
+    }
+    Ok(out)
 }
 
 fn check_duplicates(tree: &Tree, members: &[Member]) -> Result<(), BuildError> {

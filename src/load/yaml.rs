@@ -41,8 +41,32 @@ pub fn parse(text: &str, base: usize) -> Result<Tree, BuildError> {
         if let Some(top) = open.last_mut() {
             if top.is_mapping && top.expect_key {
                 match &event {
-                    Event::Scalar(key, ..) => {
-                        builder.key(key, span);
+                    Event::Scalar(key, style, anchor, tag) => {
+                        let merge_tag = tag.as_ref().is_some_and(|t| t.suffix == "merge");
+                        if (*style == ScalarStyle::Plain && key == "<<") || merge_tag {
+                            builder.merge_key(span);
+                        } else {
+                            builder.key(key, span);
+                        }
+                        if *anchor > 0 {
+                            anchors.insert(*anchor, builder.detached_string(key, span));
+                        }
+                        top.expect_key = false;
+                        last_end = end;
+                        continue;
+                    }
+                    Event::Alias(anchor) => {
+                        let key = anchors
+                            .get(anchor)
+                            .and_then(|&id| builder.scalar_text(id))
+                            .map(str::to_string);
+                        let Some(key) = key else {
+                            return Err(BuildError::new(
+                                "only plain keys are supported (this alias as a key names a collection or no anchor)",
+                                span,
+                            ));
+                        };
+                        builder.key(&key, span);
                         top.expect_key = false;
                         last_end = end;
                         continue;
@@ -252,6 +276,70 @@ mod tests {
         let a = tree.root().get("a").unwrap();
         let b = tree.root().get("b").unwrap();
         assert_eq!(a.id(), b.id());
+    }
+
+    #[test]
+    fn merge_keys_are_applied_and_own_keys_win() {
+        let text = "\
+base: &base {security: [{oauth: [pets.write]}], summary: base}
+other: &other {summary: other, tags: [a]}
+post:
+  <<: [*base, *other]
+  summary: own
+";
+        let tree = parse(text, 0).unwrap();
+        let post = tree.root().get("post").unwrap();
+        let keys: Vec<&str> = post.members().map(|e| e.key).collect();
+        assert_eq!(keys, ["security", "tags", "summary"]);
+        assert_eq!(post.get_str("summary"), Some("own"));
+        assert_eq!(
+            post.get("tags").unwrap().item(0).unwrap().as_str(),
+            Some("a")
+        );
+        // The merged member points at the text that wrote it, in the anchored mapping.
+        let security = post.entry("security").unwrap();
+        assert_eq!(
+            &text[security.key_span.start as usize..security.key_span.end as usize],
+            "security"
+        );
+        assert!(security.key_span.start < 20);
+    }
+
+    #[test]
+    fn the_first_merged_mapping_wins_and_a_quoted_key_is_no_merge() {
+        let tree = parse(
+            "a: &a {k: 1}\nb: &b {k: 2}\nc: {<<: [*a, *b]}\nd: {'<<': *a}\n",
+            0,
+        )
+        .unwrap();
+        assert_eq!(
+            tree.root()
+                .get("c")
+                .unwrap()
+                .get("k")
+                .unwrap()
+                .scalar_text(),
+            Some("1")
+        );
+        let d = tree.root().get("d").unwrap();
+        assert!(d.get("<<").is_some() && d.get("k").is_none());
+    }
+
+    #[test]
+    fn a_merge_of_a_scalar_is_an_error_and_own_duplicates_still_are() {
+        let err = parse("a: {<<: 1}\n", 0).unwrap_err();
+        assert!(err.message.contains("merge key"), "{}", err.message);
+        let err = parse("a: &a {k: 1}\nb: {<<: *a, x: 1, x: 2}\n", 0).unwrap_err();
+        assert!(err.message.contains("duplicate key `x`"), "{}", err.message);
+    }
+
+    #[test]
+    fn an_anchored_key_may_be_repeated_by_an_alias() {
+        let tree = parse("&k name: 1\nother: *k\n*k : 2\n", 0);
+        // The alias as a key repeats `name`, a duplicate.
+        assert!(tree.unwrap_err().message.contains("duplicate key `name`"));
+        let tree = parse("&k name: 1\nother: *k\n", 0).unwrap();
+        assert_eq!(tree.root().get_str("other"), Some("name"));
     }
 
     #[test]

@@ -8,10 +8,17 @@ use crate::load::{Kind, Loaded, Pointer, SpecFamily, Workspace};
 
 use super::*;
 
-/// The HTTP methods a path item may hold, lower case as written.
+/// The HTTP methods a path item may hold as fixed fields, lower case as written.
 pub const METHODS: [&str; 8] = [
     "get", "put", "post", "delete", "options", "head", "patch", "trace",
 ];
+
+/// OpenAPI 3.2's fixed field for the QUERY method.
+const QUERY: &str = "query";
+
+/// OpenAPI 3.2's map of operations for methods without a fixed field, keyed by the method as
+/// sent.
+const ADDITIONAL_OPERATIONS: &str = "additionalOperations";
 
 /// Builds the model of one loaded document, reading `$ref`'d files through `workspace`.
 pub fn build(loaded: &Loaded, workspace: &mut Workspace) -> Model {
@@ -41,6 +48,15 @@ pub fn build(loaded: &Loaded, workspace: &mut Workspace) -> Model {
         operations,
         webhooks,
         problems: b.problems,
+        newer_version_at: loaded.newer_than_known.map(|span| Location {
+            file: doc.source.clone(),
+            pointer: Pointer::root().join(if loaded.family == SpecFamily::Swagger2 {
+                "swagger"
+            } else {
+                "openapi"
+            }),
+            span,
+        }),
     }
 }
 
@@ -209,15 +225,16 @@ impl Builder<'_> {
                 continue;
             };
             let kind = string_at(&t, "type").map(|l| l.value);
-            let flows = if kind.as_deref() == Some("oauth2") {
+            let (flows, scopes) = if kind.as_deref() == Some("oauth2") {
                 self.flows(&t)
             } else {
-                Vec::new()
+                (Vec::new(), Vec::new())
             };
             schemes.push(SecurityScheme {
                 name,
                 kind,
                 flows,
+                scopes,
                 at: location(&t),
                 name_at,
             });
@@ -225,10 +242,13 @@ impl Builder<'_> {
         (schemes, Some(location(&container)))
     }
 
-    fn flows(&mut self, scheme: &Target) -> Vec<Flow> {
+    /// An oauth2 scheme's flows, and the scopes it declares (once per name).
+    fn flows(&mut self, scheme: &Target) -> (Vec<Flow>, Vec<DeclaredScope>) {
         if self.family == SpecFamily::Swagger2 {
+            // 2.0 declares scopes on the scheme, whatever its `flow` says.
+            let (scopes, has_scopes) = self.scopes(scheme);
             let Some(flow) = string_at(scheme, "flow") else {
-                return Vec::new();
+                return (Vec::new(), scopes);
             };
             let kind = match flow.value.as_str() {
                 "password" => FlowKind::Password,
@@ -237,16 +257,19 @@ impl Builder<'_> {
                 "accessCode" => FlowKind::AuthorizationCode,
                 _ => FlowKind::Other,
             };
-            return vec![self.flow(scheme, kind, flow.value)];
+            let mut only = self.flow(scheme, kind, flow.value, flow.at);
+            only.scopes = scopes.clone();
+            only.has_scopes = has_scopes;
+            return (vec![only], scopes);
         }
         let Some(flows) = scheme
             .child("flows")
             .and_then(|f| self.object(f, "`flows`"))
         else {
-            return Vec::new();
+            return (Vec::new(), Vec::new());
         };
         let mut out = Vec::new();
-        for (name, t, _) in members(&flows) {
+        for (name, t, name_at) in members(&flows) {
             if name.starts_with("x-") {
                 continue;
             }
@@ -258,19 +281,43 @@ impl Builder<'_> {
                 "implicit" => FlowKind::Implicit,
                 "clientCredentials" => FlowKind::ClientCredentials,
                 "authorizationCode" => FlowKind::AuthorizationCode,
+                "deviceAuthorization" if self.family >= SpecFamily::OpenApi32 => {
+                    FlowKind::DeviceAuthorization
+                }
                 _ => FlowKind::Other,
             };
-            out.push(self.flow(&t, kind, name));
+            let mut flow = self.flow(&t, kind, name, name_at);
+            let (scopes, has_scopes) = self.scopes(&t);
+            flow.scopes = scopes;
+            flow.has_scopes = has_scopes;
+            out.push(flow);
         }
-        out
+        let mut scopes: Vec<DeclaredScope> = Vec::new();
+        for declared in out.iter().flat_map(|f| &f.scopes) {
+            match scopes.iter_mut().find(|d| d.name == declared.name) {
+                // A later declaration may hold the description the first one lacks.
+                Some(first)
+                    if first
+                        .description
+                        .as_deref()
+                        .is_none_or(|d| d.trim().is_empty()) =>
+                {
+                    first.description.clone_from(&declared.description);
+                }
+                Some(_) => {}
+                None => scopes.push(declared.clone()),
+            }
+        }
+        (out, scopes)
     }
 
-    /// A flow object (3.x) or a Swagger 2.0 oauth2 scheme, which holds its flow's fields.
-    fn flow(&mut self, t: &Target, kind: FlowKind, written: String) -> Flow {
+    /// The `scopes` map of a flow (3.x) or a Swagger 2.0 scheme, and whether there is one.
+    fn scopes(&mut self, owner: &Target) -> (Vec<DeclaredScope>, bool) {
+        let Some(map) = owner.child("scopes") else {
+            return (Vec::new(), false);
+        };
         let mut scopes = Vec::new();
-        let scopes_map = t.child("scopes");
-        let has_scopes = scopes_map.is_some();
-        if let Some(map) = scopes_map.and_then(|s| self.object(s, "`scopes`")) {
+        if let Some(map) = self.object(map, "`scopes`") {
             for entry in map.node().members() {
                 if entry.key.starts_with("x-") && self.family == SpecFamily::Swagger2 {
                     continue;
@@ -282,15 +329,23 @@ impl Builder<'_> {
                 });
             }
         }
+        (scopes, true)
+    }
+
+    /// A flow object (3.x) or a Swagger 2.0 oauth2 scheme, which holds its flow's fields; its
+    /// scopes are read by [`Builder::scopes`].
+    fn flow(&mut self, t: &Target, kind: FlowKind, written: String, name_at: Location) -> Flow {
         Flow {
             kind,
             written,
             authorization_url: string_at(t, "authorizationUrl"),
             token_url: string_at(t, "tokenUrl"),
             refresh_url: string_at(t, "refreshUrl"),
-            scopes,
-            has_scopes,
+            device_authorization_url: string_at(t, "deviceAuthorizationUrl"),
+            scopes: Vec::new(),
+            has_scopes: false,
             at: location(t),
+            name_at,
         }
     }
 
@@ -351,53 +406,87 @@ impl Builder<'_> {
             if path.starts_with("x-") {
                 continue;
             }
-            let Some(item) = self.object(item, &format!("path item `{path}`")) else {
+            let Some(item_target) = self.object(item, &format!("path item `{path}`")) else {
                 continue;
             };
-            let item_base = self.servers(&item);
-            let item_parameters = self.parameters(&item);
-            for (method, op, _) in members(&item) {
-                if !METHODS.contains(&method.as_str()) {
-                    continue;
+            let item = &item_target;
+            let item_base = self.servers(item);
+            let item_parameters = self.parameters(item);
+            let item = PathItem {
+                path: &path,
+                base_paths: item_base.as_deref().unwrap_or(base_paths),
+                parameters: &item_parameters,
+                top_level,
+            };
+            for (key, op, key_at) in members(&item_target) {
+                let fixed = METHODS.contains(&key.as_str())
+                    || (key == QUERY && self.family >= SpecFamily::OpenApi32);
+                if fixed {
+                    let method = key.to_ascii_uppercase();
+                    if let Some(op) = self.operation(&item, method, op, key_at) {
+                        operations.push(op);
+                    }
+                } else if key == ADDITIONAL_OPERATIONS && self.family >= SpecFamily::OpenApi32 {
+                    let Some(map) = self.object(op, "`additionalOperations`") else {
+                        continue;
+                    };
+                    for (method, op, key_at) in members(&map) {
+                        if let Err(why) = additional_method(&method) {
+                            self.problem(why, key_at);
+                            continue;
+                        }
+                        if let Some(op) = self.operation(&item, method, op, key_at) {
+                            operations.push(op);
+                        }
+                    }
                 }
-                let Some(op) = self.object(op, &format!("operation `{method} {path}`")) else {
-                    continue;
-                };
-                let base_paths = self
-                    .servers(&op)
-                    .or_else(|| item_base.clone())
-                    .unwrap_or_else(|| base_paths.to_vec());
-                let mut parameters = item_parameters.clone();
-                for p in self.parameters(&op) {
-                    parameters.retain(|q| q.name != p.name || q.location != p.location);
-                    parameters.push(p);
-                }
-                let security = match op.child("security") {
-                    Some(own) => EffectiveSecurity {
-                        source: SecuritySource::Operation,
-                        list: Some(Arc::new(self.security_list(own))),
-                    },
-                    None => EffectiveSecurity {
-                        source: if top_level.is_some() {
-                            SecuritySource::TopLevel
-                        } else {
-                            SecuritySource::Absent
-                        },
-                        list: top_level.cloned(),
-                    },
-                };
-                operations.push(Operation {
-                    method: method.to_ascii_uppercase(),
-                    path: path.clone(),
-                    operation_id: string_at(&op, "operationId").map(|l| l.value),
-                    base_paths,
-                    parameters,
-                    security,
-                    at: location(&op),
-                });
             }
         }
         operations
+    }
+
+    /// One operation of a path item; `method` as it will be matched (upper case for fixed
+    /// fields, as written for `additionalOperations`).
+    fn operation(
+        &mut self,
+        item: &PathItem<'_>,
+        method: String,
+        op: Target,
+        key_at: Location,
+    ) -> Option<Operation> {
+        let path = item.path;
+        let op = self.object(op, &format!("operation `{method} {path}`"))?;
+        let base_paths = self
+            .servers(&op)
+            .unwrap_or_else(|| item.base_paths.to_vec());
+        let mut parameters = item.parameters.to_vec();
+        for p in self.parameters(&op) {
+            parameters.retain(|q| q.name != p.name || q.location != p.location);
+            parameters.push(p);
+        }
+        let security = match op.child("security") {
+            Some(own) => EffectiveSecurity {
+                source: SecuritySource::Operation,
+                list: Some(Arc::new(self.security_list(own))),
+            },
+            None => EffectiveSecurity {
+                source: if item.top_level.is_some() {
+                    SecuritySource::TopLevel
+                } else {
+                    SecuritySource::Absent
+                },
+                list: item.top_level.cloned(),
+            },
+        };
+        Some(Operation {
+            method,
+            path: path.to_string(),
+            operation_id: string_at(&op, "operationId").map(|l| l.value),
+            base_paths,
+            parameters,
+            security,
+            at: key_at,
+        })
     }
 
     fn parameters(&mut self, owner: &Target) -> Vec<Parameter> {
@@ -439,6 +528,33 @@ impl Builder<'_> {
         }
         out
     }
+}
+
+/// What every operation of one path item shares.
+struct PathItem<'a> {
+    path: &'a str,
+    /// The path item's servers, else the document's.
+    base_paths: &'a [String],
+    parameters: &'a [Parameter],
+    top_level: Option<&'a Arc<SecurityList>>,
+}
+
+/// Checks a key of 3.2's `additionalOperations`: an HTTP method token (RFC 9110) that is not
+/// one of the methods with a fixed field.
+fn additional_method(method: &str) -> Result<(), String> {
+    let token = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
+    if method.is_empty() || !method.chars().all(token) {
+        return Err(format!(
+            "`{method}` under `additionalOperations` is not an HTTP method name"
+        ));
+    }
+    let lower = method.to_ascii_lowercase();
+    if METHODS.contains(&lower.as_str()) || lower == QUERY {
+        return Err(format!(
+            "`{method}` belongs in the path item's own `{lower}` field, not under `additionalOperations`"
+        ));
+    }
+    Ok(())
 }
 
 /// Replaces `{name}` in a server URL with the variable's default.

@@ -68,6 +68,10 @@ pub struct Model {
     /// What could not be read while building the model: unresolved or remote references and
     /// fields of the wrong type. Each becomes an `invalid-document` finding.
     pub problems: Vec<Problem>,
+    /// Where the version is written, when it is a later 3.x than the loader knows (read as
+    /// the newest it knows).
+    #[serde(skip)]
+    pub newer_version_at: Option<Location>,
 }
 
 #[derive(Debug, Serialize, Default)]
@@ -84,6 +88,10 @@ pub struct SecurityScheme {
     #[serde(rename = "type")]
     pub kind: Option<String>,
     pub flows: Vec<Flow>,
+    /// The scopes the scheme declares, once per name, at their first declaration in document
+    /// order (a scope several flows declare is one scope). Swagger 2.0 declares them on the
+    /// scheme itself, and they count even when `flow` is missing or unknown.
+    pub scopes: Vec<DeclaredScope>,
     /// The scheme object (after following a `$ref`).
     pub at: Location,
     /// The key that names the scheme.
@@ -94,6 +102,11 @@ impl SecurityScheme {
     pub fn is_oauth2(&self) -> bool {
         self.kind.as_deref() == Some("oauth2")
     }
+
+    /// Whether the scheme declares `scope` in any flow.
+    pub fn declares(&self, scope: &str) -> bool {
+        self.scopes.iter().any(|d| d.name == scope)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -103,7 +116,9 @@ pub enum FlowKind {
     Implicit,
     ClientCredentials,
     AuthorizationCode,
-    /// 3.2's device authorization flow, or any name this tool does not know.
+    /// OpenAPI 3.2's device authorization grant (RFC 8628).
+    DeviceAuthorization,
+    /// Any name this tool does not know.
     Other,
 }
 
@@ -118,11 +133,18 @@ pub struct Flow {
     pub authorization_url: Option<Located<String>>,
     pub token_url: Option<Located<String>>,
     pub refresh_url: Option<Located<String>>,
+    /// 3.2's `deviceAuthorizationUrl` (device authorization flow).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub device_authorization_url: Option<Located<String>>,
     pub scopes: Vec<DeclaredScope>,
     /// Whether the flow has a `scopes` map at all (it may be empty).
     #[serde(skip)]
     pub has_scopes: bool,
+    /// The flow object (3.x), or the Swagger 2.0 scheme that holds the flow's fields.
     pub at: Location,
+    /// What names the flow: its key under `flows` (3.x), or the `flow` value (2.0).
+    #[serde(skip)]
+    pub name_at: Location,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -196,6 +218,8 @@ pub struct Operation {
     pub base_paths: Vec<String>,
     pub parameters: Vec<Parameter>,
     pub security: EffectiveSecurity,
+    /// The method key (`get:`, or `COPY:` under 3.2's `additionalOperations`); the pointer
+    /// names the operation object.
     pub at: Location,
 }
 

@@ -8,8 +8,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use crate::diagnostic::{Diagnostic, OperationRef, Severity};
 use crate::model::scope::{Grammar, Scope};
 use crate::model::{
-    DeclaredScope, Located, Location, Model, Operation, SchemeUse, SecurityList, SecurityScheme,
-    SecuritySource,
+    DeclaredScope, Located, Location, Model, Operation, Requirement, SchemeUse, SecurityList,
+    SecurityScheme, SecuritySource,
 };
 
 mod no_authorization_header;
@@ -17,6 +17,7 @@ mod oauth2_defined;
 mod oauth2_flow_valid;
 mod oauth2_password_flow;
 mod oauth2_url_https;
+mod openapi_version_known;
 mod operation_scoped;
 mod operation_secured;
 mod scope_access_method;
@@ -48,7 +49,8 @@ pub const INVALID_DOCUMENT: Rule = Rule {
     check: |_| {},
 };
 
-/// Every rule, in the order of SPEC section 4.
+/// Every rule, in the order of SPEC section 4 (and `openapi-version-known`, which SPEC section 3
+/// asks for).
 pub const ALL: &[&Rule] = &[
     &oauth2_defined::RULE,
     &oauth2_password_flow::RULE,
@@ -66,6 +68,7 @@ pub const ALL: &[&Rule] = &[
     &uid_alone::RULE,
     &scope_standard_preferred::RULE,
     &no_authorization_header::RULE,
+    &openapi_version_known::RULE,
     &INVALID_DOCUMENT,
 ];
 
@@ -130,13 +133,25 @@ impl<'a> Context<'a> {
         self.settings.grammar.parse(scope)
     }
 
-    /// Whether `scope` is declared in any flow of scheme `scheme`.
+    /// Whether `scope` is declared in scheme `scheme`.
     pub fn is_declared(&self, scheme: &str, scope: &str) -> bool {
-        self.scheme(scheme).is_some_and(|s| {
-            s.flows
-                .iter()
-                .any(|f| f.scopes.iter().any(|d| d.name == scope))
-        })
+        self.scheme(scheme).is_some_and(|s| s.declares(scope))
+    }
+
+    /// Whether the list a requirement gives `used` holds oauth2 scopes: its scheme is a
+    /// defined oauth2 scheme. (In 3.1 the list of any other scheme holds role names, which no
+    /// scope rule judges; an undefined scheme is left to `security-scheme-defined`.)
+    pub fn holds_scopes(&self, used: &SchemeUse) -> bool {
+        self.scheme(&used.scheme).is_some_and(|s| s.is_oauth2())
+    }
+
+    /// The oauth2 scopes one requirement names.
+    pub fn scopes_in<'r>(&self, req: &'r Requirement) -> Vec<&'r Located<String>> {
+        req.schemes
+            .iter()
+            .filter(|used| self.holds_scopes(used))
+            .flat_map(|used| &used.scopes)
+            .collect()
     }
 
     /// The operations the rules check: the API's own, not webhooks.
@@ -144,28 +159,36 @@ impl<'a> Context<'a> {
         &self.model.operations
     }
 
-    /// Every declared scope with the scheme that declares it, in document order.
+    /// Every declared scope with the scheme that declares it, in document order: once per
+    /// scheme and name, however many flows declare it.
     pub fn declared_scopes(&self) -> Vec<(&'a SecurityScheme, &'a DeclaredScope)> {
         self.oauth2_schemes()
-            .flat_map(|s| {
-                s.flows
-                    .iter()
-                    .flat_map(move |f| f.scopes.iter().map(move |d| (s, d)))
-            })
+            .flat_map(|s| s.scopes.iter().map(move |d| (s, d)))
             .collect()
     }
 
-    /// Every scope written in a requirement, once per place: the operation whose own list it
-    /// is in (none for the top-level list), the scheme it is required under, and the scope.
+    /// Every oauth2 scope written in a requirement, once per place: the operation whose own
+    /// list it is in (none for the top-level list), the scheme it is required under, and the
+    /// scope.
     pub fn required_scopes(
         &self,
     ) -> Vec<(Option<&'a Operation>, &'a SchemeUse, &'a Located<String>)> {
         let mut out = Vec::new();
+        for (op, used) in self.scheme_uses() {
+            if self.holds_scopes(used) {
+                out.extend(used.scopes.iter().map(|scope| (op, used, scope)));
+            }
+        }
+        out
+    }
+
+    /// Every scheme named in a written requirement, with the operation whose own list it is
+    /// in (none for the top-level list).
+    pub fn scheme_uses(&self) -> Vec<(Option<&'a Operation>, &'a SchemeUse)> {
+        let mut out = Vec::new();
         for (op, list) in self.written_lists() {
             for req in &list.requirements {
-                for used in &req.schemes {
-                    out.extend(used.scopes.iter().map(|scope| (op, used, scope)));
-                }
+                out.extend(req.schemes.iter().map(|used| (op, used)));
             }
         }
         out
@@ -237,12 +260,13 @@ pub fn check(model: &Model, settings: &Settings) -> Vec<Diagnostic> {
     cx.findings
 }
 
-/// Every scope the operations' lists in force use, by name, with one place each is used.
+/// Every oauth2 scope the operations' lists in force use, by name, with the schemes it is
+/// used under.
 pub fn used_scopes<'a>(cx: &Context<'a>) -> BTreeMap<&'a str, HashSet<&'a str>> {
     let mut used: BTreeMap<&'a str, HashSet<&'a str>> = BTreeMap::new();
     for (_, list) in cx.lists_in_force() {
         for req in &list.requirements {
-            for scheme in &req.schemes {
+            for scheme in req.schemes.iter().filter(|u| cx.holds_scopes(u)) {
                 for scope in &scheme.scopes {
                     used.entry(scope.value.as_str())
                         .or_default()

@@ -22,12 +22,11 @@ fn check(cx: &mut Context<'_>) {
         return;
     }
     let model = cx.model;
-    let (at, message) = match &model.schemes_at {
-        Some(at) => (at, "no security scheme here is of type `oauth2`"),
-        None => (
-            &model.root,
-            "the document defines no security scheme of type `oauth2`",
-        ),
-    };
-    cx.report(at, message, None);
+    // At the schemes object when there is one (that is where one belongs), else the root.
+    let at = model.schemes_at.as_ref().unwrap_or(&model.root);
+    cx.report(
+        at,
+        "the document defines no security scheme of type `oauth2`",
+        None,
+    );
 }

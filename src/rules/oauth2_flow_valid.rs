@@ -11,6 +11,7 @@
 //! gives a password flow an `authorizationUrl` instead of a `tokenUrl`; the message says so.
 
 use super::{Context, Rule, Severity};
+use crate::load::SpecFamily;
 use crate::model::FlowKind;
 
 pub const RULE: Rule = Rule {
@@ -24,48 +25,63 @@ pub const RULE: Rule = Rule {
 
 fn check(cx: &mut Context<'_>) {
     for scheme in cx.oauth2_schemes().collect::<Vec<_>>() {
+        let name = &scheme.name;
+        if cx.model.family == SpecFamily::Swagger2 && scheme.flows.is_empty() {
+            cx.report(
+                &scheme.name_at,
+                format!("oauth2 scheme `{name}` needs `flow`: `password`, `implicit`, `application` or `accessCode`"),
+                None,
+            );
+            continue;
+        }
         for flow in &scheme.flows {
-            let (token, authorization) = match flow.kind {
-                FlowKind::Password | FlowKind::ClientCredentials => (true, false),
-                FlowKind::Implicit => (false, true),
-                FlowKind::AuthorizationCode => (true, true),
+            let (token, authorization, device) = match flow.kind {
+                FlowKind::Password | FlowKind::ClientCredentials => (true, false, false),
+                FlowKind::Implicit => (false, true, false),
+                FlowKind::AuthorizationCode => (true, true, false),
+                FlowKind::DeviceAuthorization => (true, false, true),
                 FlowKind::Other => {
                     cx.report(
-                        &flow.at,
-                        format!("unknown oauth2 flow `{}`", flow.written),
+                        &flow.name_at,
+                        format!("unknown oauth2 flow `{}` in `{name}`", flow.written),
                         None,
                     );
                     continue;
                 }
             };
-            let name = &flow.written;
+            let flow_name = &flow.written;
             if token && flow.token_url.is_none() {
-                let message = match (&flow.kind, &flow.authorization_url) {
-                    (FlowKind::Password, Some(_)) => format!(
-                        "the `{name}` flow of `{}` has `authorizationUrl` but no `tokenUrl`; the password flow uses only a token URL: rename it to `tokenUrl`",
-                        scheme.name
+                match (&flow.kind, &flow.authorization_url) {
+                    (FlowKind::Password, Some(misnamed)) => cx.report(
+                        &misnamed.at,
+                        format!("the `{flow_name}` flow of `{name}` has `authorizationUrl` but no `tokenUrl`; the password flow uses only a token URL: rename it to `tokenUrl`"),
+                        None,
                     ),
-                    _ => format!("the `{name}` flow of `{}` needs `tokenUrl`", scheme.name),
-                };
-                cx.report(&flow.at, message, None);
+                    _ => cx.report(
+                        &flow.name_at,
+                        format!("the `{flow_name}` flow of `{name}` needs `tokenUrl`"),
+                        None,
+                    ),
+                }
             }
             if authorization && flow.authorization_url.is_none() {
                 cx.report(
-                    &flow.at,
-                    format!(
-                        "the `{name}` flow of `{}` needs `authorizationUrl`",
-                        scheme.name
-                    ),
+                    &flow.name_at,
+                    format!("the `{flow_name}` flow of `{name}` needs `authorizationUrl`"),
+                    None,
+                );
+            }
+            if device && flow.device_authorization_url.is_none() {
+                cx.report(
+                    &flow.name_at,
+                    format!("the `{flow_name}` flow of `{name}` needs `deviceAuthorizationUrl`"),
                     None,
                 );
             }
             if !flow.has_scopes {
                 cx.report(
-                    &flow.at,
-                    format!(
-                        "the `{name}` flow of `{}` needs a `scopes` map",
-                        scheme.name
-                    ),
+                    &flow.name_at,
+                    format!("the `{flow_name}` flow of `{name}` needs a `scopes` map"),
                     None,
                 );
             }

@@ -41,6 +41,6 @@ fn check(cx: &mut Context<'_>) {
                 written.join(", ")
             )
         };
-        cx.report(&scheme.at, message, None);
+        cx.report(&scheme.name_at, message, None);
     }
 }

@@ -29,6 +29,7 @@ fn check(cx: &mut Context<'_>) {
                 ("authorizationUrl", &flow.authorization_url),
                 ("tokenUrl", &flow.token_url),
                 ("refreshUrl", &flow.refresh_url),
+                ("deviceAuthorizationUrl", &flow.device_authorization_url),
             ];
             for (field, url) in urls {
                 let Some(url) = url else { continue };

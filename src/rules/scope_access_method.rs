@@ -25,7 +25,7 @@ pub const RULE: Rule = Rule {
 /// The access types an alternative requires, ignoring `uid` and names outside the grammar.
 fn accesses(cx: &Context<'_>, req: &Requirement) -> (bool, bool) {
     let (mut read, mut write) = (false, false);
-    for scope in req.schemes.iter().flat_map(|s| &s.scopes) {
+    for scope in cx.scopes_in(req) {
         match cx.parse(&scope.value) {
             Some(Scope::Api {
                 access: Access::Read,

@@ -9,6 +9,7 @@
 //! usually a typo; the operation then answers 403 to everyone.
 
 use super::{Context, Rule, Severity};
+use crate::load::SpecFamily;
 use crate::model::scope::UID;
 
 pub const RULE: Rule = Rule {
@@ -21,13 +22,41 @@ pub const RULE: Rule = Rule {
 
 fn check(cx: &mut Context<'_>) {
     for (op, used, scope) in cx.required_scopes() {
-        let oauth2 = cx.scheme(&used.scheme).is_some_and(|s| s.is_oauth2());
-        if oauth2 && scope.value != UID && !cx.is_declared(&used.scheme, &scope.value) {
+        if scope.value != UID && !cx.is_declared(&used.scheme, &scope.value) {
             let message = format!(
                 "scope `{}` is not declared in `{}`",
                 scope.value, used.scheme
             );
             cx.report(&scope.at, message, op);
+        }
+    }
+    // Before 3.1 only oauth2 (and, in 3.0, openIdConnect) requirements list anything; 3.1
+    // lets other schemes list role names.
+    let family = cx.model.family;
+    if family >= SpecFamily::OpenApi31 {
+        return;
+    }
+    for (op, used) in cx.scheme_uses() {
+        let Some(scheme) = cx.scheme(&used.scheme) else {
+            continue;
+        };
+        let kind = scheme.kind.as_deref().unwrap_or("");
+        let may_list =
+            kind == "oauth2" || (kind == "openIdConnect" && family == SpecFamily::OpenApi30);
+        if may_list {
+            continue;
+        }
+        if let Some(first) = used.scopes.first() {
+            let version = if family == SpecFamily::Swagger2 {
+                "Swagger 2.0"
+            } else {
+                "OpenAPI 3.0"
+            };
+            let message = format!(
+                "`{}` is a `{kind}` scheme: in {version} its list must be empty (only oauth2 schemes take scopes; role lists came with OpenAPI 3.1)",
+                used.scheme
+            );
+            cx.report(&first.at, message, op);
         }
     }
 }

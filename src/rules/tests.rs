@@ -8,7 +8,7 @@ fn every_rule_is_registered_once_with_a_doc() {
     ids.sort();
     ids.dedup();
     assert_eq!(ids.len(), ALL.len());
-    assert_eq!(ALL.len(), 17);
+    assert_eq!(ALL.len(), 18);
     for rule in ALL {
         assert!(
             rule.doc.starts_with(&format!("# {}\n", rule.id)),

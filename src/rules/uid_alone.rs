@@ -21,7 +21,7 @@ pub const RULE: Rule = Rule {
 fn check(cx: &mut Context<'_>) {
     for (op, list) in cx.written_lists() {
         for req in &list.requirements {
-            let scopes: Vec<_> = req.schemes.iter().flat_map(|s| &s.scopes).collect();
+            let scopes = cx.scopes_in(req);
             if scopes.len() < 2 {
                 continue;
             }
