@@ -1,0 +1,296 @@
+//! The linter reads real documents as their authors meant them: JSON behind relative `$ref`s,
+//! YAML merge keys, Swagger 2.0 scopes without a flow, 3.1 role lists, OpenAPI 3.2, and the
+//! places findings point at. Fixtures live in `tests/fixtures/reading/`.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn scopegate(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_scopegate"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("CI")
+        .output()
+        .unwrap()
+}
+
+fn fixture(name: &str) -> String {
+    format!("tests/fixtures/reading/{name}")
+}
+
+/// `lint --format json` on one fixture: the exit code and the findings.
+fn lint(name: &str) -> (Option<i32>, Vec<Value>) {
+    let out = scopegate(&["lint", "--format", "json", &fixture(name)]);
+    let json: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    (
+        out.status.code(),
+        json["findings"].as_array().unwrap().clone(),
+    )
+}
+
+/// `rule file:line pointer` per finding, for assertions that read like the report.
+fn summary(findings: &[Value]) -> Vec<String> {
+    findings
+        .iter()
+        .map(|f| {
+            let file = Path::new(f["file"].as_str().unwrap())
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            format!(
+                "{} {file}:{} {}",
+                f["rule"].as_str().unwrap(),
+                f["line"],
+                f["pointer"].as_str().unwrap_or("")
+            )
+        })
+        .collect()
+}
+
+fn line_of(name: &str, needle: &str) -> usize {
+    let text = std::fs::read_to_string(fixture(name)).unwrap();
+    let at = text.find(needle).unwrap_or_else(|| panic!("{needle}"));
+    text[..at].matches('\n').count() + 1
+}
+
+/// Compiles fixtures into a table in a temporary directory and asks `check` about a request.
+struct Table {
+    _dir: tempfile::TempDir,
+    path: String,
+}
+
+impl Table {
+    fn compile(names: &[&str]) -> Table {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("permissions.json").display().to_string();
+        let mut args = vec!["compile".to_string(), "-o".to_string(), path.clone()];
+        args.extend(names.iter().map(|n| fixture(n)));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = scopegate(&args);
+        assert!(
+            out.status.success(),
+            "compile failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Table { _dir: dir, path }
+    }
+
+    /// `allow` or `deny` for a principal holding `scopes`.
+    fn decide(&self, scopes: &str, method: &str, path: &str) -> String {
+        let out = scopegate(&[
+            "check", "--table", &self.path, "--scopes", scopes, method, path,
+        ]);
+        let text = String::from_utf8_lossy(&out.stdout);
+        let word = text.split_whitespace().next().unwrap_or("");
+        word.trim_end_matches(':').to_string()
+    }
+}
+
+#[test]
+fn json_files_behind_relative_refs_are_read_like_yaml_ones() {
+    let (code, findings) = lint("json-refs/api.json");
+    // The scheme, the path item and both parameters live in other JSON files: nothing is
+    // "invalid", the scheme is found, and the Authorization header is seen where it is written.
+    assert_eq!(
+        summary(&findings),
+        ["no-authorization-header parameters.json:3 /auth"],
+        "{findings:#?}"
+    );
+    assert_eq!(code, Some(0));
+}
+
+#[test]
+fn yaml_merge_keys_are_applied_so_a_merged_security_list_is_in_force() {
+    let (code, findings) = lint("merge-keys.yaml");
+    assert_eq!(summary(&findings), Vec::<String>::new());
+    assert_eq!(code, Some(0));
+    let table = Table::compile(&["merge-keys.yaml"]);
+    assert_eq!(table.decide("pets.read", "POST", "/pets"), "deny");
+    assert_eq!(table.decide("pets.write", "POST", "/pets"), "allow");
+    assert_eq!(table.decide("pets.read", "GET", "/pets"), "allow");
+}
+
+#[test]
+fn a_finding_in_a_merged_mapping_points_at_the_mapping_that_wrote_it() {
+    let (_, findings) = lint("merge-keys-typo.yaml");
+    let declared: Vec<&Value> = findings
+        .iter()
+        .filter(|f| f["rule"] == "scope-declared")
+        .collect();
+    assert_eq!(declared.len(), 1, "{findings:#?}");
+    assert_eq!(
+        declared[0]["line"],
+        line_of("merge-keys-typo.yaml", "pets.writ]")
+    );
+    assert_eq!(declared[0]["operation"]["method"], "POST");
+}
+
+#[test]
+fn swagger2_scopes_count_when_the_flow_is_missing() {
+    let (_, findings) = lint("swagger2-scopes-without-flow.yaml");
+    let name = "swagger2-scopes-without-flow.yaml";
+    let line = |needle| line_of(name, needle);
+    assert_eq!(
+        summary(&findings),
+        [
+            format!(
+                "oauth2-flow-valid {name}:{} /securityDefinitions/oauth",
+                line("oauth:")
+            ),
+            format!(
+                "oauth2-password-flow {name}:{} /securityDefinitions/oauth",
+                line("oauth:")
+            ),
+            format!(
+                "scope-name {name}:{} /securityDefinitions/oauth/scopes/Pets_Admin",
+                line("Pets_Admin")
+            ),
+            format!(
+                "scope-unused {name}:{} /securityDefinitions/oauth/scopes/Pets_Admin",
+                line("Pets_Admin")
+            ),
+            format!(
+                "scope-unused {name}:{} /securityDefinitions/oauth/scopes/pets.write",
+                line("pets.write")
+            ),
+        ]
+    );
+    let flow = findings
+        .iter()
+        .find(|f| f["rule"] == "oauth2-flow-valid")
+        .unwrap();
+    assert!(flow["message"].as_str().unwrap().contains("needs `flow`"));
+}
+
+#[test]
+fn openapi31_role_lists_are_not_judged_or_granted_as_scopes() {
+    let (code, findings) = lint("roles.openapi31.yaml");
+    assert_eq!(summary(&findings), Vec::<String>::new());
+    assert_eq!(code, Some(0));
+    // The role names do not become scopes a token must hold (nor scopes that grant access).
+    let table = Table::compile(&["roles.openapi31.yaml"]);
+    assert_eq!(table.decide("pets.read", "GET", "/pets"), "allow");
+    assert_eq!(table.decide("Admin auditor", "GET", "/pets"), "deny");
+}
+
+#[test]
+fn openapi30_non_oauth2_lists_must_be_empty() {
+    let (code, findings) = lint("roles.openapi30.yaml");
+    let name = "roles.openapi30.yaml";
+    assert_eq!(
+        summary(&findings),
+        [format!(
+            "scope-declared {name}:{} /paths/~1pets/get/security/0/bearer/0",
+            line_of(name, "bearer: [Admin")
+        )]
+    );
+    assert!(findings[0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("its list must be empty"));
+    assert_eq!(code, Some(1));
+}
+
+#[test]
+fn openapi32_query_and_additional_operations_are_operations() {
+    let name = "openapi32.yaml";
+    let (code, findings) = lint(name);
+    assert_eq!(
+        summary(&findings),
+        [
+            format!(
+                "operation-secured {name}:{} /paths/~1pets/query/security",
+                line_of(name, "security: []")
+            ),
+            format!(
+                "invalid-document {name}:{} /paths/~1pets/additionalOperations/Post",
+                line_of(name, "Post:")
+            ),
+        ]
+    );
+    assert_eq!(findings[0]["operation"]["method"], "QUERY");
+    assert!(findings[1]["message"]
+        .as_str()
+        .unwrap()
+        .contains("own `post` field"));
+    assert_eq!(code, Some(1));
+}
+
+#[test]
+fn openapi32_operations_become_routes_in_yaml_and_json() {
+    for name in ["openapi32-table.yaml", "openapi32-table.json"] {
+        let (code, findings) = lint(name);
+        assert_eq!(summary(&findings), Vec::<String>::new(), "{name}");
+        assert_eq!(code, Some(0));
+        let table = Table::compile(&[name]);
+        assert_eq!(table.decide("pets.read", "QUERY", "/pets"), "allow", "{name}");
+        assert_eq!(table.decide("pets.read", "COPY", "/pets"), "deny", "{name}");
+        assert_eq!(table.decide("pets.write", "COPY", "/pets"), "allow", "{name}");
+    }
+}
+
+#[test]
+fn a_later_openapi_3x_is_read_as_32_with_an_info_finding() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(fixture("openapi32-table.yaml"))
+        .unwrap()
+        .replace("openapi: 3.2.0", "openapi: 3.3.0");
+    let path = dir.path().join("later.yaml");
+    std::fs::write(&path, text).unwrap();
+    let out = scopegate(&["lint", "--format", "json", path.to_str().unwrap()]);
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let findings = json["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1, "{findings:#?}");
+    assert_eq!(findings[0]["rule"], "openapi-version-known");
+    assert_eq!(findings[0]["severity"], "info");
+    assert_eq!(findings[0]["pointer"], "/openapi");
+    assert_eq!(out.status.code(), Some(0));
+}
+
+#[test]
+fn findings_point_at_the_method_key_and_the_misnamed_field_once_per_scope() {
+    let name = "positions.yaml";
+    let (_, findings) = lint(name);
+    let of = |rule: &str| -> Vec<String> {
+        summary(
+            &findings
+                .iter()
+                .filter(|f| f["rule"] == rule)
+                .cloned()
+                .collect::<Vec<_>>(),
+        )
+    };
+    assert_eq!(
+        of("operation-secured"),
+        [format!(
+            "operation-secured {name}:{} /paths/~1pets/get",
+            line_of(name, "    get:")
+        )]
+    );
+    assert_eq!(
+        of("oauth2-flow-valid"),
+        [format!(
+            "oauth2-flow-valid {name}:{} /components/securitySchemes/oauth/flows/password/authorizationUrl",
+            line_of(name, "authorizationUrl:")
+        )]
+    );
+    // Declared in two flows, judged once, where first declared.
+    assert_eq!(
+        of("scope-name"),
+        [format!(
+            "scope-name {name}:{} /components/securitySchemes/oauth/flows/password/scopes/Pets_Admin",
+            line_of(name, "Pets_Admin")
+        )]
+    );
+    for f in &findings {
+        let message = f["message"].as_str().unwrap();
+        assert!(
+            !message.contains("`get ") && !message.contains("`post "),
+            "{message}"
+        );
+    }
+}
