@@ -32,6 +32,8 @@ pub mod rules;
 pub mod runtime;
 #[cfg(feature = "serve")]
 pub mod serve;
+#[cfg(feature = "lint")]
+pub mod suggest;
 #[cfg(feature = "tower")]
 pub mod tower;
 

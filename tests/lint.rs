@@ -52,8 +52,15 @@ fn the_guideline_example_reports_the_missing_token_url() {
         .iter()
         .find(|f| f["rule"] == "oauth2-flow-valid")
         .expect("oauth2-flow-valid finding");
-    assert_eq!(finding["pointer"], "/securityDefinitions/oauth2");
-    assert_eq!(finding["line"], 9);
+    // At the misnamed field, not at the scheme's first key.
+    assert_eq!(
+        finding["pointer"],
+        "/securityDefinitions/oauth2/authorizationUrl"
+    );
+    assert_eq!(
+        (&finding["line"], &finding["column"]),
+        (&11.into(), &5.into())
+    );
     assert!(finding["message"]
         .as_str()
         .unwrap()
@@ -276,6 +283,47 @@ fn a_baseline_silences_known_findings_only() {
 }
 
 #[test]
+fn a_baseline_matches_however_the_files_are_named_and_wherever_lint_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let api = dir.path().join("api");
+    std::fs::create_dir(&api).unwrap();
+    std::fs::copy(
+        repo().join("tests/fixtures/lint/guideline-example.yaml"),
+        api.join("spec.yaml"),
+    )
+    .unwrap();
+    let out = scopegate(
+        &["lint", "--write-baseline", "baseline.json", "api/"],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let written = std::fs::read_to_string(dir.path().join("baseline.json")).unwrap();
+    assert!(written.contains("\"file\": \"api/spec.yaml\""), "{written}");
+    let absolute = api.display().to_string();
+    let baseline = dir.path().join("baseline.json").display().to_string();
+    for (cwd, target, baseline) in [
+        (dir.path(), "./api/", "baseline.json"),
+        (dir.path(), "./api/spec.yaml", "./baseline.json"),
+        (dir.path(), absolute.as_str(), "baseline.json"),
+        (api.as_path(), ".", "../baseline.json"),
+        (api.as_path(), "spec.yaml", baseline.as_str()),
+    ] {
+        let out = scopegate(
+            &["lint", "--format", "json", "--baseline", baseline, target],
+            cwd,
+        );
+        let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(
+            json["findings"].as_array().unwrap().len(),
+            0,
+            "{target} from {}: {json:#}",
+            cwd.display()
+        );
+        assert_eq!(out.status.code(), Some(0), "{target}");
+    }
+}
+
+#[test]
 fn output_is_byte_identical_whatever_the_thread_count() {
     for format in ["json", "plain", "sarif", "github", "junit", "markdown"] {
         let run = |threads: &str| {
@@ -314,7 +362,7 @@ fn github_annotations_are_workflow_commands() {
     let text = String::from_utf8(out.stdout).unwrap();
     let first = text.lines().next().unwrap();
     assert!(
-        first.starts_with("::error file=tests/fixtures/lint/guideline-example.yaml,line=9,col=5,title=scopegate oauth2-flow-valid::"),
+        first.starts_with("::error file=tests/fixtures/lint/guideline-example.yaml,line=11,col=5,title=scopegate oauth2-flow-valid::"),
         "{first}"
     );
     assert!(text.lines().all(|l| l.starts_with("::error ")
@@ -323,19 +371,63 @@ fn github_annotations_are_workflow_commands() {
 }
 
 #[test]
-fn junit_is_well_formed_enough() {
+fn junit_has_one_failure_per_test_case_and_counts_that_add_up() {
     let out = scopegate(
-        &["lint", "--format", "junit", "tests/fixtures/lint"],
+        &[
+            "lint",
+            "--format",
+            "junit",
+            "tests/fixtures/reading/positions.yaml",
+            "tests/fixtures/rules/scope-name/pass.openapi3.yaml",
+        ],
         repo(),
     );
     let xml = String::from_utf8(out.stdout).unwrap();
     assert!(xml.starts_with("<?xml"));
-    assert_eq!(xml.matches("<testcase ").count(), 2);
-    assert_eq!(
-        xml.matches("<failure ").count(),
-        xml.matches("</failure>").count()
+    // Four findings in one file, and one clean file.
+    assert!(
+        xml.contains(
+            "<testsuites name=\"scopegate\" tests=\"5\" skipped=\"0\" failures=\"4\" errors=\"0\">"
+        ),
+        "{xml}"
     );
-    assert!(xml.trim_end().ends_with("</testsuites>"));
+    let cases: Vec<&str> = xml.split("<testcase ").skip(1).collect();
+    assert_eq!(cases.len(), 5);
+    for case in &cases {
+        let case = case.split("</testcase>").next().unwrap();
+        assert!(case.matches("<failure ").count() <= 1, "{case}");
+    }
+    assert_eq!(xml.matches("<failure ").count(), 4);
+    assert!(xml.contains("name=\"scope-name:11:42\""), "{xml}");
+}
+
+#[test]
+fn an_ignore_naming_an_unknown_rule_silences_nothing_and_says_so() {
+    let (code, json) = lint_json(&["tests/fixtures/lint/ignore-typo.yaml"]);
+    assert_eq!(code, Some(1));
+    let findings = json["findings"].as_array().unwrap();
+    let summary: Vec<(&str, &str)> = findings
+        .iter()
+        .map(|f| (f["rule"].as_str().unwrap(), f["pointer"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            (
+                "invalid-document",
+                "/paths/~1orders/post/x-scopegate-ignore/0"
+            ),
+            (
+                "invalid-document",
+                "/paths/~1orders/post/x-scopegate-ignore/1"
+            ),
+            ("scope-access-method", "/paths/~1orders/post/security"),
+        ]
+    );
+    assert!(findings[0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("did you mean `scope-access-method`?"));
 }
 
 #[test]
@@ -372,7 +464,7 @@ fn sarif_validates_against_the_official_schema() {
 fn rules_lists_and_documents() {
     let out = scopegate(&["rules"], repo());
     let text = String::from_utf8(out.stdout).unwrap();
-    assert_eq!(text.lines().count(), 17);
+    assert_eq!(text.lines().count(), 18);
     assert!(text.lines().next().unwrap().starts_with("oauth2-defined"));
     let out = scopegate(&["rules", "uid-alone"], repo());
     assert!(String::from_utf8(out.stdout)

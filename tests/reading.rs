@@ -227,9 +227,17 @@ fn openapi32_operations_become_routes_in_yaml_and_json() {
         assert_eq!(summary(&findings), Vec::<String>::new(), "{name}");
         assert_eq!(code, Some(0));
         let table = Table::compile(&[name]);
-        assert_eq!(table.decide("pets.read", "QUERY", "/pets"), "allow", "{name}");
+        assert_eq!(
+            table.decide("pets.read", "QUERY", "/pets"),
+            "allow",
+            "{name}"
+        );
         assert_eq!(table.decide("pets.read", "COPY", "/pets"), "deny", "{name}");
-        assert_eq!(table.decide("pets.write", "COPY", "/pets"), "allow", "{name}");
+        assert_eq!(
+            table.decide("pets.write", "COPY", "/pets"),
+            "allow",
+            "{name}"
+        );
     }
 }
 

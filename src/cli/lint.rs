@@ -145,7 +145,7 @@ fn lint(args: LintArgs) -> Result<i32, String> {
     }
 
     if let Some(path) = &args.write_baseline {
-        let baseline = Baseline::of(&outcome.diagnostics);
+        let baseline = Baseline::of(&outcome.diagnostics, path);
         std::fs::write(path, baseline.to_json()).map_err(|e| format!("{}: {e}", path.display()))?;
         eprintln!(
             "scopegate: wrote {} finding(s) to {}",

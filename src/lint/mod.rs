@@ -141,7 +141,11 @@ pub fn model_file(
     let model = model::build(&loaded, &mut workspace);
     let mut diagnostics = rules::check(&model, settings);
     diagnostics.extend(model.problems.iter().map(Diagnostic::from_problem));
-    suppress::apply(&workspace, &mut diagnostics);
+    suppress::apply(
+        &workspace,
+        &mut diagnostics,
+        settings.severity(&INVALID_DOCUMENT),
+    );
     finish(&mut diagnostics, options);
     Ok((model, diagnostics))
 }
@@ -186,7 +190,7 @@ pub fn lint_file(input: &Input, settings: &Settings, options: Options) -> FileRe
             ..Diagnostic::from_problem(p)
         }));
     }
-    suppress::apply(&workspace, &mut diagnostics);
+    suppress::apply(&workspace, &mut diagnostics, invalid);
     finish(&mut diagnostics, options);
     let summary = FileSummary {
         path: model.file.clone(),

@@ -3,8 +3,10 @@
 
 use std::collections::HashSet;
 
-use crate::diagnostic::Diagnostic;
-use crate::load::{Kind, Pointer, Workspace};
+use crate::diagnostic::{Diagnostic, Severity, INVALID_DOCUMENT};
+use crate::load::{Kind, NodeRef, Pointer, Workspace};
+use crate::model::Location;
+use crate::{rules, suggest};
 
 pub const KEY: &str = "x-scopegate-ignore";
 
@@ -33,14 +35,26 @@ impl Directive {
     }
 }
 
-pub fn apply(workspace: &Workspace, diagnostics: &mut Vec<Diagnostic>) {
-    let directives = collect(workspace);
+/// Removes the findings a directive covers. A directive that names an unknown rule, or
+/// something other than rule ids, silences nothing and is reported (an `invalid-document`
+/// finding with `severity`, unless that rule is off), so that a typo cannot look like a
+/// working suppression.
+pub fn apply(workspace: &Workspace, diagnostics: &mut Vec<Diagnostic>, invalid: Option<Severity>) {
+    let mut mistakes = Vec::new();
+    let directives = collect(workspace, &mut mistakes);
     if !directives.is_empty() {
         diagnostics.retain(|d| !directives.iter().any(|x| x.covers(d)));
     }
+    if let Some(severity) = invalid {
+        diagnostics.extend(
+            mistakes
+                .into_iter()
+                .map(|(message, at)| Diagnostic::at(INVALID_DOCUMENT, severity, message, &at)),
+        );
+    }
 }
 
-fn collect(workspace: &Workspace) -> Vec<Directive> {
+fn collect(workspace: &Workspace, mistakes: &mut Vec<(String, Location)>) -> Vec<Directive> {
     let mut out = Vec::new();
     for doc in workspace.documents() {
         // Most files have none: skip the walk.
@@ -57,10 +71,19 @@ fn collect(workspace: &Workspace) -> Vec<Directive> {
                 Kind::Object => {
                     for entry in node.members() {
                         if entry.key == KEY {
+                            let at = |pointer: Pointer, node: NodeRef<'_>| Location {
+                                file: doc.source.clone(),
+                                pointer,
+                                span: node.span(),
+                            };
+                            let own = pointer.join(KEY);
+                            let rules = rules_of(entry.value, &own, &mut |message, p, node| {
+                                mistakes.push((message, at(p, node)))
+                            });
                             out.push(Directive {
                                 path: doc.source.path.clone(),
                                 pointer: pointer.clone(),
-                                rules: rules_of(entry.value),
+                                rules,
                             });
                         } else if matches!(entry.value.kind(), Kind::Object | Kind::Array) {
                             stack.push((entry.value, pointer.join(entry.key)));
@@ -79,15 +102,61 @@ fn collect(workspace: &Workspace) -> Vec<Directive> {
     out
 }
 
-/// The rule ids a directive names; `None` for `"*"`. Anything but strings names nothing.
-fn rules_of(value: crate::load::NodeRef<'_>) -> Option<Vec<String>> {
-    let names: Vec<&str> = match value.kind() {
-        Kind::String => value.as_str().into_iter().collect(),
-        Kind::Array => value.items().filter_map(|n| n.as_str()).collect(),
-        _ => Vec::new(),
+/// The rule ids a directive names; `None` for `"*"`. Anything but known rule ids is passed
+/// to `mistake` with its pointer and node.
+fn rules_of<'t>(
+    value: NodeRef<'t>,
+    pointer: &Pointer,
+    mistake: &mut dyn FnMut(String, Pointer, NodeRef<'t>),
+) -> Option<Vec<String>> {
+    let named: Vec<(Pointer, NodeRef<'t>)> = match value.kind() {
+        Kind::String => vec![(pointer.clone(), value)],
+        Kind::Array => value
+            .items()
+            .enumerate()
+            .map(|(i, n)| (pointer.join(i), n))
+            .collect(),
+        kind => {
+            mistake(
+                format!(
+                    "`{KEY}` takes a rule id, a list of rule ids or \"*\", not {}",
+                    kind.name()
+                ),
+                pointer.clone(),
+                value,
+            );
+            Vec::new()
+        }
     };
-    if names.contains(&"*") {
-        return None;
+    let mut names = Vec::new();
+    for (at, node) in named {
+        let Some(name) = node.as_str() else {
+            mistake(
+                format!(
+                    "`{KEY}` lists rule ids, and this is {}, not a string",
+                    node.kind().name()
+                ),
+                at,
+                node,
+            );
+            continue;
+        };
+        if name == "*" {
+            return None;
+        }
+        if rules::find(name).is_none() {
+            let ids = rules::ALL.iter().map(|r| r.id);
+            mistake(
+                format!(
+                    "`{KEY}` names `{name}`, which is not a rule, so it silences nothing{}",
+                    suggest::did_you_mean(name, ids)
+                ),
+                at,
+                node,
+            );
+            continue;
+        }
+        names.push(name.to_string());
     }
-    Some(names.into_iter().map(str::to_string).collect())
+    Some(names)
 }

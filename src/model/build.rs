@@ -339,6 +339,10 @@ impl Builder<'_> {
             kind,
             written,
             authorization_url: string_at(t, "authorizationUrl"),
+            authorization_url_key: t
+                .node()
+                .entry("authorizationUrl")
+                .map(|e| key_location(t, &e)),
             token_url: string_at(t, "tokenUrl"),
             refresh_url: string_at(t, "refreshUrl"),
             device_authorization_url: string_at(t, "deviceAuthorizationUrl"),

@@ -131,6 +131,10 @@ pub struct Flow {
     /// (`application` and `accessCode` are 3's `clientCredentials` and `authorizationCode`).
     pub written: String,
     pub authorization_url: Option<Located<String>>,
+    /// The `authorizationUrl` key, for findings about the field rather than its value (a
+    /// password flow that names its token URL `authorizationUrl`).
+    #[serde(skip)]
+    pub authorization_url_key: Option<Location>,
     pub token_url: Option<Located<String>>,
     pub refresh_url: Option<Located<String>>,
     /// 3.2's `deviceAuthorizationUrl` (device authorization flow).

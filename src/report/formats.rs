@@ -273,8 +273,12 @@ pub fn escape_property(s: &str) -> String {
     escape_data(s).replace(':', "%3A").replace(',', "%2C")
 }
 
-/// JUnit XML: one test case per file, failing with one `<failure>` per finding.
+/// JUnit XML, written by quick-junit: one test suite per file, one test case per finding
+/// (each with its single `<failure>`, typed by rule), and one passing case for a clean file,
+/// so `tests` and `failures` count what CI test viewers show.
 pub fn junit(outcome: &Outcome) -> String {
+    use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
+
     let mut by_file: Vec<(&str, Vec<&Diagnostic>)> = outcome
         .files
         .iter()
@@ -286,67 +290,36 @@ pub fn junit(outcome: &Outcome) -> String {
             None => by_file.push((d.path.as_str(), vec![d])),
         }
     }
-    let failures = by_file.iter().filter(|(_, l)| !l.is_empty()).count();
-    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    let _ = writeln!(
-        out,
-        "<testsuites name=\"scopegate\" tests=\"{}\" failures=\"{failures}\">",
-        by_file.len()
-    );
-    let _ = writeln!(
-        out,
-        "  <testsuite name=\"scopegate lint\" tests=\"{}\" failures=\"{failures}\" errors=\"0\">",
-        by_file.len()
-    );
+    let mut report = Report::new("scopegate");
     for (path, list) in &by_file {
-        let _ = write!(
-            out,
-            "    <testcase classname=\"scopegate\" name=\"{}\"",
-            xml(path)
-        );
+        let mut suite = TestSuite::new(*path);
         if list.is_empty() {
-            out.push_str("/>\n");
-            continue;
+            let mut case = TestCase::new("no findings", TestCaseStatus::success());
+            case.set_classname(*path);
+            suite.add_test_case(case);
         }
-        out.push_str(">\n");
         for d in list {
             let place = d
                 .position()
                 .map(|p| format!(":{}:{}", p.line, p.column))
                 .unwrap_or_default();
-            let _ = writeln!(
-                out,
-                "      <failure type=\"{}\" message=\"{}\">{} {}{}: {} {}</failure>",
-                d.rule,
-                xml(&d.message),
-                d.severity,
-                xml(path),
-                place,
-                d.rule,
-                xml(&d.message)
-            );
+            let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+            status
+                .set_type(d.rule)
+                .set_message(d.message.as_str())
+                .set_description(format!(
+                    "{} {path}{place}: {}: {}",
+                    d.severity, d.rule, d.message
+                ));
+            let mut case = TestCase::new(format!("{}{place}", d.rule), status);
+            case.set_classname(*path);
+            suite.add_test_case(case);
         }
-        out.push_str("    </testcase>\n");
+        report.add_test_suite(suite);
     }
-    out.push_str("  </testsuite>\n</testsuites>\n");
-    out
-}
-
-fn xml(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            // XML 1.0 cannot carry most control characters, even escaped.
-            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => out.push('\u{FFFD}'),
-            c => out.push(c),
-        }
-    }
-    out
+    report
+        .to_string()
+        .expect("a JUnit report of strings serializes")
 }
 
 #[cfg(test)]

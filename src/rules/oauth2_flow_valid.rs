@@ -51,9 +51,9 @@ fn check(cx: &mut Context<'_>) {
             };
             let flow_name = &flow.written;
             if token && flow.token_url.is_none() {
-                match (&flow.kind, &flow.authorization_url) {
+                match (&flow.kind, &flow.authorization_url_key) {
                     (FlowKind::Password, Some(misnamed)) => cx.report(
-                        &misnamed.at,
+                        misnamed,
                         format!("the `{flow_name}` flow of `{name}` has `authorizationUrl` but no `tokenUrl`; the password flow uses only a token URL: rename it to `tokenUrl`"),
                         None,
                     ),
