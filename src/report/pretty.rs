@@ -169,21 +169,62 @@ impl miette::Diagnostic for Report<'_> {
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         let (start, len) = self.source.as_ref()?.span;
-        let label = self.diagnostic.pointer.as_ref().map(|p| {
-            if p.as_str().is_empty() {
-                "here".to_string()
-            } else {
-                p.to_string()
-            }
-        });
+        let label = self.diagnostic.pointer.as_ref().map(|p| label(p.as_str()));
         Some(Box::new(std::iter::once(LabeledSpan::new(
             label, start, len,
         ))))
     }
 
+    fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        Some(Box::new(format!(
+            "`scopegate rules {}` explains this rule, how to fix it and how to silence it",
+            self.diagnostic.rule
+        )))
+    }
+
     fn url<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
         None
     }
+}
+
+/// What the node at `pointer` is, in words, for the label under a snippet: "operation",
+/// "security requirement", "scope declared here". The pointer is in the JSON output; the
+/// snippet says what the underlined text is.
+pub fn label(pointer: &str) -> String {
+    const METHODS: [&str; 9] = [
+        "get", "put", "post", "delete", "options", "head", "patch", "trace", "query",
+    ];
+    let tokens: Vec<String> = crate::load::pointer::tokens(pointer)
+        .filter_map(Result::ok)
+        .map(|t| t.into_owned())
+        .collect();
+    let t: Vec<&str> = tokens.iter().map(String::as_str).collect();
+    let is_index = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let in_paths = matches!(t.first(), Some(&"paths" | &"webhooks"))
+        || matches!(t.as_slice(), ["components", "pathItems", ..]);
+    let text = match t.as_slice() {
+        [] => "the document",
+        ["openapi" | "swagger"] => "version",
+        [.., "x-scopegate-ignore"] | [.., "x-scopegate-ignore", _] => "ignore directive",
+        [.., "security"] => "security list",
+        [.., "security", i] if is_index(i) => "security requirement",
+        [.., "security", i, _] if is_index(i) => "scheme required here",
+        [.., "security", i, _, j] if is_index(i) && is_index(j) => "scope required here",
+        [.., "scopes", _] => "scope declared here",
+        [.., "flows", _] => "flow",
+        [.., "flows", _, field] | ["securityDefinitions", _, field] => {
+            return format!("`{field}` field");
+        }
+        ["securityDefinitions", _] | ["components", "securitySchemes", _] => "security scheme",
+        ["securityDefinitions"] | ["components", "securitySchemes"] => "security schemes",
+        [.., "parameters", i] if is_index(i) => "parameter",
+        [.., "additionalOperations", _] if in_paths => "operation",
+        [_, _, m] if in_paths && METHODS.contains(m) => "operation",
+        ["components", "pathItems", _, m] if METHODS.contains(m) => "operation",
+        [_, _] if in_paths => "path item",
+        [.., last] => return format!("`{last}`"),
+    };
+    text.to_string()
 }
 
 /// A miette snippet with the offending line underlined. `color` picks ANSI colours or plain
@@ -213,4 +254,41 @@ pub fn render_pretty(d: &Diagnostic, color: bool) -> String {
         out.push('\n');
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::label;
+
+    #[test]
+    fn labels_say_what_the_underlined_text_is() {
+        for (pointer, expected) in [
+            ("", "the document"),
+            ("/paths/~1pets/get", "operation"),
+            ("/paths/~1pets/additionalOperations/COPY", "operation"),
+            ("/paths/~1pets/get/security", "security list"),
+            ("/paths/~1pets/get/security/0", "security requirement"),
+            ("/paths/~1pets/get/security/0/oauth/1", "scope required here"),
+            ("/security/0/oauth", "scheme required here"),
+            (
+                "/components/securitySchemes/o/flows/password/scopes/a.read",
+                "scope declared here",
+            ),
+            ("/securityDefinitions/o/scopes/a.read", "scope declared here"),
+            ("/components/securitySchemes/o/flows/password", "flow"),
+            (
+                "/components/securitySchemes/o/flows/password/tokenUrl",
+                "`tokenUrl` field",
+            ),
+            ("/securityDefinitions/o/authorizationUrl", "`authorizationUrl` field"),
+            ("/securityDefinitions/o", "security scheme"),
+            ("/paths/~1pets/get/parameters/0", "parameter"),
+            ("/paths/~1pets/get/x-scopegate-ignore/0", "ignore directive"),
+            ("/openapi", "version"),
+            ("/paths/~1pets", "path item"),
+            ("/info/title", "`title`"),
+        ] {
+            assert_eq!(label(pointer), expected, "{pointer}");
+        }
+    }
 }
