@@ -13,6 +13,7 @@
 //!   - "vendor/**"
 //! ```
 
+use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -22,6 +23,7 @@ use crate::load::tree::Entry;
 use crate::load::{self, Kind, NodeRef, SourceFile, Span};
 use crate::model::scope::{Grammar, DEFAULT_APPLICATION_ID, DEFAULT_RESOURCE_ID};
 use crate::rules::{self, Settings};
+use crate::suggest;
 
 pub const FILE_NAMES: [&str; 2] = ["scopegate.yaml", "scopegate.yml"];
 
@@ -54,6 +56,30 @@ impl fmt::Display for ConfigError {
     }
 }
 
+/// Every mistake found in one configuration file, in file order: a run reports them all at
+/// once rather than one per attempt.
+#[derive(Debug, Clone)]
+pub struct ConfigErrors(pub Vec<ConfigError>);
+
+impl fmt::Display for ConfigErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, e) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str("\n")?;
+            }
+            write!(f, "{e}")?;
+        }
+        Ok(())
+    }
+}
+
+/// The top-level keys of `scopegate.yaml`.
+const KEYS: [&str; 4] = ["rules", "application-id", "grammar", "ignore"];
+
+/// The severities a rule may be set to; `warn` is accepted for `warning`, as in Spectral and
+/// ESLint.
+const SEVERITIES: [&str; 5] = ["error", "warning", "info", "hint", "off"];
+
 /// The nearest `scopegate.yaml` in `start` or one of its parents.
 pub fn discover(start: &Path) -> Option<PathBuf> {
     start.ancestors().find_map(|dir| {
@@ -64,6 +90,64 @@ pub fn discover(start: &Path) -> Option<PathBuf> {
     })
 }
 
+/// The configuration in force for each file: one file for all (`--config`), or the
+/// `scopegate.yaml` nearest to each file, found by walking up from its directory (as ruff
+/// does), else the defaults. Each configuration file is read once.
+pub struct Resolver {
+    explicit: Option<Arc<Config>>,
+    defaults: Arc<Config>,
+    /// The working directory, to make relative paths absolute before walking up.
+    cwd: PathBuf,
+    nearest: HashMap<PathBuf, Option<PathBuf>>,
+    loaded: HashMap<PathBuf, Result<Arc<Config>, ConfigErrors>>,
+}
+
+impl Resolver {
+    /// `explicit` is `--config`'s file, read now; without one, files find their own.
+    pub fn new(explicit: Option<&Path>, cwd: &Path) -> Result<Resolver, ConfigErrors> {
+        let explicit = explicit.map(load).transpose()?.map(Arc::new);
+        Ok(Resolver {
+            explicit,
+            defaults: Arc::new(default_for(cwd)),
+            cwd: cwd.to_path_buf(),
+            nearest: HashMap::new(),
+            loaded: HashMap::new(),
+        })
+    }
+
+    /// The configuration for the directory `dir` (the working directory for `""`).
+    pub fn for_dir(&mut self, dir: &Path) -> Result<Arc<Config>, ConfigErrors> {
+        if let Some(config) = &self.explicit {
+            return Ok(config.clone());
+        }
+        let dir = self.cwd.join(dir);
+        let found = match self.nearest.get(&dir) {
+            Some(found) => found.clone(),
+            None => {
+                let found = discover(&dir);
+                self.nearest.insert(dir, found.clone());
+                found
+            }
+        };
+        let Some(path) = found else {
+            return Ok(self.defaults.clone());
+        };
+        self.loaded
+            .entry(path.clone())
+            .or_insert_with(|| load(&path).map(Arc::new))
+            .clone()
+    }
+
+    /// The configuration for the file `path` (standard input: the working directory's).
+    pub fn for_file(&mut self, path: &Path) -> Result<Arc<Config>, ConfigErrors> {
+        let dir = match path.parent() {
+            Some(parent) if path != Path::new("-") => parent.to_path_buf(),
+            _ => PathBuf::new(),
+        };
+        self.for_dir(&dir)
+    }
+}
+
 /// Defaults, relative to `root`.
 pub fn default_for(root: &Path) -> Config {
     Config {
@@ -72,13 +156,14 @@ pub fn default_for(root: &Path) -> Config {
     }
 }
 
-pub fn load(path: &Path) -> Result<Config, ConfigError> {
+/// Reads a configuration file, reporting every mistake in it with its line and column.
+pub fn load(path: &Path) -> Result<Config, ConfigErrors> {
     let fail = |message: String, position| ConfigError {
         path: path.to_path_buf(),
         message,
         position,
     };
-    let source = load::read_source(path).map_err(|e| fail(e.message, None))?;
+    let source = load::read_source(path).map_err(|e| ConfigErrors(vec![fail(e.message, None)]))?;
     let mut config = Config {
         root: path.parent().map(Path::to_path_buf).unwrap_or_default(),
         path: Some(path.to_path_buf()),
@@ -90,7 +175,7 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
     }
     let document = load::parse(&source, None).map_err(|e| {
         let p = e.span.map(|s| position(&source, s));
-        fail(e.message, p)
+        ConfigErrors(vec![fail(e.message, p)])
     })?;
     let root = document.tree.root();
     let at = |node: NodeRef<'_>| Some(position(&source, node.span()));
@@ -98,8 +183,12 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
         return Ok(config);
     }
     if root.kind() != Kind::Object {
-        return Err(fail("the configuration must be a mapping".into(), at(root)));
+        return Err(ConfigErrors(vec![fail(
+            "the configuration must be a mapping".into(),
+            at(root),
+        )]));
     }
+    let mut errors: Vec<ConfigError> = Vec::new();
     let mut application = DEFAULT_APPLICATION_ID.to_string();
     let mut resource = DEFAULT_RESOURCE_ID.to_string();
     let mut grammar_at = None;
@@ -108,27 +197,37 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
         let value = entry.value;
         match entry.key {
             "rules" => {
-                for rule in mapping(value, "rules", &source)? {
+                for rule in mapping(value, "rules", &source, &mut errors) {
                     let Some(known) = rules::find(rule.key) else {
-                        return Err(fail(
-                            format!("unknown rule `{}` (see `scopegate rules`)", rule.key),
+                        let ids = rules::ALL.iter().map(|r| r.id);
+                        errors.push(fail(
+                            format!(
+                                "unknown rule `{}`{} (see `scopegate rules`)",
+                                rule.key,
+                                suggest::did_you_mean(rule.key, ids)
+                            ),
                             Some(position(&source, rule.key_span)),
                         ));
+                        continue;
                     };
                     let severity = match rule.value.scalar_text() {
                         Some("error") => Some(Severity::Error),
-                        Some("warning") => Some(Severity::Warning),
+                        Some("warning" | "warn") => Some(Severity::Warning),
                         Some("info") => Some(Severity::Info),
                         Some("hint") => Some(Severity::Hint),
                         Some("off") | Some("false") => None,
-                        _ => {
-                            return Err(fail(
+                        written => {
+                            let hint = written
+                                .map(|w| suggest::did_you_mean(w, SEVERITIES))
+                                .unwrap_or_default();
+                            errors.push(fail(
                                 format!(
-                                "the severity of `{}` must be error, warning, info, hint or off",
-                                known.id
-                            ),
+                                    "the severity of `{}` must be error, warning (or warn), info, hint or off{hint}",
+                                    known.id
+                                ),
                                 at(rule.value),
-                            ))
+                            ));
+                            continue;
                         }
                     };
                     config
@@ -137,33 +236,37 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
                         .insert(known.id.to_string(), severity);
                 }
             }
-            "application-id" => {
-                let id = value
-                    .as_str()
-                    .ok_or_else(|| fail("`application-id` must be a string".into(), at(value)))?;
-                config.settings.application_id = Some(id.to_string());
-            }
+            "application-id" => match value.as_str() {
+                Some(id) => config.settings.application_id = Some(id.to_string()),
+                None => errors.push(fail("`application-id` must be a string".into(), at(value))),
+            },
             "grammar" => {
                 grammar_at = at(value);
-                for part in mapping(value, "grammar", &source)? {
-                    let pattern = part.value.as_str().ok_or_else(|| {
-                        fail(
+                for part in mapping(value, "grammar", &source, &mut errors) {
+                    let Some(pattern) = part.value.as_str() else {
+                        errors.push(fail(
                             format!("`grammar.{}` must be a regex string", part.key),
                             at(part.value),
-                        )
-                    })?;
+                        ));
+                        continue;
+                    };
                     match part.key {
                         "application-id" => application = pattern.to_string(),
                         "resource-id" => resource = pattern.to_string(),
                         other => {
-                            return Err(fail(
-                                format!("unknown key `grammar.{other}` (expected application-id, resource-id)"),
+                            let parts = ["application-id", "resource-id"];
+                            errors.push(fail(
+                                format!(
+                                    "unknown key `grammar.{other}` (expected application-id, resource-id){}",
+                                    suggest::did_you_mean(other, parts)
+                                ),
                                 Some(position(&source, part.key_span)),
-                            ))
+                            ));
+                            continue;
                         }
                     }
                     if let Err(e) = regex::Regex::new(pattern) {
-                        return Err(fail(
+                        errors.push(fail(
                             format!("`grammar.{}` is not a valid regex: {e}", part.key),
                             at(part.value),
                         ));
@@ -172,47 +275,65 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
             }
             "ignore" => {
                 if value.kind() != Kind::Array {
-                    return Err(fail(
+                    errors.push(fail(
                         "`ignore` must be a list of path globs".into(),
                         at(value),
                     ));
+                    continue;
                 }
                 for glob in value.items() {
-                    let g = glob.as_str().ok_or_else(|| {
-                        fail("an `ignore` entry must be a string".into(), at(glob))
-                    })?;
-                    config.ignore.push(g.to_string());
+                    match glob.as_str() {
+                        Some(g) => config.ignore.push(g.to_string()),
+                        None => {
+                            errors.push(fail("an `ignore` entry must be a string".into(), at(glob)))
+                        }
+                    }
                 }
             }
-            other => {
-                return Err(fail(
-                    format!(
-                        "unknown key `{other}` (expected rules, application-id, grammar, ignore)"
-                    ),
-                    key_at,
-                ))
-            }
+            other => errors.push(fail(
+                format!(
+                    "unknown key `{other}` (expected rules, application-id, grammar, ignore){}",
+                    suggest::did_you_mean(other, KEYS)
+                ),
+                key_at,
+            )),
         }
     }
-    config.settings.grammar = Grammar::new(&application, &resource)
-        .map_err(|e| fail(format!("the scope grammar is not valid: {e}"), grammar_at))?;
-    Ok(config)
+    if errors.is_empty() {
+        match Grammar::new(&application, &resource) {
+            Ok(grammar) => config.settings.grammar = grammar,
+            Err(e) => errors.push(fail(
+                format!("the scope grammar is not valid: {e}"),
+                grammar_at,
+            )),
+        }
+    }
+    if errors.is_empty() {
+        Ok(config)
+    } else {
+        Err(ConfigErrors(errors))
+    }
 }
 
-/// The members of a mapping (none for an empty value).
+/// The members of a mapping (none for an empty value, or for a value that is not a mapping,
+/// which is reported).
 fn mapping<'t>(
     node: NodeRef<'t>,
     name: &str,
     source: &Arc<SourceFile>,
-) -> Result<Vec<Entry<'t>>, ConfigError> {
+    errors: &mut Vec<ConfigError>,
+) -> Vec<Entry<'t>> {
     match node.kind() {
-        Kind::Object => Ok(node.members().collect()),
-        Kind::Null => Ok(Vec::new()),
-        _ => Err(ConfigError {
-            path: source.path.clone(),
-            message: format!("`{name}` must be a mapping"),
-            position: Some(position(source, node.span())),
-        }),
+        Kind::Object => node.members().collect(),
+        Kind::Null => Vec::new(),
+        _ => {
+            errors.push(ConfigError {
+                path: source.path.clone(),
+                message: format!("`{name}` must be a mapping"),
+                position: Some(position(source, node.span())),
+            });
+            Vec::new()
+        }
     }
 }
 
@@ -225,13 +346,15 @@ fn position(source: &SourceFile, span: Span) -> (u32, u32) {
 mod tests {
     use super::*;
 
-    fn load_text(text: &str) -> Result<Config, ConfigError> {
+    fn load_text(text: &str) -> Result<Config, ConfigErrors> {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("scopegate.yaml");
         std::fs::write(&path, text).unwrap();
-        load(&path).map_err(|mut e| {
-            e.path = PathBuf::from("scopegate.yaml");
-            e
+        load(&path).map_err(|mut errors| {
+            for e in &mut errors.0 {
+                e.path = PathBuf::from("scopegate.yaml");
+            }
+            errors
         })
     }
 
@@ -273,6 +396,32 @@ mod tests {
             e.to_string()
                 .starts_with("scopegate.yaml:2:14: the severity of `uid-alone`"),
             "{e}"
+        );
+    }
+
+    #[test]
+    fn every_mistake_is_reported_in_one_run_with_a_suggestion() {
+        let e = load_text(
+            "rules:\n  scope-nmae: off\n  uid-alone: wraning\nseverty: high\ngrammar:\n  resource: x\n",
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "scopegate.yaml:2:3: unknown rule `scope-nmae`; did you mean `scope-name`? (see `scopegate rules`)\n\
+             scopegate.yaml:3:14: the severity of `uid-alone` must be error, warning (or warn), info, hint or off; did you mean `warning`?\n\
+             scopegate.yaml:4:1: unknown key `severty` (expected rules, application-id, grammar, ignore)\n\
+             scopegate.yaml:6:3: unknown key `grammar.resource` (expected application-id, resource-id); did you mean `resource-id`?"
+        );
+    }
+
+    #[test]
+    fn warn_is_warning() {
+        let config = load_text("rules:\n  scope-unused: warn\n").unwrap();
+        assert_eq!(
+            config
+                .settings
+                .severity(rules::find("scope-unused").unwrap()),
+            Some(Severity::Warning)
         );
     }
 

@@ -203,6 +203,102 @@ fn configuration_is_found_upwards_and_errors_exit_2() {
 }
 
 #[test]
+fn each_file_uses_the_configuration_nearest_to_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let spec =
+        std::fs::read_to_string(repo().join("tests/fixtures/lint/guideline-example.yaml")).unwrap();
+    for file in ["a.yaml", "team/b.yaml", "team/gen/c.yaml"] {
+        let path = root.join(file);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, &spec).unwrap();
+    }
+    std::fs::write(
+        root.join("scopegate.yaml"),
+        "rules:\n  oauth2-flow-valid: off\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("team/scopegate.yaml"),
+        "rules:\n  scope-standard-preferred: off\nignore: [\"gen/**\"]\n",
+    )
+    .unwrap();
+    let out = scopegate(&["lint", "--format", "json", "."], root);
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut seen: Vec<(String, String)> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["file"]
+                    .as_str()
+                    .unwrap()
+                    .trim_start_matches("./")
+                    .to_string(),
+                f["rule"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    seen.sort();
+    seen.dedup();
+    // a.yaml: the root configuration turns oauth2-flow-valid off. team/b.yaml: its own turns
+    // scope-standard-preferred off (and nothing is inherited from the root one).
+    // team/gen/c.yaml: excluded by the team configuration's glob.
+    assert_eq!(
+        seen,
+        [
+            ("a.yaml".to_string(), "scope-standard-preferred".to_string()),
+            ("a.yaml".to_string(), "scope-unused".to_string()),
+            ("team/b.yaml".to_string(), "oauth2-flow-valid".to_string()),
+            ("team/b.yaml".to_string(), "scope-unused".to_string()),
+        ]
+    );
+    // Named explicitly, the excluded file is not linted, and lint says so.
+    let out = scopegate(&["lint", "team/gen/c.yaml"], root);
+    assert_eq!(out.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("team/gen/c.yaml: not linted: an `ignore` glob"),
+        "{stderr}"
+    );
+    // `--config` applies one file to all.
+    let out = scopegate(
+        &[
+            "lint",
+            "--format",
+            "json",
+            "--config",
+            "scopegate.yaml",
+            "team/b.yaml",
+        ],
+        root,
+    );
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rules: Vec<&str> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        rules,
+        ["scope-standard-preferred", "scope-unused", "scope-unused"]
+    );
+    // Mistakes in two configurations are reported in one run.
+    std::fs::write(root.join("scopegate.yaml"), "rules:\n  uid-alone: loud\n").unwrap();
+    std::fs::write(root.join("team/scopegate.yaml"), "ignroe: []\n").unwrap();
+    let out = scopegate(&["lint", "."], root);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("the severity of `uid-alone`"), "{stderr}");
+    assert!(
+        stderr.contains("unknown key `ignroe`") && stderr.contains("did you mean `ignore`?"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn ignore_globs_and_non_openapi_files() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();

@@ -1,7 +1,9 @@
 //! `scopegate lint [PATH...]`.
 
+use std::collections::HashMap;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use clap::{Args, ValueEnum};
 
@@ -59,7 +61,8 @@ pub struct LintArgs {
     /// Output format (default: pretty on a terminal, plain otherwise).
     #[arg(long, value_enum)]
     format: Option<Format>,
-    /// Configuration file (default: the nearest scopegate.yaml up from the working directory).
+    /// Configuration file for every linted file (default: for each file, the scopegate.yaml
+    /// nearest to it, found by walking up from its directory).
     #[arg(long)]
     config: Option<PathBuf>,
     /// Exit 1 when a finding is at or above this severity.
@@ -103,27 +106,89 @@ pub fn run(args: LintArgs) -> i32 {
     }
 }
 
+/// The one configuration a command uses: `--config`, else the nearest up from the working
+/// directory, else the defaults.
 pub fn load_config(explicit: Option<&Path>) -> Result<Config, String> {
     let cwd = std::env::current_dir().map_err(|e| format!("working directory: {e}"))?;
-    let path = match explicit {
-        Some(p) => Some(p.to_path_buf()),
-        None => config::discover(&cwd),
-    };
-    match path {
-        Some(p) => config::load(&p).map_err(|e| format!("configuration: {e}")),
-        None => Ok(config::default_for(&cwd)),
+    let mut resolver = config::Resolver::new(explicit, &cwd).map_err(config_error)?;
+    let config = resolver.for_dir(Path::new("")).map_err(config_error)?;
+    Ok(Config::clone(&config))
+}
+
+/// Every configuration mistake, one per line.
+fn config_error(errors: config::ConfigErrors) -> String {
+    errors
+        .0
+        .iter()
+        .map(|e| format!("configuration: {e}"))
+        .collect::<Vec<_>>()
+        .join("\nscopegate: ")
+}
+
+/// The files to lint, each with the configuration nearest to it (or `--config`'s), minus
+/// those a configuration's `ignore` globs exclude. Named files that a glob excludes are said
+/// on stderr; every configuration mistake is reported before anything is linted.
+fn inputs_with_configs(args: &LintArgs) -> Result<Vec<(walk::Input, Arc<Config>)>, String> {
+    let cwd = std::env::current_dir().map_err(|e| format!("working directory: {e}"))?;
+    let mut resolver = config::Resolver::new(args.config.as_deref(), &cwd).map_err(config_error)?;
+    let top = resolver.for_dir(Path::new("")).map_err(config_error)?;
+    let (inputs, mut excluded) =
+        walk::discover_noting_excluded(&args.paths, &top.ignore, &top.root)?;
+    let mut errors: Vec<String> = Vec::new();
+    let mut globs: HashMap<PathBuf, walk::Globs> = HashMap::new();
+    let mut jobs = Vec::with_capacity(inputs.len());
+    for input in inputs {
+        let config = match resolver.for_file(&input.path) {
+            Ok(config) => config,
+            Err(e) => {
+                let e = config_error(e);
+                if !errors.contains(&e) {
+                    errors.push(e);
+                }
+                continue;
+            }
+        };
+        if !Arc::ptr_eq(&config, &top) && !config.ignore.is_empty() {
+            let key = config.path.clone().unwrap_or_default();
+            let own = match globs.entry(key) {
+                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    e.insert(walk::Globs::new(&config.ignore, &config.root)?)
+                }
+            };
+            if own.exclude(&cwd.join(&input.path)) {
+                if input.explicit {
+                    excluded.push(input.path.clone());
+                }
+                continue;
+            }
+        }
+        jobs.push((input, config));
     }
+    if !errors.is_empty() {
+        return Err(errors.join("\nscopegate: "));
+    }
+    for path in excluded {
+        eprintln!(
+            "scopegate: {}: not linted: an `ignore` glob of the configuration excludes it",
+            path.display()
+        );
+    }
+    Ok(jobs)
 }
 
 fn lint(args: LintArgs) -> Result<i32, String> {
-    let config = load_config(args.config.as_deref())?;
     if let Some(n) = args.threads {
         // Only fails if a pool exists already, which cannot happen this early.
         let _ = rayon::ThreadPoolBuilder::new()
             .num_threads(n.max(1))
             .build_global();
     }
-    let inputs = walk::discover(&args.paths, &config.ignore, &config.root)?;
+    let jobs = inputs_with_configs(&args)?;
+    let inputs: Vec<(walk::Input, &scopegate::rules::Settings)> = jobs
+        .iter()
+        .map(|(input, config)| (input.clone(), &config.settings))
+        .collect();
     let progress = progress_bar(inputs.len());
     let tick = || {
         if let Some(bar) = &progress {
@@ -139,7 +204,7 @@ fn lint(args: LintArgs) -> Result<i32, String> {
         skip_non_openapi: args.skip_non_openapi,
         keep_sources: format == Format::Pretty,
     };
-    let mut outcome = lint::run(&inputs, &config.settings, options, &tick);
+    let mut outcome = lint::run(&inputs, options, &tick);
     if let Some(bar) = progress {
         bar.finish_and_clear();
     }

@@ -57,16 +57,12 @@ impl Outcome {
     }
 }
 
-/// Lints `inputs` in parallel; `tick` is called once per file done (for a progress bar).
-pub fn run(
-    inputs: &[Input],
-    settings: &Settings,
-    options: Options,
-    tick: &(dyn Fn() + Sync),
-) -> Outcome {
+/// Lints `inputs` in parallel, each with its settings (the configuration nearest to it);
+/// `tick` is called once per file done (for a progress bar).
+pub fn run(inputs: &[(Input, &Settings)], options: Options, tick: &(dyn Fn() + Sync)) -> Outcome {
     let per_file: Vec<FileResult> = inputs
         .par_iter()
-        .map(|input| {
+        .map(|(input, settings)| {
             let result = lint_file(input, settings, options);
             tick();
             result

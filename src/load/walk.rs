@@ -30,8 +30,33 @@ pub fn discover(
     ignore_globs: &[String],
     globs_root: &Path,
 ) -> Result<Vec<Input>, String> {
+    discover_noting_excluded(paths, ignore_globs, globs_root).map(|(inputs, _)| inputs)
+}
+
+/// Path globs of a configuration, relative to its directory.
+pub struct Globs(Override);
+
+impl Globs {
+    pub fn new(globs: &[String], root: &Path) -> Result<Globs, String> {
+        build_ignores(globs, root).map(Globs)
+    }
+
+    /// Whether a glob excludes the file `path`.
+    pub fn exclude(&self, path: &Path) -> bool {
+        !self.0.is_empty() && self.0.matched(path, false).is_ignore()
+    }
+}
+
+/// [`discover`], and the files named on the command line that a glob excludes (to say so:
+/// naming a file and seeing nothing would look like a clean result).
+pub fn discover_noting_excluded(
+    paths: &[PathBuf],
+    ignore_globs: &[String],
+    globs_root: &Path,
+) -> Result<(Vec<Input>, Vec<PathBuf>), String> {
     let ignores = build_ignores(ignore_globs, globs_root)?;
     let ignored = |path: &Path, is_dir: bool| ignores.matched(path, is_dir).is_ignore();
+    let mut excluded = Vec::new();
     let mut inputs = Vec::new();
     for path in paths {
         if path == Path::new("-") {
@@ -42,7 +67,9 @@ pub fn discover(
             continue;
         }
         if !path.is_dir() {
-            if !ignored(path, false) {
+            if ignored(path, false) {
+                excluded.push(path.clone());
+            } else {
                 inputs.push(Input {
                     path: path.clone(),
                     explicit: true,
@@ -68,7 +95,7 @@ pub fn discover(
             explicit: false,
         }));
     }
-    Ok(inputs)
+    Ok((inputs, excluded))
 }
 
 fn build_ignores(globs: &[String], root: &Path) -> Result<Override, String> {

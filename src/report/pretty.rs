@@ -268,19 +268,28 @@ mod tests {
             ("/paths/~1pets/additionalOperations/COPY", "operation"),
             ("/paths/~1pets/get/security", "security list"),
             ("/paths/~1pets/get/security/0", "security requirement"),
-            ("/paths/~1pets/get/security/0/oauth/1", "scope required here"),
+            (
+                "/paths/~1pets/get/security/0/oauth/1",
+                "scope required here",
+            ),
             ("/security/0/oauth", "scheme required here"),
             (
                 "/components/securitySchemes/o/flows/password/scopes/a.read",
                 "scope declared here",
             ),
-            ("/securityDefinitions/o/scopes/a.read", "scope declared here"),
+            (
+                "/securityDefinitions/o/scopes/a.read",
+                "scope declared here",
+            ),
             ("/components/securitySchemes/o/flows/password", "flow"),
             (
                 "/components/securitySchemes/o/flows/password/tokenUrl",
                 "`tokenUrl` field",
             ),
-            ("/securityDefinitions/o/authorizationUrl", "`authorizationUrl` field"),
+            (
+                "/securityDefinitions/o/authorizationUrl",
+                "`authorizationUrl` field",
+            ),
             ("/securityDefinitions/o", "security scheme"),
             ("/paths/~1pets/get/parameters/0", "parameter"),
             ("/paths/~1pets/get/x-scopegate-ignore/0", "ignore directive"),
