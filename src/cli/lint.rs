@@ -131,10 +131,18 @@ fn config_error(errors: config::ConfigErrors) -> String {
 fn inputs_with_configs(args: &LintArgs) -> Result<Vec<(walk::Input, Arc<Config>)>, String> {
     let cwd = std::env::current_dir().map_err(|e| format!("working directory: {e}"))?;
     let mut resolver = config::Resolver::new(args.config.as_deref(), &cwd).map_err(config_error)?;
-    let top = resolver.for_dir(Path::new("")).map_err(config_error)?;
+    let mut errors: Vec<String> = Vec::new();
+    // The working directory's configuration (or `--config`'s) steers the walk; a mistake in
+    // it is reported with those of the files' own.
+    let top = match resolver.for_dir(Path::new("")) {
+        Ok(top) => top,
+        Err(e) => {
+            errors.push(config_error(e));
+            Arc::new(config::default_for(&cwd))
+        }
+    };
     let (inputs, mut excluded) =
         walk::discover_noting_excluded(&args.paths, &top.ignore, &top.root)?;
-    let mut errors: Vec<String> = Vec::new();
     let mut globs: HashMap<PathBuf, walk::Globs> = HashMap::new();
     let mut jobs = Vec::with_capacity(inputs.len());
     for input in inputs {
