@@ -298,6 +298,133 @@ fn each_file_uses_the_configuration_nearest_to_it() {
     );
 }
 
+/// Runs lint with extra environment and optional standard input.
+fn scopegate_with(args: &[&str], cwd: &Path, env: &[(&str, &str)], stdin: Option<&[u8]>) -> Output {
+    use std::io::Write;
+    let mut command = Command::new(env!("CARGO_BIN_EXE_scopegate"));
+    command
+        .args(args)
+        .current_dir(cwd)
+        .env_remove("CI")
+        .env_remove("NO_COLOR")
+        .env_remove("FORCE_COLOR")
+        .env_remove("CLICOLOR_FORCE")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    let mut child = command.spawn().unwrap();
+    let mut input = child.stdin.take().unwrap();
+    if let Some(bytes) = stdin {
+        input.write_all(bytes).unwrap();
+    }
+    drop(input);
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn output_file_quiet_and_colour_follow_the_usual_conventions() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = repo().join("tests/fixtures/lint/guideline-example.yaml");
+    let spec = spec.to_str().unwrap();
+    // -o writes the report to the file and nothing to stdout.
+    let report = dir.path().join("report.json");
+    let out = scopegate(
+        &[
+            "lint",
+            "--format",
+            "json",
+            "-o",
+            report.to_str().unwrap(),
+            spec,
+        ],
+        repo(),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    let json: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    assert!(!json["findings"].as_array().unwrap().is_empty());
+    // --quiet: the findings and nothing else.
+    let out = scopegate(&["lint", "--format", "plain", "--quiet", spec], repo());
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!out.stdout.is_empty());
+    let out = scopegate(&["lint", "--format", "plain", spec], repo());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("error(s)"));
+    // Colour: off in a pipe, unless asked for; NO_COLOR wins over the force variables.
+    let coloured = |args: &[&str], env: &[(&str, &str)]| {
+        let mut all = vec!["lint", "--format", "pretty"];
+        all.extend_from_slice(args);
+        all.push(spec);
+        let out = scopegate_with(&all, repo(), env, None);
+        String::from_utf8_lossy(&out.stdout).contains('\u{1b}')
+    };
+    assert!(!coloured(&[], &[]));
+    assert!(coloured(&["--color", "always"], &[]));
+    assert!(coloured(&[], &[("FORCE_COLOR", "1")]));
+    assert!(coloured(&[], &[("CLICOLOR_FORCE", "1")]));
+    assert!(!coloured(&[], &[("FORCE_COLOR", "0")]));
+    assert!(!coloured(&[], &[("FORCE_COLOR", "1"), ("NO_COLOR", "1")]));
+    assert!(!coloured(&["--color", "never"], &[("FORCE_COLOR", "1")]));
+}
+
+#[test]
+fn stdin_takes_the_name_configuration_and_refs_of_stdin_filename() {
+    let dir = tempfile::tempdir().unwrap();
+    let api = dir.path().join("api");
+    std::fs::create_dir(&api).unwrap();
+    std::fs::write(
+        api.join("scopegate.yaml"),
+        "rules:\n  no-authorization-header: error\n",
+    )
+    .unwrap();
+    std::fs::write(
+        api.join("params.yaml"),
+        "auth: {name: Authorization, in: header, type: string}\n",
+    )
+    .unwrap();
+    let spec = std::fs::read_to_string(
+        repo().join("tests/fixtures/reading/swagger2-scopes-without-flow.yaml"),
+    )
+    .unwrap()
+    .replace(
+        "    get:\n",
+        "    get:\n      parameters: [{$ref: 'params.yaml#/auth'}]\n",
+    );
+    let out = scopegate_with(
+        &[
+            "lint",
+            "--format",
+            "json",
+            "--stdin-filename",
+            "api/spec.yaml",
+            "-",
+        ],
+        dir.path(),
+        &[],
+        Some(spec.as_bytes()),
+    );
+    let json: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    let findings = json["findings"].as_array().unwrap();
+    assert!(
+        findings.iter().any(|f| f["file"] == "api/spec.yaml"),
+        "{json:#}"
+    );
+    // The $ref was read next to the name, and the configuration there made its finding an error.
+    let header = findings
+        .iter()
+        .find(|f| f["rule"] == "no-authorization-header")
+        .expect("the Authorization parameter behind the $ref");
+    assert_eq!(header["file"], "api/params.yaml");
+    assert_eq!(header["severity"], "error");
+}
+
 #[test]
 fn ignore_globs_and_non_openapi_files() {
     let dir = tempfile::tempdir().unwrap();

@@ -13,10 +13,7 @@ use scopegate::rules::{self, Settings};
 const OPENAPI3_ONLY: &[&str] = &["openapi-version-known"];
 
 fn lint(path: &Path) -> Vec<Diagnostic> {
-    let input = Input {
-        path: path.to_path_buf(),
-        explicit: true,
-    };
+    let input = Input::new(path, true);
     let mut diagnostics =
         lint::lint_file(&input, &Settings::default(), Options::default()).diagnostics;
     lint::sort(&mut diagnostics);

@@ -94,6 +94,45 @@ pub struct LintArgs {
     /// Worker threads (default: one per core).
     #[arg(long)]
     threads: Option<usize>,
+    /// Write the report to FILE instead of standard output (plain unless --format says).
+    #[arg(short = 'o', long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Print the findings only: no summary line, progress bar or notes.
+    #[arg(short, long)]
+    quiet: bool,
+    /// Colours in pretty output: auto (on a terminal, unless NO_COLOR is set; FORCE_COLOR or
+    /// CLICOLOR_FORCE turn them on elsewhere), always or never.
+    #[arg(long, value_enum, default_value = "auto", value_name = "WHEN")]
+    color: ColorChoice,
+    /// The file name that standard input (`-`) stands for: findings name it, and its
+    /// configuration and relative $refs are found from it (for editors and pre-commit tools).
+    #[arg(long, value_name = "NAME")]
+    stdin_filename: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+impl ColorChoice {
+    /// Whether to colour output going to a stream that is (or is not) a terminal.
+    fn enabled(self, terminal: bool) -> bool {
+        let set = |name: &str| {
+            std::env::var_os(name).is_some_and(|v| !v.is_empty() && v != "0" && v != "false")
+        };
+        match self {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            // https://no-color.org wins over the force variables: a user's "no" is final.
+            ColorChoice::Auto if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) => {
+                false
+            }
+            ColorChoice::Auto => terminal || set("FORCE_COLOR") || set("CLICOLOR_FORCE"),
+        }
+    }
 }
 
 pub fn run(args: LintArgs) -> i32 {
@@ -141,12 +180,17 @@ fn inputs_with_configs(args: &LintArgs) -> Result<Vec<(walk::Input, Arc<Config>)
             Arc::new(config::default_for(&cwd))
         }
     };
-    let (inputs, mut excluded) =
+    let (mut inputs, mut excluded) =
         walk::discover_noting_excluded(&args.paths, &top.ignore, &top.root)?;
+    if let Some(name) = &args.stdin_filename {
+        for input in inputs.iter_mut().filter(|i| i.path == Path::new("-")) {
+            input.name = Some(name.clone());
+        }
+    }
     let mut globs: HashMap<PathBuf, walk::Globs> = HashMap::new();
     let mut jobs = Vec::with_capacity(inputs.len());
     for input in inputs {
-        let config = match resolver.for_file(&input.path) {
+        let config = match resolver.for_file(input.shown_as()) {
             Ok(config) => config,
             Err(e) => {
                 let e = config_error(e);
@@ -164,7 +208,7 @@ fn inputs_with_configs(args: &LintArgs) -> Result<Vec<(walk::Input, Arc<Config>)
                     e.insert(walk::Globs::new(&config.ignore, &config.root)?)
                 }
             };
-            if own.exclude(&cwd.join(&input.path)) {
+            if own.exclude(&cwd.join(input.shown_as())) {
                 if input.explicit {
                     excluded.push(input.path.clone());
                 }
@@ -176,7 +220,7 @@ fn inputs_with_configs(args: &LintArgs) -> Result<Vec<(walk::Input, Arc<Config>)
     if !errors.is_empty() {
         return Err(errors.join("\nscopegate: "));
     }
-    for path in excluded {
+    for path in excluded.iter().filter(|_| !args.quiet) {
         eprintln!(
             "scopegate: {}: not linted: an `ignore` glob of the configuration excludes it",
             path.display()
@@ -197,13 +241,14 @@ fn lint(args: LintArgs) -> Result<i32, String> {
         .iter()
         .map(|(input, config)| (input.clone(), &config.settings))
         .collect();
-    let progress = progress_bar(inputs.len());
+    let progress = progress_bar(inputs.len()).filter(|_| !args.quiet);
     let tick = || {
         if let Some(bar) = &progress {
             bar.inc(1);
         }
     };
-    let format = args.format.unwrap_or(if std::io::stdout().is_terminal() {
+    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
+    let format = args.format.unwrap_or(if to_terminal {
         Format::Pretty
     } else {
         Format::Plain
@@ -229,7 +274,7 @@ fn lint(args: LintArgs) -> Result<i32, String> {
     }
     if let Some(path) = &args.baseline {
         let silenced = Baseline::read(path)?.silence(&mut outcome.diagnostics);
-        if silenced > 0 {
+        if silenced > 0 && !args.quiet {
             eprintln!(
                 "scopegate: {silenced} known finding(s) silenced by {}",
                 path.display()
@@ -246,7 +291,12 @@ fn lint(args: LintArgs) -> Result<i32, String> {
     if let Some(path) = &args.counts_file {
         append(path, &markdown::counts(&outcome))?;
     }
-    print_report(&outcome, format);
+    let report = Report {
+        format,
+        color: args.color.enabled(to_terminal),
+        summary: !args.quiet,
+    };
+    report.print(&outcome, args.output.as_deref())?;
     if outcome.unreadable > 0 {
         return Ok(exit::USAGE);
     }
@@ -272,35 +322,50 @@ fn append(path: &Path, text: &str) -> Result<(), String> {
         .map_err(|e| format!("{}: {e}", path.display()))
 }
 
-fn print_report(outcome: &Outcome, format: Format) {
-    let stdout_tty = std::io::stdout().is_terminal();
-    let text = match format {
-        Format::Json => formats::json(outcome),
-        Format::Sarif => formats::sarif(outcome),
-        Format::Github => formats::github(outcome),
-        Format::Junit => formats::junit(outcome),
-        Format::Markdown => markdown::markdown(outcome),
-        Format::Plain => outcome
-            .diagnostics
-            .iter()
-            .map(|d| report::render_plain(d) + "\n")
-            .collect(),
-        Format::Pretty => {
-            let color = stdout_tty && std::env::var_os("NO_COLOR").is_none();
-            let mut text: String = outcome
+/// How the findings are printed.
+struct Report {
+    format: Format,
+    color: bool,
+    /// The summary line (stdout after pretty output, stderr after plain).
+    summary: bool,
+}
+
+impl Report {
+    /// Writes the report to `output`, or to standard output.
+    fn print(&self, outcome: &Outcome, output: Option<&Path>) -> Result<(), String> {
+        let mut text = match self.format {
+            Format::Json => formats::json(outcome),
+            Format::Sarif => formats::sarif(outcome),
+            Format::Github => formats::github(outcome),
+            Format::Junit => formats::junit(outcome),
+            Format::Markdown => markdown::markdown(outcome),
+            Format::Plain => outcome
                 .diagnostics
                 .iter()
-                .map(|d| report::render_pretty(d, color) + "\n")
-                .collect();
+                .map(|d| report::render_plain(d) + "\n")
+                .collect(),
+            Format::Pretty => outcome
+                .diagnostics
+                .iter()
+                .map(|d| report::render_pretty(d, self.color) + "\n")
+                .collect(),
+        };
+        if self.format == Format::Pretty && self.summary {
             text += &summary_line(outcome);
-            text
         }
-    };
-    let mut stdout = std::io::stdout().lock();
-    // A closed pipe (`| head`) is not an error worth reporting.
-    let _ = stdout.write_all(text.as_bytes());
-    if format == Format::Plain {
-        eprint!("{}", summary_line(outcome));
+        match output {
+            Some(path) => {
+                std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))?
+            }
+            None => {
+                // A closed pipe (`| head`) is not an error worth reporting.
+                let _ = std::io::stdout().lock().write_all(text.as_bytes());
+            }
+        }
+        if self.format == Format::Plain && self.summary {
+            eprint!("{}", summary_line(outcome));
+        }
+        Ok(())
     }
 }
 

@@ -128,7 +128,7 @@ pub fn model_file(
     settings: &Settings,
 ) -> Result<(model::Model, Vec<Diagnostic>), Vec<Diagnostic>> {
     let options = Options::default();
-    let loaded = load::load(&input.path).map_err(|e| {
+    let loaded = load::load_as(&input.path, input.shown_as()).map_err(|e| {
         let mut d = vec![Diagnostic::from_load_error(&e)];
         finish(&mut d, options);
         d
@@ -149,7 +149,7 @@ pub fn model_file(
 /// Lints one file: its findings, and a summary when it is an OpenAPI document.
 pub fn lint_file(input: &Input, settings: &Settings, options: Options) -> FileResult {
     let invalid = settings.severity(&INVALID_DOCUMENT);
-    let loaded = match load::load(&input.path) {
+    let loaded = match load::load_as(&input.path, input.shown_as()) {
         Ok(loaded) => loaded,
         Err(e) => {
             let quiet = e.kind == LoadErrorKind::NotOpenApi

@@ -137,6 +137,11 @@ impl fmt::Display for LoadError {
 
 /// Reads a file, or standard input for `-`, into a [`SourceFile`].
 pub fn read_source(path: &Path) -> Result<Arc<SourceFile>, LoadError> {
+    read_source_as(path, path)
+}
+
+/// Reads `path` (standard input for `-`) into a [`SourceFile`] called `name`.
+pub fn read_source_as(path: &Path, name: &Path) -> Result<Arc<SourceFile>, LoadError> {
     let limit = limits::MAX_FILE_BYTES;
     let mut bytes = Vec::new();
     let result = if path == Path::new("-") {
@@ -156,7 +161,7 @@ pub fn read_source(path: &Path) -> Result<Arc<SourceFile>, LoadError> {
             format!("larger than the {} MiB limit", limit >> 20),
         ));
     }
-    source_from_bytes(path, bytes)
+    source_from_bytes(name, bytes)
 }
 
 /// Decodes bytes read from `path` as UTF-8.
@@ -246,6 +251,11 @@ pub struct Loaded {
 /// Reads and parses one file and checks that it is an OpenAPI document.
 pub fn load(path: &Path) -> Result<Loaded, LoadError> {
     load_source(&read_source(path)?)
+}
+
+/// [`load`], naming the file `name` (standard input read under a file's name).
+pub fn load_as(path: &Path, name: &Path) -> Result<Loaded, LoadError> {
+    load_source(&read_source_as(path, name)?)
 }
 
 pub fn load_source(source: &Arc<SourceFile>) -> Result<Loaded, LoadError> {

@@ -11,6 +11,25 @@ use ignore::WalkBuilder;
 pub struct Input {
     pub path: PathBuf,
     pub explicit: bool,
+    /// The name findings give the file, when it is not `path`: standard input read with
+    /// `--stdin-filename` (its configuration and relative `$ref`s are found from that name).
+    pub name: Option<PathBuf>,
+}
+
+impl Input {
+    /// A file to read, named as it is.
+    pub fn new(path: impl Into<PathBuf>, explicit: bool) -> Input {
+        Input {
+            path: path.into(),
+            explicit,
+            name: None,
+        }
+    }
+
+    /// The name findings give the file.
+    pub fn shown_as(&self) -> &Path {
+        self.name.as_deref().unwrap_or(&self.path)
+    }
 }
 
 const EXTENSIONS: [&str; 3] = ["yaml", "yml", "json"];
@@ -60,20 +79,14 @@ pub fn discover_noting_excluded(
     let mut inputs = Vec::new();
     for path in paths {
         if path == Path::new("-") {
-            inputs.push(Input {
-                path: path.clone(),
-                explicit: true,
-            });
+            inputs.push(Input::new(path.clone(), true));
             continue;
         }
         if !path.is_dir() {
             if ignored(path, false) {
                 excluded.push(path.clone());
             } else {
-                inputs.push(Input {
-                    path: path.clone(),
-                    explicit: true,
-                });
+                inputs.push(Input::new(path.clone(), true));
             }
             continue;
         }
@@ -90,10 +103,7 @@ pub fn discover_noting_excluded(
             }
         }
         found.sort();
-        inputs.extend(found.into_iter().map(|path| Input {
-            path,
-            explicit: false,
-        }));
+        inputs.extend(found.into_iter().map(|path| Input::new(path, false)));
     }
     Ok((inputs, excluded))
 }
