@@ -49,6 +49,8 @@ pub struct Diagnostic {
     pub operation: Option<OperationRef>,
     /// Line and column of `span`, once [`locate`] has computed them.
     pub located: Option<Position>,
+    /// Line and column of the end of `span` (exclusive), computed with `located`.
+    pub located_end: Option<Position>,
 }
 
 pub const INVALID_DOCUMENT: &str = "invalid-document";
@@ -70,6 +72,7 @@ impl Diagnostic {
             span: Some(at.span),
             operation: None,
             located: None,
+            located_end: None,
         }
     }
 
@@ -85,6 +88,7 @@ impl Diagnostic {
             span: error.span,
             operation: None,
             located: None,
+            located_end: None,
         }
     }
 
@@ -143,6 +147,20 @@ pub fn locate(diagnostics: &mut [Diagnostic]) {
             _ => source.position(offset),
         };
         previous = Some((Arc::as_ptr(source), offset, position));
+        let mut end = (span.end as usize).clamp(offset, text.len());
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        let within = &text[offset..end];
+        let end_position = if within.contains('\n') {
+            source.position(end)
+        } else {
+            Position {
+                line: position.line,
+                column: position.column + within.chars().count() as u32,
+            }
+        };
         diagnostics[i].located = Some(position);
+        diagnostics[i].located_end = Some(end_position);
     }
 }

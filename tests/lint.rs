@@ -654,6 +654,48 @@ fn an_ignore_naming_an_unknown_rule_silences_nothing_and_says_so() {
 }
 
 #[test]
+fn sarif_results_carry_fingerprints_end_positions_and_base_relative_uris() {
+    let dir = tempfile::tempdir().unwrap();
+    let original =
+        std::fs::read_to_string(repo().join("tests/fixtures/lint/guideline-example.yaml")).unwrap();
+    let run = |text: &str| -> Value {
+        std::fs::write(dir.path().join("spec.yaml"), text).unwrap();
+        let out = scopegate(&["lint", "--format", "sarif", "./spec.yaml"], dir.path());
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let sarif = run(&original);
+    let result = &sarif["runs"][0]["results"][0];
+    let location = &result["locations"][0]["physicalLocation"];
+    assert_eq!(location["artifactLocation"]["uri"], "spec.yaml");
+    assert_eq!(location["artifactLocation"]["uriBaseId"], "%SRCROOT%");
+    let root = sarif["runs"][0]["originalUriBaseIds"]["%SRCROOT%"]["uri"]
+        .as_str()
+        .unwrap();
+    assert!(
+        root.starts_with("file:///") && root.ends_with('/'),
+        "{root}"
+    );
+    let region = &location["region"];
+    assert_eq!(region["startLine"], region["endLine"]);
+    assert!(region["endColumn"].as_u64() > region["startColumn"].as_u64());
+    let fingerprint = result["partialFingerprints"]["primaryLocationLineHash/v1"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // Lines added above the finding move it, but it is the same finding.
+    let moved = run(&format!("# a new comment\n# and another\n{original}"));
+    let moved = &moved["runs"][0]["results"][0];
+    assert_eq!(
+        moved["locations"][0]["physicalLocation"]["region"]["startLine"],
+        region["startLine"].as_u64().unwrap() + 2
+    );
+    assert_eq!(
+        moved["partialFingerprints"]["primaryLocationLineHash/v1"],
+        fingerprint.as_str()
+    );
+}
+
+#[test]
 fn sarif_validates_against_the_official_schema() {
     let schema_path = std::env::var_os("SCOPEGATE_SARIF_SCHEMA")
         .map(std::path::PathBuf::from)

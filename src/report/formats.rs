@@ -91,7 +91,14 @@ struct SarifResult<'a> {
     rule_index: usize,
     level: &'static str,
     message: Text<'a>,
+    partial_fingerprints: Fingerprints,
     locations: [SarifLocation<'a>; 1],
+}
+
+#[derive(Serialize)]
+struct Fingerprints {
+    #[serde(rename = "primaryLocationLineHash/v1")]
+    primary: String,
 }
 
 #[derive(Serialize)]
@@ -116,8 +123,11 @@ struct Physical {
 }
 
 #[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
 struct Artifact {
     uri: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    uri_base_id: Option<&'static str>,
 }
 
 #[derive(Serialize)]
@@ -125,6 +135,10 @@ struct Artifact {
 struct Region {
     start_line: u32,
     start_column: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    end_line: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    end_column: Option<u32>,
 }
 
 #[derive(Serialize)]
@@ -152,7 +166,12 @@ pub fn sarif(outcome: &Outcome) -> String {
                 "name": r.id,
                 "shortDescription": {"text": r.summary},
                 "fullDescription": {"text": r.summary},
-                "help": {"text": r.doc, "markdown": r.doc},
+                // The page once, as markdown; the text form is the summary (viewers that
+                // cannot render markdown show it with the link to `scopegate rules ID`).
+                "help": {
+                    "text": format!("{} (`scopegate rules {}` prints the rule's page)", r.summary, r.id),
+                    "markdown": r.doc,
+                },
                 "defaultConfiguration": {"level": sarif_level(r.severity)},
             })
         })
@@ -165,12 +184,20 @@ pub fn sarif(outcome: &Outcome) -> String {
             rule_index: rules::ALL.iter().position(|r| r.id == d.rule).unwrap_or(0),
             level: sarif_level(d.severity),
             message: Text { text: &d.message },
+            partial_fingerprints: Fingerprints {
+                primary: fingerprint(d),
+            },
             locations: [SarifLocation {
                 physical_location: Physical {
-                    artifact_location: Artifact { uri: uri(&d.path) },
-                    region: d.position().map(|p| Region {
-                        start_line: p.line,
-                        start_column: p.column,
+                    artifact_location: artifact(&d.path),
+                    region: d.position().map(|p| {
+                        let end = d.located_end.filter(|e| *e > p);
+                        Region {
+                            start_line: p.line,
+                            start_column: p.column,
+                            end_line: end.map(|e| e.line),
+                            end_column: end.map(|e| e.column),
+                        }
                     }),
                 },
                 logical_locations: d.pointer.as_ref().map(|p| {
@@ -195,6 +222,12 @@ pub fn sarif(outcome: &Outcome) -> String {
             }}),
             results,
             column_kind: "unicodeCodePoints",
+            original_uri_base_ids: json!({
+                SRCROOT: {
+                    "uri": source_root(),
+                    "description": {"text": "The directory scopegate ran in; relative paths are relative to it."},
+                }
+            }),
         }],
     };
     serde_json::to_string_pretty(&sarif).expect("sarif") + "\n"
@@ -214,6 +247,63 @@ struct Run<'a> {
     tool: Value,
     results: Vec<SarifResult<'a>>,
     column_kind: &'static str,
+    original_uri_base_ids: Value,
+}
+
+/// The base id relative artifact URIs are resolved against, as code-scanning uploads expect.
+const SRCROOT: &str = "%SRCROOT%";
+
+/// The working directory as a `file:` URI ending in `/`.
+fn source_root() -> String {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let path = cwd.to_string_lossy().replace('\\', "/");
+    let path = if path.starts_with('/') {
+        path
+    } else {
+        format!("/{path}")
+    };
+    let mut root = format!("file://{}", uri(&path));
+    if !root.ends_with('/') {
+        root.push('/');
+    }
+    root
+}
+
+/// A relative path under `%SRCROOT%`, an absolute one as a `file:` URI.
+fn artifact(path: &str) -> Artifact {
+    let path = path.strip_prefix("./").unwrap_or(path);
+    if path.starts_with('/') {
+        Artifact {
+            uri: format!("file://{}", uri(path)),
+            uri_base_id: None,
+        }
+    } else {
+        Artifact {
+            uri: uri(path),
+            uri_base_id: Some(SRCROOT),
+        }
+    }
+}
+
+/// What identifies a finding across runs, whatever moved around it: rule, file, pointer and
+/// message (as the baseline compares), hashed. Lines are left out so that an edit above a
+/// finding does not make code scanning see a new alert.
+fn fingerprint(d: &Diagnostic) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hash = Sha256::new();
+    for part in [
+        d.rule,
+        d.path.strip_prefix("./").unwrap_or(&d.path),
+        d.pointer.as_ref().map_or("", |p| p.as_str()),
+        d.message.as_str(),
+    ] {
+        hash.update(part.as_bytes());
+        hash.update([0]);
+    }
+    hash.finalize()[..16]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// A relative path as a URI reference: `/` separators, and the characters URIs reserve
