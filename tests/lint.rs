@@ -800,3 +800,37 @@ fn a_clean_run_has_a_one_line_summary() {
         "### scopegate: no findings in 1 file\n\n"
     );
 }
+
+#[test]
+fn the_configuration_schema_knows_every_rule_and_refuses_what_lint_refuses() {
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(repo().join("schemas/scopegate.schema.json")).unwrap(),
+    )
+    .unwrap();
+    let ids: Vec<&str> = schema["properties"]["rules"]["propertyNames"]["enum"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    let known: Vec<&str> = scopegate::rules::ALL.iter().map(|r| r.id).collect();
+    assert_eq!(ids, known, "regenerate schemas/scopegate.schema.json");
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let good = serde_json::json!({
+        "rules": {"scope-unused": "off", "uid-alone": "warn", "scope-name": "error"},
+        "application-id": "sales-order",
+        "grammar": {"application-id": "[a-z]+", "resource-id": "[a-z_]+"},
+        "ignore": ["vendor/**"],
+    });
+    assert!(validator.is_valid(&good));
+    assert!(validator.is_valid(&Value::Null));
+    for bad in [
+        serde_json::json!({"severity": "high"}),
+        serde_json::json!({"rules": {"scope-nmae": "off"}}),
+        serde_json::json!({"rules": {"uid-alone": "loud"}}),
+        serde_json::json!({"grammar": {"resource": "x"}}),
+        serde_json::json!({"ignore": "vendor/**"}),
+    ] {
+        assert!(!validator.is_valid(&bad), "{bad}");
+    }
+}
