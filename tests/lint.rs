@@ -834,3 +834,39 @@ fn the_configuration_schema_knows_every_rule_and_refuses_what_lint_refuses() {
         assert!(!validator.is_valid(&bad), "{bad}");
     }
 }
+
+#[test]
+fn completions_man_page_and_suggestions_come_from_the_real_options() {
+    let out = scopegate(&["completions", "bash"], repo());
+    assert_eq!(out.status.code(), Some(0));
+    let script = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        script.contains("--stdin-filename"),
+        "completions miss an option"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("scopegate.bash"), &script).unwrap();
+    let syntax = Command::new("bash")
+        .args(["-n", "scopegate.bash"])
+        .current_dir(dir.path())
+        .status()
+        .unwrap();
+    assert!(
+        syntax.success(),
+        "the bash completion script does not parse"
+    );
+    for shell in ["zsh", "fish", "powershell", "elvish"] {
+        let out = scopegate(&["completions", shell], repo());
+        assert!(out.status.success() && !out.stdout.is_empty(), "{shell}");
+    }
+    let out = scopegate(&["man"], repo());
+    let page = String::from_utf8(out.stdout).unwrap();
+    assert!(page.contains(".TH scopegate 1"), "{page}");
+    // Mistyped subcommands and options get a suggestion and exit 2.
+    let out = scopegate(&["lnit"], repo());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("'lint'"));
+    let out = scopegate(&["lint", "--fromat", "json"], repo());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("'--format'"));
+}

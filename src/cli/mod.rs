@@ -11,7 +11,7 @@ mod serve;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
 use scopegate::diagnostic::Diagnostic;
 use scopegate::report;
@@ -64,6 +64,13 @@ enum Command {
         /// An OpenAPI or Swagger file (`.yaml`, `.yml`, `.json`), or `-` for stdin.
         file: PathBuf,
     },
+    /// Print a shell completion script: `scopegate completions bash > /etc/bash_completion.d/scopegate`.
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff): `scopegate man > scopegate.1 && man ./scopegate.1`.
+    Man,
 }
 
 /// How diagnostics on stderr are drawn.
@@ -97,6 +104,25 @@ pub fn run() -> i32 {
         Command::Credentials(args) => serve::credentials(args),
         Command::Rules { id } => rules::run(id.as_deref()),
         Command::Inspect { file } => inspect::run(&file),
+        Command::Completions { shell } => {
+            let mut command = Cli::command();
+            clap_complete::generate(shell, &mut command, "scopegate", &mut std::io::stdout());
+            exit::OK
+        }
+        Command::Man => {
+            let mut out = Vec::new();
+            match clap_mangen::Man::new(Cli::command()).render(&mut out) {
+                Ok(()) => {
+                    use std::io::Write;
+                    let _ = std::io::stdout().write_all(&out);
+                    exit::OK
+                }
+                Err(e) => {
+                    eprintln!("scopegate: man page: {e}");
+                    exit::USAGE
+                }
+            }
+        }
     }
 }
 
