@@ -302,3 +302,30 @@ fn findings_point_at_the_method_key_and_the_misnamed_field_once_per_scope() {
         );
     }
 }
+
+#[test]
+fn remote_refs_on_the_security_path_are_errors_and_elsewhere_ignored() {
+    let name = "remote-refs.yaml";
+    let (code, findings) = lint(name);
+    assert_eq!(
+        summary(&findings),
+        [
+            format!(
+                "invalid-document {name}:{} /components/securitySchemes/partner/$ref",
+                line_of(name, "partner:")
+            ),
+            format!(
+                "invalid-document {name}:{} /paths/~1pets/get/parameters/0/$ref",
+                line_of(name, "parameters.yaml")
+            ),
+            format!(
+                "invalid-document {name}:{} /paths/~1stores/$ref",
+                line_of(name, "paths.yaml")
+            ),
+        ]
+    );
+    assert!(findings
+        .iter()
+        .all(|f| f["message"].as_str().unwrap().contains("is not fetched")));
+    assert_eq!(code, Some(1));
+}

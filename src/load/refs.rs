@@ -150,7 +150,7 @@ impl Workspace {
         if is_remote(file_part) {
             return Err((
                 RefErrorKind::Remote,
-                format!("remote reference `{reference}` is not fetched"),
+                format!("remote reference `{reference}` is not fetched, so what it names cannot be checked: keep that part in a local file and refer to it by a relative path"),
             ));
         }
         let unresolved = |m: String| (RefErrorKind::Unresolved, m);
