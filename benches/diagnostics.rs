@@ -60,6 +60,7 @@ fn main() {
         span: Some(Span::new(at, at + 1)),
         operation: None,
         located: None,
+        located_end: None,
     };
     let runs = 200;
     let start = Instant::now();
