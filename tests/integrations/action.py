@@ -264,8 +264,8 @@ def main():
         check(all(a.startswith("::error file=api/legacy.yaml,") or a.startswith("::warning file=api/legacy.yaml,")
                   or a.startswith("::notice file=api/legacy.yaml,") for a in annotations),
               "annotations must point at the workspace-relative file: " + "\n".join(annotations))
-        check(any("title=scopegate oauth2-flow-valid::" in a and "line=9,col=5" in a for a in annotations),
-              "the oauth2-flow-valid annotation at 9:5 is missing")
+        check(any("title=scopegate oauth2-flow-valid::" in a and "line=11,col=5" in a for a in annotations),
+              "the oauth2-flow-valid annotation at 11:5 (the misnamed authorizationUrl) is missing")
         with open(runner.summary) as f:
             summary = f.read()
         check(summary.startswith(f"### scopegate: {outputs['errors']} error"), summary[:200])

@@ -72,7 +72,7 @@ def main():
         transcript("staged: also a description with a guideline error", code, output)
         if code != 1 or "Failed" not in output:
             failures.append("the commit with a guideline error should fail")
-        if "api/legacy.yaml:9:5: error oauth2-flow-valid:" not in output:
+        if "api/legacy.yaml:11:5: error oauth2-flow-valid:" not in output:
             failures.append("the finding should be shown with its file, line and column")
         if "api/orders.yaml" in output:
             failures.append("the conforming description has no findings to show")
