@@ -936,3 +936,136 @@ fn the_example_files_follow_their_schema() {
         );
     }
 }
+
+/// The routes of the brand's table, as `METHOD /base/path` with parameters filled in, that
+/// `check` (the runtime) allows `client` to call with the groups file as it is now.
+fn allowed_by_runtime(brand: &Brand, client: &str) -> Vec<String> {
+    let table: Value =
+        serde_json::from_str(&std::fs::read_to_string(brand.path("table.json")).unwrap()).unwrap();
+    let mut allowed = Vec::new();
+    for route in table["routes"].as_array().unwrap() {
+        let source = &table["sources"][route["source"].as_u64().unwrap() as usize];
+        let base = route["base_paths"]
+            .get(0)
+            .or_else(|| source["base_paths"].get(0))
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        let template = format!("{base}{}", route["path"].as_str().unwrap());
+        let concrete: String = template
+            .split('/')
+            .map(|s| if s.starts_with('{') { "x1" } else { s })
+            .collect::<Vec<_>>()
+            .join("/");
+        let method = route["method"].as_str().unwrap();
+        if brand.check(client, method, &concrete)["decision"] == "allow" {
+            allowed.push(format!("{method} {template}"));
+        }
+    }
+    allowed
+}
+
+#[test]
+fn a_change_that_takes_rights_from_tills_shows_them_and_needs_yes() {
+    let brand = Brand::new();
+    let before = allowed_by_runtime(&brand, "bm-till-1");
+    assert!(before.contains(&"POST /sales/v1/transactions".to_string()));
+    let assign = [
+        "assign",
+        "reporting",
+        "--store",
+        "berlin-mitte",
+        "--table",
+        "table.json",
+    ];
+    // --dry-run: what moves, and nothing written.
+    let original = brand.text();
+    let mut dry = assign.to_vec();
+    dry.push("--dry-run");
+    let out = brand.groups(&dry);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let shown = stdout(&out);
+    assert!(
+        shown.contains("store berlin-mitte (2 till(s)): gains 0 route(s), loses"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("    - POST /sales/v1/transactions\n"),
+        "{shown}"
+    );
+    assert!(stderr(&out).contains("dry run"));
+    assert_eq!(brand.text(), original);
+    // Not on a terminal, without --yes: refused, the file untouched.
+    brand.refused(&assign, "pass --yes to write it");
+    // With --yes: written, and the runtime agrees with every route the preview listed.
+    let mut yes = assign.to_vec();
+    yes.push("--yes");
+    let out = brand.groups(&yes);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_ne!(brand.text(), original);
+    let after = allowed_by_runtime(&brand, "bm-till-1");
+    let lost: Vec<String> = before
+        .iter()
+        .filter(|r| !after.contains(r))
+        .map(|r| format!("    - {r}"))
+        .collect();
+    let gained: Vec<String> = after
+        .iter()
+        .filter(|r| !before.contains(r))
+        .map(|r| format!("    + {r}"))
+        .collect();
+    let listed: Vec<String> = stdout(&out)
+        .lines()
+        .filter(|l| l.starts_with("    - ") || l.starts_with("    + "))
+        .map(str::to_string)
+        .collect();
+    let mut expected = gained;
+    expected.extend(lost);
+    let (mut listed_sorted, mut expected_sorted) = (listed.clone(), expected.clone());
+    listed_sorted.sort();
+    expected_sorted.sort();
+    assert_eq!(listed_sorted, expected_sorted);
+    assert!(!listed.is_empty());
+    // A change that only gives: no question asked.
+    let out = brand.groups(&[
+        "assign",
+        "pos",
+        "--store",
+        "berlin-mitte",
+        "--table",
+        "table.json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("gains"), "{}", stdout(&out));
+}
+
+#[test]
+fn deactivate_default_and_unassign_show_what_they_move() {
+    let brand = Brand::new();
+    let out = brand.groups(&["default", "instore", "--table", "table.json", "--dry-run"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // hamburg-hbf has no group of its own: the default decides for its till.
+    assert!(
+        stdout(&out).contains("store hamburg-hbf (1 till(s)): gains 0 route(s), loses"),
+        "{}",
+        stdout(&out)
+    );
+    let out = brand.groups(&[
+        "unassign",
+        "--store",
+        "munich-kiosk",
+        "--table",
+        "table.json",
+        "--dry-run",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("store munich-kiosk (1 till(s)): gains"),
+        "{}",
+        stdout(&out)
+    );
+    // The reporting group holds only an API client: deactivating it takes routes from no till,
+    // so it needs no --yes, and the client's loss is shown.
+    let out = brand.groups(&["deactivate", "reporting", "--table", "table.json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("API client"), "{}", stdout(&out));
+}

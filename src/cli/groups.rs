@@ -4,6 +4,7 @@
 //! untouched), otherwise edit the brand's file in place keeping its comments and order, stamp
 //! `updated-at`/`updated-by`, read the result back, and write it atomically.
 
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use clap::{ArgGroup, Args, Subcommand, ValueEnum};
@@ -11,7 +12,7 @@ use serde_json::json;
 
 use scopegate::groups::file::{ApiKind, Level};
 use scopegate::groups::manage::{self, Action, Changes, Stamp};
-use scopegate::groups::{self, file, infer, matrix, resolve, validate, GroupsFile};
+use scopegate::groups::{self, file, infer, matrix, moves, resolve, validate, GroupsFile};
 use scopegate::runtime::groups::Status;
 use scopegate::runtime::table::Table;
 
@@ -43,6 +44,22 @@ pub enum StatusFilter {
 pub enum Format {
     Text,
     Json,
+}
+
+/// What a change that moves rights shows, and when it is written.
+#[derive(Args, Debug, Default, Clone)]
+pub struct Preview {
+    /// Before writing, show the routes of this permission table that each store (with its
+    /// tills) and API client gains and loses.
+    #[arg(long, value_name = "FILE", env = "SCOPEGATE_TABLE")]
+    table: Option<PathBuf>,
+    /// Show what the change moves, and write nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Write a change that takes routes from stores with tills without asking. Off a
+    /// terminal such a change is refused without it; on one, scopegate asks.
+    #[arg(long)]
+    yes: bool,
 }
 
 #[derive(Args, Debug, Default)]
@@ -109,18 +126,24 @@ pub enum GroupsCommand {
         remove_scopes: Vec<String>,
         #[command(flatten)]
         by: By,
+        #[command(flatten)]
+        preview: Preview,
     },
     /// Activate a custom group.
     Activate {
         id: String,
         #[command(flatten)]
         by: By,
+        #[command(flatten)]
+        preview: Preview,
     },
     /// Deactivate a custom group (refused while stores are assigned to it).
     Deactivate {
         id: String,
         #[command(flatten)]
         by: By,
+        #[command(flatten)]
+        preview: Preview,
     },
     /// Delete a custom group (refused while assigned or the default).
     Delete { id: String },
@@ -132,6 +155,8 @@ pub enum GroupsCommand {
         stores: Vec<String>,
         #[arg(long = "client", value_name = "CLIENT")]
         clients: Vec<String>,
+        #[command(flatten)]
+        preview: Preview,
     },
     /// Remove stores' or API clients' own group (they fall back to the default group).
     #[command(group(ArgGroup::new("who").required(true).multiple(true).args(["stores", "clients"])))]
@@ -140,9 +165,15 @@ pub enum GroupsCommand {
         stores: Vec<String>,
         #[arg(long = "client", value_name = "CLIENT")]
         clients: Vec<String>,
+        #[command(flatten)]
+        preview: Preview,
     },
     /// Set the brand's default group.
-    Default { id: String },
+    Default {
+        id: String,
+        #[command(flatten)]
+        preview: Preview,
+    },
     /// Check the groups against a permission table: exit 1 on errors.
     Validate {
         #[arg(long, value_name = "FILE")]
@@ -239,7 +270,7 @@ fn execute(path: &Path, command: GroupsCommand) -> Result<i32, String> {
                 description,
                 changes,
             };
-            change(path, &file, &[action], &by)
+            change(path, &file, &[action], &by, &Preview::default())
         }
         GroupsCommand::Edit {
             id,
@@ -249,6 +280,7 @@ fn execute(path: &Path, command: GroupsCommand) -> Result<i32, String> {
             remove_permissions,
             remove_scopes,
             by,
+            preview,
         } => {
             let mut c = changes(&edits, &remove_permissions, &remove_scopes)?;
             c.name = name;
@@ -262,17 +294,32 @@ fn execute(path: &Path, command: GroupsCommand) -> Result<i32, String> {
             {
                 return Err("nothing to change: give --name, --description, --permission, --scope, --remove-permission or --remove-scope".into());
             }
-            change(path, &file, &[Action::Edit { id, changes: c }], &by)
+            change(
+                path,
+                &file,
+                &[Action::Edit { id, changes: c }],
+                &by,
+                &preview,
+            )
         }
-        GroupsCommand::Activate { id, by } => change(path, &file, &[Action::Activate(id)], &by),
-        GroupsCommand::Deactivate { id, by } => change(path, &file, &[Action::Deactivate(id)], &by),
-        GroupsCommand::Delete { id } => {
-            change(path, &file, &[Action::Delete(id)], &By { by: None })
+        GroupsCommand::Activate { id, by, preview } => {
+            change(path, &file, &[Action::Activate(id)], &by, &preview)
         }
+        GroupsCommand::Deactivate { id, by, preview } => {
+            change(path, &file, &[Action::Deactivate(id)], &by, &preview)
+        }
+        GroupsCommand::Delete { id } => change(
+            path,
+            &file,
+            &[Action::Delete(id)],
+            &By { by: None },
+            &Preview::default(),
+        ),
         GroupsCommand::Assign {
             group,
             stores,
             clients,
+            preview,
         } => {
             let actions: Vec<Action> = stores
                 .into_iter()
@@ -285,19 +332,27 @@ fn execute(path: &Path, command: GroupsCommand) -> Result<i32, String> {
                     client,
                 }))
                 .collect();
-            change(path, &file, &actions, &By { by: None })
+            change(path, &file, &actions, &By { by: None }, &preview)
         }
-        GroupsCommand::Unassign { stores, clients } => {
+        GroupsCommand::Unassign {
+            stores,
+            clients,
+            preview,
+        } => {
             let actions: Vec<Action> = stores
                 .into_iter()
                 .map(Action::UnassignStore)
                 .chain(clients.into_iter().map(Action::UnassignClient))
                 .collect();
-            change(path, &file, &actions, &By { by: None })
+            change(path, &file, &actions, &By { by: None }, &preview)
         }
-        GroupsCommand::Default { id } => {
-            change(path, &file, &[Action::SetDefault(id)], &By { by: None })
-        }
+        GroupsCommand::Default { id, preview } => change(
+            path,
+            &file,
+            &[Action::SetDefault(id)],
+            &By { by: None },
+            &preview,
+        ),
         GroupsCommand::Validate { table } => {
             let table = load_table(&table)?;
             let findings = validate::validate(&file, &table);
@@ -435,8 +490,15 @@ fn stamp(by: &By) -> Stamp {
     Stamp { by: who, at }
 }
 
-/// Applies the actions in order (all or nothing), checks the result, writes it.
-fn change(path: &Path, file: &GroupsFile, actions: &[Action], by: &By) -> Result<i32, String> {
+/// Applies the actions in order (all or nothing), checks the result, shows what it moves
+/// (with a table), and writes it unless that takes rights the user did not confirm.
+fn change(
+    path: &Path,
+    file: &GroupsFile,
+    actions: &[Action],
+    by: &By,
+    preview: &Preview,
+) -> Result<i32, String> {
     let original = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let stamp = stamp(by);
     let before: Vec<String> = file
@@ -479,6 +541,13 @@ fn change(path: &Path, file: &GroupsFile, actions: &[Action], by: &By) -> Result
         eprintln!("{}", file::describe(&new_problems));
         return Ok(exit::FINDINGS);
     }
+    if !confirmed(path, file, &current, preview)? {
+        return Ok(if preview.dry_run {
+            exit::OK
+        } else {
+            exit::FINDINGS
+        });
+    }
     let tmp = path.with_extension("scopegate-tmp");
     std::fs::write(&tmp, &text)
         .and_then(|()| std::fs::rename(&tmp, path))
@@ -488,6 +557,58 @@ fn change(path: &Path, file: &GroupsFile, actions: &[Action], by: &By) -> Result
     }
     eprintln!("scopegate: updated {}", path.display());
     Ok(exit::OK)
+}
+
+/// Shows what the change from `before` to `after` moves (with `--table`) and decides whether
+/// to write it: not on `--dry-run`; when it takes routes from stores with tills, only with
+/// `--yes` or, on a terminal, a "y" to the question.
+fn confirmed(
+    path: &Path,
+    before: &GroupsFile,
+    after: &GroupsFile,
+    preview: &Preview,
+) -> Result<bool, String> {
+    let Some(table_path) = &preview.table else {
+        if preview.dry_run {
+            eprintln!(
+                "scopegate: dry run: {} unchanged (pass --table to see the routes the change moves)",
+                path.display()
+            );
+            return Ok(false);
+        }
+        return Ok(true);
+    };
+    let table = load_table(table_path)?;
+    let moved = moves::moves(before, after, &table);
+    print!(
+        "{}",
+        moves::render(&moved, &table_path.display().to_string())
+    );
+    if preview.dry_run {
+        eprintln!("scopegate: dry run: {} unchanged", path.display());
+        return Ok(false);
+    }
+    let taking = moved.iter().filter(|m| m.takes_from_tills()).count();
+    if taking == 0 || preview.yes {
+        return Ok(true);
+    }
+    let question =
+        format!("this change takes routes from {taking} store(s) with tills; write it? [y/N] ");
+    if std::io::stdin().is_terminal() && std::io::stderr().is_terminal() {
+        eprint!("{question}");
+        let mut answer = String::new();
+        let _ = std::io::stdin().read_line(&mut answer);
+        if matches!(answer.trim(), "y" | "Y" | "yes") {
+            return Ok(true);
+        }
+        eprintln!("scopegate: not written; {} unchanged", path.display());
+        return Ok(false);
+    }
+    eprintln!(
+        "scopegate: refused: this change takes routes from {taking} store(s) with tills; pass --yes to write it (or --dry-run to only look)"
+    );
+    eprintln!("scopegate: {} unchanged", path.display());
+    Ok(false)
 }
 
 fn list(file: &GroupsFile, status: StatusFilter, format: Format) -> i32 {

@@ -8,6 +8,7 @@ pub mod file;
 pub mod infer;
 pub mod manage;
 pub mod matrix;
+pub mod moves;
 pub mod resolve;
 pub mod validate;
 

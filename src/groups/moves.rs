@@ -1,0 +1,141 @@
+//! What a change to the groups files moves: for every store (with its tills) and API client,
+//! the routes of a permission table it may call before and after, and the difference.
+//!
+//! A store's or client's routes are those its effective group (its own, else the brand's
+//! default) satisfies; an inactive group, or none, grants nothing. The decision per route is
+//! [`resolve::satisfies`], the rule the matrix and `show` use.
+
+use std::collections::BTreeSet;
+
+use crate::runtime::groups::{Status, Via};
+use crate::runtime::table::Table;
+
+use super::file::GroupsFile;
+use super::resolve;
+
+/// Who holds rights through the groups file.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Holder {
+    /// A store, with how many tills it has (they inherit its group).
+    Store { id: String, tills: usize },
+    /// An OAuth API client.
+    Client { id: String },
+}
+
+/// One holder whose routes change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Moved {
+    pub holder: Holder,
+    /// Routes it may call after the change and not before, as `METHOD /base/path`.
+    pub gains: Vec<String>,
+    /// Routes it may call before the change and not after.
+    pub loses: Vec<String>,
+}
+
+impl Moved {
+    /// Whether tills lose rights: a change a non-interactive run writes only with `--yes`.
+    pub fn takes_from_tills(&self) -> bool {
+        matches!(self.holder, Holder::Store { tills, .. } if tills > 0) && !self.loses.is_empty()
+    }
+}
+
+/// The holders whose routes differ between `before` and `after`, stores first, by id.
+pub fn moves(before: &GroupsFile, after: &GroupsFile, table: &Table) -> Vec<Moved> {
+    let old = routes_by_holder(before, table);
+    let new = routes_by_holder(after, table);
+    let mut holders: BTreeSet<&Holder> = old.iter().map(|(h, _)| h).collect();
+    holders.extend(new.iter().map(|(h, _)| h));
+    let empty = BTreeSet::new();
+    let find = |list: &'_ [(Holder, BTreeSet<usize>)], h: &Holder| -> BTreeSet<usize> {
+        list.iter()
+            .find(|(x, _)| x == h)
+            .map_or_else(|| empty.clone(), |(_, r)| r.clone())
+    };
+    let mut out = Vec::new();
+    for holder in holders {
+        let (a, b) = (find(&old, holder), find(&new, holder));
+        let gains: Vec<String> = b.difference(&a).map(|&i| route_name(table, i)).collect();
+        let loses: Vec<String> = a.difference(&b).map(|&i| route_name(table, i)).collect();
+        if !gains.is_empty() || !loses.is_empty() {
+            out.push(Moved {
+                holder: holder.clone(),
+                gains,
+                loses,
+            });
+        }
+    }
+    out
+}
+
+/// `METHOD /base/path`, with the route's first base path.
+pub fn route_name(table: &Table, index: usize) -> String {
+    let route = &table.routes[index];
+    let base = route
+        .base_paths
+        .as_ref()
+        .or_else(|| table.sources.get(route.source).map(|s| &s.base_paths))
+        .and_then(|b| b.first())
+        .map_or("", String::as_str);
+    format!("{} {base}{}", route.method, route.path)
+}
+
+fn routes_by_holder(file: &GroupsFile, table: &Table) -> Vec<(Holder, BTreeSet<usize>)> {
+    let routes_of = |own, via| -> BTreeSet<usize> {
+        let (group, _) = file.effective_group(own, via);
+        let Some(group) = group
+            .and_then(|id| file.group(id))
+            .filter(|g| g.status == Status::Active)
+        else {
+            return BTreeSet::new();
+        };
+        let scopes = resolve::group_scopes(file, group, table);
+        table
+            .routes
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| resolve::satisfies(&r.any_of, &scopes))
+            .map(|(i, _)| i)
+            .collect()
+    };
+    let mut out = Vec::new();
+    for store in &file.brand.stores {
+        let holder = Holder::Store {
+            id: store.id.clone(),
+            tills: store.tills.len(),
+        };
+        out.push((holder, routes_of(store.group.as_ref(), Via::Store)));
+    }
+    for client in &file.brand.clients {
+        let holder = Holder::Client {
+            id: client.id.clone(),
+        };
+        out.push((holder, routes_of(client.group.as_ref(), Via::Client)));
+    }
+    out
+}
+
+/// The moves as text for a terminal or a log: one block per holder, `+` gained, `-` lost.
+pub fn render(moved: &[Moved], table_name: &str) -> String {
+    if moved.is_empty() {
+        return format!("This change moves no rights (checked against {table_name}).\n");
+    }
+    let mut out = format!("This change moves rights (checked against {table_name}):\n");
+    for m in moved {
+        let who = match &m.holder {
+            Holder::Store { id, tills } => format!("store {id} ({tills} till(s))"),
+            Holder::Client { id } => format!("API client {id}"),
+        };
+        out += &format!(
+            "  {who}: gains {} route(s), loses {}\n",
+            m.gains.len(),
+            m.loses.len()
+        );
+        for r in &m.gains {
+            out += &format!("    + {r}\n");
+        }
+        for r in &m.loses {
+            out += &format!("    - {r}\n");
+        }
+    }
+    out
+}
