@@ -1,13 +1,19 @@
 //! "Did you mean": the known name closest to a mistyped one, as clap, cargo and ruff suggest.
 
-/// The candidate most like `word`, when one is close enough to be the likely intent: a
-/// Jaro-Winkler similarity of at least 0.8 (clap's threshold), or a single edit.
+/// The candidate most like `word`, when one is close enough to be the likely intent: a typo
+/// (at most one edit per three characters, transpositions counting one) or a shortening (one
+/// is a prefix of the other, as `warn` of `warning`). Ties go to the higher Jaro-Winkler
+/// similarity, then to the first in sort order.
 pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let budget = (word.chars().count() / 3).max(1);
     candidates
         .into_iter()
         .filter(|c| *c != word)
+        .filter(|c| {
+            strsim::damerau_levenshtein(word, c) <= budget
+                || (word.len() >= 3 && (c.starts_with(word) || word.starts_with(*c)))
+        })
         .map(|c| (c, strsim::jaro_winkler(word, c)))
-        .filter(|(c, score)| *score >= 0.8 || strsim::damerau_levenshtein(word, c) <= 1)
         .max_by(|a, b| a.1.total_cmp(&b.1).then_with(|| b.0.cmp(a.0)))
         .map(|(c, _)| c)
 }
@@ -34,6 +40,13 @@ mod tests {
         assert_eq!(closest("scope-nmae", rules), Some("scope-name"));
         assert_eq!(closest("warn", ["warning", "error"]), Some("warning"));
         assert_eq!(closest("completely-else", rules), None);
+        assert_eq!(closest("pointz", ["points", "customers"]), Some("points"));
+        assert_eq!(
+            closest("resource", ["application-id", "resource-id"]),
+            Some("resource-id")
+        );
+        // A shared prefix alone is not a typo.
+        assert_eq!(closest("loyalty.nope", ["loyalty.points.read"]), None);
         assert_eq!(did_you_mean("zzz", rules), "");
     }
 }

@@ -1069,3 +1069,36 @@ fn deactivate_default_and_unassign_show_what_they_move() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(stdout(&out).contains("API client"), "{}", stdout(&out));
 }
+
+#[test]
+fn create_and_edit_with_a_table_refuse_typos_with_a_suggestion() {
+    let brand = Brand::new();
+    brand.refused(
+        &[
+            "create",
+            "wechat",
+            "--name",
+            "WeChat",
+            "--permission",
+            "data:pointz=read",
+            "--scope",
+            "customer.raed",
+            "--table",
+            "table.json",
+        ],
+        "no scope of the table is on resource `pointz`; did you mean `points`?",
+    );
+    brand.refused(
+        &[
+            "edit",
+            "reporting",
+            "--scope",
+            "customer.raed",
+            "--table",
+            "table.json",
+        ],
+        "scope `customer.raed` is not in the table; did you mean `customer.read`?",
+    );
+    // The same change without a table is written, as before (validate finds it later).
+    brand.ok(&["edit", "reporting", "--scope", "customer.raed"]);
+}

@@ -108,6 +108,8 @@ pub enum GroupsCommand {
         edits: Edits,
         #[command(flatten)]
         by: By,
+        #[command(flatten)]
+        preview: Preview,
     },
     /// Change a custom group's name, description, permissions or scopes.
     Edit {
@@ -262,6 +264,7 @@ fn execute(path: &Path, command: GroupsCommand) -> Result<i32, String> {
             description,
             edits,
             by,
+            preview,
         } => {
             let changes = changes(&edits, &[], &[])?;
             let action = Action::Create {
@@ -270,7 +273,7 @@ fn execute(path: &Path, command: GroupsCommand) -> Result<i32, String> {
                 description,
                 changes,
             };
-            change(path, &file, &[action], &by, &Preview::default())
+            change(path, &file, &[action], &by, &preview)
         }
         GroupsCommand::Edit {
             id,
@@ -540,6 +543,29 @@ fn change(
         eprintln!("scopegate: refused: the change would make the files inconsistent:");
         eprintln!("{}", file::describe(&new_problems));
         return Ok(exit::FINDINGS);
+    }
+    if let Some(table) = &preview.table {
+        // Checked against the table at creation, not later by `validate`: a permission that
+        // grants no scope of the table, or a scope name it does not know, is a typo until
+        // proven otherwise.
+        let table = load_table(table)?;
+        let known: Vec<String> = validate::validate(file, &table)
+            .iter()
+            .map(|f| f.problem.message.clone())
+            .collect();
+        let new_errors: Vec<_> = validate::validate(&current, &table)
+            .into_iter()
+            .filter(|f| f.severity == validate::Severity::Error)
+            .filter(|f| !known.contains(&f.problem.message))
+            .collect();
+        if !new_errors.is_empty() {
+            eprintln!("scopegate: refused: the change does not fit the table:");
+            for f in &new_errors {
+                eprintln!("{f}");
+            }
+            eprintln!("scopegate: {} unchanged", path.display());
+            return Ok(exit::FINDINGS);
+        }
     }
     if !confirmed(path, file, &current, preview)? {
         return Ok(if preview.dry_run {

@@ -84,7 +84,12 @@ pub fn validate(file: &GroupsFile, table: &Table) -> Vec<Finding> {
                     .filter(|s| resource_of(s) == p.resource)
                     .collect();
                 let why = if on_resource.is_empty() {
-                    format!("no scope of the table is on resource `{}`", p.resource)
+                    let resources: BTreeSet<&str> = table.scopes.iter().map(resource_of).collect();
+                    format!(
+                        "no scope of the table is on resource `{}`{}",
+                        p.resource,
+                        crate::suggest::did_you_mean(&p.resource, resources)
+                    )
                 } else if !on_resource
                     .iter()
                     .any(|s| kinds.get(s.application.as_str()) == Some(&p.kind))
@@ -135,8 +140,10 @@ pub fn validate(file: &GroupsFile, table: &Table) -> Vec<Finding> {
                         problem: layer.problem(
                             s.span,
                             format!(
-                                "group `{}`: scope `{}` is not in the table",
-                                group.id, s.value
+                                "group `{}`: scope `{}` is not in the table{}",
+                                group.id,
+                                s.value,
+                                crate::suggest::did_you_mean(&s.value, declared.iter().copied())
                             ),
                         ),
                     });
