@@ -507,10 +507,22 @@ fn list_search_and_show() {
     assert_eq!(json[0]["stores"], 1);
     assert_eq!(json[0]["stores_by_default"], 1);
 
-    assert_eq!(
-        stdout(&b.groups(&["search", "bi export"])),
-        "reporting\tReporting\tRead transactions and receipts for the BI export\n"
+    // Search prints what list prints, with its header, for the groups it finds.
+    let found = stdout(&b.groups(&["search", "bi export"]));
+    let mut lines = found.lines();
+    assert!(lines.next().unwrap().starts_with("id "), "{found}");
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .starts_with("reporting  Reporting  inactive"),
+        "{found}"
     );
+    assert_eq!(lines.next(), None, "{found}");
+    let json: Value =
+        serde_json::from_slice(&b.groups(&["search", "BI", "--format", "json"]).stdout).unwrap();
+    assert_eq!(json.as_array().unwrap().len(), 1);
+    assert_eq!(json[0]["id"], "reporting");
     assert_eq!(
         b.groups(&["search", "nothing like this"]).status.code(),
         Some(1)
@@ -1101,4 +1113,40 @@ fn create_and_edit_with_a_table_refuse_typos_with_a_suggestion() {
     );
     // The same change without a table is written, as before (validate finds it later).
     brand.ok(&["edit", "reporting", "--scope", "customer.raed"]);
+}
+
+#[test]
+fn wide_group_names_keep_the_list_aligned() {
+    let brand = Brand::new();
+    brand.ok(&[
+        "create",
+        "wechat",
+        "--name",
+        "微信集成",
+        "--permission",
+        "data:points=read",
+    ]);
+    let out = stdout(&brand.groups(&["list"]));
+    // Every row's `status` cell starts at the header's column, counted in display width.
+    let column = |line: &str, word: &str| -> usize {
+        let at = line
+            .find(word)
+            .unwrap_or_else(|| panic!("{word} in {line}"));
+        line[..at]
+            .chars()
+            .map(|c| {
+                if ('\u{4e00}'..='\u{9fff}').contains(&c) {
+                    2
+                } else {
+                    1
+                }
+            })
+            .sum()
+    };
+    let mut lines = out.lines();
+    let header = column(lines.next().unwrap(), "status");
+    for line in out.lines().skip(1).filter(|l| l.contains("active")) {
+        assert_eq!(column(line, "active"), header, "{out}");
+    }
+    assert!(out.contains("微信集成"), "{out}");
 }

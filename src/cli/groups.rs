@@ -90,7 +90,11 @@ pub enum GroupsCommand {
         format: Format,
     },
     /// Find groups whose id, name or description contains TEXT (case-insensitive).
-    Search { text: String },
+    Search {
+        text: String,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
     /// Show one group: permissions, scopes, stores and clients; with --table, what it grants.
     Show {
         id: String,
@@ -232,30 +236,16 @@ fn execute(path: &Path, command: GroupsCommand) -> Result<i32, String> {
     }
     match command {
         GroupsCommand::List { status, format } => Ok(list(&file, status, format)),
-        GroupsCommand::Search { text } => {
+        GroupsCommand::Search { text, format } => {
             let needle = text.to_lowercase();
-            let found: Vec<_> = file
-                .groups()
-                .filter(|g| {
-                    [Some(&g.id), Some(&g.name), g.description.as_ref()]
-                        .into_iter()
-                        .flatten()
-                        .any(|s| s.to_lowercase().contains(&needle))
-                })
-                .collect();
-            for g in &found {
-                println!(
-                    "{}\t{}\t{}",
-                    g.id,
-                    g.name,
-                    g.description.as_deref().unwrap_or("")
-                );
-            }
-            Ok(if found.is_empty() {
-                exit::FINDINGS
-            } else {
-                exit::OK
-            })
+            let matches = |g: &file::Group| {
+                [Some(&g.id), Some(&g.name), g.description.as_ref()]
+                    .into_iter()
+                    .flatten()
+                    .any(|s| s.to_lowercase().contains(&needle))
+            };
+            let found = list_where(&file, &matches, format);
+            Ok(if found == 0 { exit::FINDINGS } else { exit::OK })
         }
         GroupsCommand::Show { id, table } => show(&file, &id, table.as_deref()),
         GroupsCommand::Create {
@@ -638,13 +628,23 @@ fn confirmed(
 }
 
 fn list(file: &GroupsFile, status: StatusFilter, format: Format) -> i32 {
-    let rows: Vec<_> = file
-        .groups()
-        .filter(|g| match status {
+    list_where(
+        file,
+        &|g| match status {
             StatusFilter::All => true,
             StatusFilter::Active => g.status == Status::Active,
             StatusFilter::Inactive => g.status == Status::Inactive,
-        })
+        },
+        format,
+    );
+    exit::OK
+}
+
+/// Prints the groups `keep` selects, as a table with a header or as JSON; returns how many.
+fn list_where(file: &GroupsFile, keep: &dyn Fn(&file::Group) -> bool, format: Format) -> usize {
+    let rows: Vec<_> = file
+        .groups()
+        .filter(|g| keep(g))
         .map(|g| {
             let (stores, default_stores) = file.stores_of(&g.id);
             let (clients, default_clients) = file.clients_of(&g.id);
@@ -672,18 +672,32 @@ fn list(file: &GroupsFile, status: StatusFilter, format: Format) -> i32 {
             })
             .collect();
         println!("{}", serde_json::to_string_pretty(&out).expect("json"));
-        return exit::OK;
+        return rows.len();
     }
-    let id_w = rows.iter().map(|r| r.0.id.len()).max().unwrap_or(2).max(2);
+    if rows.is_empty() {
+        return 0;
+    }
+    // Display width, not characters: a wide (CJK) name takes two columns a character.
+    let id_w = rows
+        .iter()
+        .map(|r| matrix::columns(&r.0.id))
+        .max()
+        .unwrap_or(2)
+        .max(2);
     let name_w = rows
         .iter()
-        .map(|r| r.0.name.chars().count())
+        .map(|r| matrix::columns(&r.0.name))
         .max()
         .unwrap_or(4)
         .max(4);
     println!(
-        "{:id_w$}  {:name_w$}  {:8}  {:8}  {:>6}  {:>7}",
-        "id", "name", "status", "kind", "stores", "clients"
+        "{}  {}  {:8}  {:8}  {:>6}  {:>7}",
+        matrix::pad("id", id_w),
+        matrix::pad("name", name_w),
+        "status",
+        "kind",
+        "stores",
+        "clients"
     );
     for (g, stores, default_stores, clients, is_default) in &rows {
         let kind = if g.builtin { "built-in" } else { "custom" };
@@ -693,9 +707,9 @@ fn list(file: &GroupsFile, status: StatusFilter, format: Format) -> i32 {
             stores.to_string()
         };
         println!(
-            "{:id_w$}  {:name_w$}  {:8}  {:8}  {:>6}  {:>7}{}",
-            g.id,
-            g.name,
+            "{}  {}  {:8}  {:8}  {:>6}  {:>7}{}",
+            matrix::pad(&g.id, id_w),
+            matrix::pad(&g.name, name_w),
             g.status.name(),
             kind,
             stores,
@@ -706,7 +720,7 @@ fn list(file: &GroupsFile, status: StatusFilter, format: Format) -> i32 {
     if rows.iter().any(|r| r.2 > 0) {
         println!("(N+M stores: N assigned, M without a group of their own that get the default)");
     }
-    exit::OK
+    rows.len()
 }
 
 fn show(file: &GroupsFile, id: &str, table: Option<&Path>) -> Result<i32, String> {

@@ -77,6 +77,17 @@ pub fn build(file: &GroupsFile, table: &Table) -> Matrix {
     Matrix { columns, rows }
 }
 
+/// `text` padded with spaces to `width` terminal columns (wide characters count two).
+pub fn pad(text: &str, width: usize) -> String {
+    let shown = unicode_width::UnicodeWidthStr::width(text);
+    format!("{text}{}", " ".repeat(width.saturating_sub(shown)))
+}
+
+/// The terminal columns `text` takes.
+pub fn columns(text: &str) -> usize {
+    unicode_width::UnicodeWidthStr::width(text)
+}
+
 /// A plain-text table: `✓` allowed, `·` denied.
 pub fn render_text(m: &Matrix) -> String {
     let label = |r: &Row| format!("{} {}", r.method, r.path);
