@@ -1150,3 +1150,72 @@ fn wide_group_names_keep_the_list_aligned() {
     }
     assert!(out.contains("微信集成"), "{out}");
 }
+
+#[test]
+fn diff_shows_what_a_change_moves_between_files_or_git_revisions() {
+    let brand = Brand::new();
+    let git = |args: &[&str]| {
+        let status = Command::new("git")
+            .args(["-c", "user.email=ci@example.com", "-c", "user.name=ci"])
+            .args(args)
+            .current_dir(brand.dir.path())
+            .output()
+            .unwrap();
+        assert!(status.status.success(), "git {args:?}: {}", stderr(&status));
+    };
+    git(&["init", "-q"]);
+    git(&["add", "-A"]);
+    git(&["commit", "-qm", "groups as they were"]);
+    brand.ok(&["assign", "reporting", "--store", "berlin-mitte", "--yes"]);
+    // Against the committed revision: berlin-mitte's tills lose, nobody gains.
+    let out = brand.groups(&[
+        "diff",
+        "HEAD:groups.yaml",
+        "--table",
+        "table.json",
+        "--format",
+        "json",
+        "--fail-on-gain",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json.as_array().unwrap().len(), 1, "{json:#}");
+    assert_eq!(json[0]["kind"], "store");
+    assert_eq!(json[0]["id"], "berlin-mitte");
+    assert_eq!(json[0]["tills"], 2);
+    assert!(json[0]["loses"]
+        .as_array()
+        .unwrap()
+        .contains(&Value::from("POST /sales/v1/transactions")));
+    // The other way round the same store gains: --fail-on-gain exits 1.
+    std::fs::copy(brand.path("groups.yaml"), brand.path("after.yaml")).unwrap();
+    git(&["checkout", "-q", "groups.yaml"]);
+    let out = brand.groups(&[
+        "diff",
+        "after.yaml",
+        "groups.yaml",
+        "--table",
+        "table.json",
+        "--format",
+        "markdown",
+        "--fail-on-gain",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let markdown = stdout(&out);
+    assert!(
+        markdown.contains("| store `berlin-mitte` (2 till(s)) | 10 | 0 |"),
+        "{markdown}"
+    );
+    assert!(
+        markdown.contains("- gains `POST /sales/v1/transactions`"),
+        "{markdown}"
+    );
+    // A revision that does not exist is an error that says so.
+    let out = brand.groups(&["diff", "nope:groups.yaml", "--table", "table.json"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("nope:groups.yaml"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -62,6 +62,13 @@ pub struct Preview {
     yes: bool,
 }
 
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum DiffFormat {
+    Text,
+    Markdown,
+    Json,
+}
+
 #[derive(Args, Debug, Default)]
 pub struct Edits {
     /// Set a permission, `KIND:RESOURCE=LEVEL` (kind data or config; level none, read, write or
@@ -193,6 +200,21 @@ pub enum GroupsCommand {
         #[arg(long, value_name = "FILE")]
         html: Option<PathBuf>,
     },
+    /// What a change to the groups file moves: the routes each store (with its tills) and API
+    /// client gains and loses between OLD and NEW, checked against a permission table.
+    Diff {
+        /// The groups file before: a path, or `REV:PATH` for a git revision (`main:groups.yaml`).
+        old: String,
+        /// The groups file after: a path or `REV:PATH` (default: --file, as it is now).
+        new: Option<String>,
+        #[arg(long, value_name = "FILE", env = "SCOPEGATE_TABLE")]
+        table: PathBuf,
+        #[arg(long, value_enum, default_value = "text")]
+        format: DiffFormat,
+        /// Exit 1 when anyone gains a route (a change that widens rights needs a look).
+        #[arg(long)]
+        fail_on_gain: bool,
+    },
     /// Propose a group per client from access logs (combined format or JSON lines).
     Infer {
         #[arg(long, value_name = "FILE")]
@@ -219,6 +241,42 @@ pub fn run(args: GroupsArgs) -> i32 {
 
 fn load(path: &Path) -> Result<GroupsFile, String> {
     groups::load(path).map_err(|problems| file::describe(&problems))
+}
+
+/// A groups file as it is on disk, or as a git revision has it (`REV:PATH`). The platform
+/// layer it names is read from disk either way.
+fn load_version(spec: &str) -> Result<GroupsFile, String> {
+    let path = Path::new(spec);
+    if path.exists() {
+        return load(path);
+    }
+    let Some((rev, file_path)) = spec.split_once(':') else {
+        return Err(format!(
+            "{spec}: no such file (a git revision is written REV:PATH)"
+        ));
+    };
+    let out = std::process::Command::new("git")
+        .args(["show", &format!("{rev}:./{file_path}")])
+        .output()
+        .map_err(|e| format!("{spec}: cannot run git: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "{spec}: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
+    }
+    let text = String::from_utf8(out.stdout).map_err(|_| format!("{spec}: not UTF-8"))?;
+    let brand =
+        file::parse_layer(Path::new(file_path), text, false).map_err(|p| file::describe(&p))?;
+    let platform = match &brand.platform_file {
+        None => None,
+        Some(platform) => {
+            let text = std::fs::read_to_string(&platform.value)
+                .map_err(|e| format!("{}: {e}", platform.value.display()))?;
+            Some(file::parse_layer(&platform.value, text, true).map_err(|p| file::describe(&p))?)
+        }
+    };
+    Ok(GroupsFile { brand, platform })
 }
 
 fn load_table(path: &Path) -> Result<Table, String> {
@@ -381,6 +439,36 @@ fn execute(path: &Path, command: GroupsCommand) -> Result<i32, String> {
                 None => print!("{}", matrix::render_text(&m)),
             }
             Ok(exit::OK)
+        }
+        GroupsCommand::Diff {
+            old,
+            new,
+            table,
+            format,
+            fail_on_gain,
+        } => {
+            let before = load_version(&old)?;
+            let after = match &new {
+                Some(spec) => load_version(spec)?,
+                None => file,
+            };
+            let table_name = table.display().to_string();
+            let table = load_table(&table)?;
+            let moved = moves::moves(&before, &after, &table);
+            match format {
+                DiffFormat::Text => print!("{}", moves::render(&moved, &table_name)),
+                DiffFormat::Markdown => print!("{}", moves::render_markdown(&moved, &table_name)),
+                DiffFormat::Json => println!(
+                    "{}",
+                    serde_json::to_string_pretty(&moves::to_json(&moved)).expect("json")
+                ),
+            }
+            let widens = moved.iter().any(|m| !m.gains.is_empty());
+            Ok(if fail_on_gain && widens {
+                exit::FINDINGS
+            } else {
+                exit::OK
+            })
         }
         GroupsCommand::Infer {
             table,

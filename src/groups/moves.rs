@@ -121,12 +121,9 @@ pub fn render(moved: &[Moved], table_name: &str) -> String {
     }
     let mut out = format!("This change moves rights (checked against {table_name}):\n");
     for m in moved {
-        let who = match &m.holder {
-            Holder::Store { id, tills } => format!("store {id} ({tills} till(s))"),
-            Holder::Client { id } => format!("API client {id}"),
-        };
         out += &format!(
-            "  {who}: gains {} route(s), loses {}\n",
+            "  {}: gains {} route(s), loses {}\n",
+            who(&m.holder, false),
             m.gains.len(),
             m.loses.len()
         );
@@ -138,4 +135,70 @@ pub fn render(moved: &[Moved], table_name: &str) -> String {
         }
     }
     out
+}
+
+/// The moves as markdown, for a pull-request comment: a table of holders, then each holder's
+/// routes in a collapsed section.
+pub fn render_markdown(moved: &[Moved], table_name: &str) -> String {
+    let mut out = String::from("### Access groups: what this change moves\n\n");
+    out += &format!("Checked against `{table_name}`.\n\n");
+    if moved.is_empty() {
+        out += "No store, till or API client gains or loses a route.\n";
+        return out;
+    }
+    out += "| who | gains | loses |\n|---|---:|---:|\n";
+    for m in moved {
+        out += &format!(
+            "| {} | {} | {} |\n",
+            who(&m.holder, true),
+            m.gains.len(),
+            m.loses.len()
+        );
+    }
+    for m in moved {
+        out += &format!(
+            "\n<details><summary>{}</summary>\n\n",
+            who(&m.holder, false)
+        );
+        for r in &m.gains {
+            out += &format!("- gains `{r}`\n");
+        }
+        for r in &m.loses {
+            out += &format!("- loses `{r}`\n");
+        }
+        out += "\n</details>\n";
+    }
+    out
+}
+
+/// The moves as JSON: one object per holder with its kind, id, till count, gains and losses.
+pub fn to_json(moved: &[Moved]) -> serde_json::Value {
+    let items: Vec<serde_json::Value> = moved
+        .iter()
+        .map(|m| {
+            let (kind, id, tills) = match &m.holder {
+                Holder::Store { id, tills } => ("store", id, Some(*tills)),
+                Holder::Client { id } => ("client", id, None),
+            };
+            serde_json::json!({
+                "kind": kind, "id": id, "tills": tills,
+                "gains": m.gains, "loses": m.loses,
+            })
+        })
+        .collect();
+    serde_json::Value::Array(items)
+}
+
+fn who(holder: &Holder, code: bool) -> String {
+    let quote = |s: &str| {
+        if code {
+            format!("`{s}`")
+        } else {
+            s.to_string()
+        }
+    };
+    match holder {
+        Holder::Store { id, tills } => format!("store {} ({tills} till(s))", quote(id)),
+        Holder::Client { id } => format!("API client {}", quote(id)),
+    }
 }
