@@ -268,15 +268,7 @@ fn load_version(spec: &str) -> Result<GroupsFile, String> {
     let text = String::from_utf8(out.stdout).map_err(|_| format!("{spec}: not UTF-8"))?;
     let brand =
         file::parse_layer(Path::new(file_path), text, false).map_err(|p| file::describe(&p))?;
-    let platform = match &brand.platform_file {
-        None => None,
-        Some(platform) => {
-            let text = std::fs::read_to_string(&platform.value)
-                .map_err(|e| format!("{}: {e}", platform.value.display()))?;
-            Some(file::parse_layer(&platform.value, text, true).map_err(|p| file::describe(&p))?)
-        }
-    };
-    Ok(GroupsFile { brand, platform })
+    file::with_platform(brand).map_err(|p| file::describe(&p))
 }
 
 fn load_table(path: &Path) -> Result<Table, String> {
@@ -622,16 +614,16 @@ fn change(
         eprintln!("{}", file::describe(&new_problems));
         return Ok(exit::FINDINGS);
     }
-    if let Some(table) = &preview.table {
+    let table = preview.table.as_deref().map(load_table).transpose()?;
+    if let Some(table) = &table {
         // Checked against the table at creation, not later by `validate`: a permission that
         // grants no scope of the table, or a scope name it does not know, is a typo until
         // proven otherwise.
-        let table = load_table(table)?;
-        let known: Vec<String> = validate::validate(file, &table)
+        let known: Vec<String> = validate::validate(file, table)
             .iter()
             .map(|f| f.problem.message.clone())
             .collect();
-        let new_errors: Vec<_> = validate::validate(&current, &table)
+        let new_errors: Vec<_> = validate::validate(&current, table)
             .into_iter()
             .filter(|f| f.severity == validate::Severity::Error)
             .filter(|f| !known.contains(&f.problem.message))
@@ -645,7 +637,7 @@ fn change(
             return Ok(exit::FINDINGS);
         }
     }
-    if !confirmed(path, file, &current, preview)? {
+    if !confirmed(path, file, &current, table.as_ref(), preview) {
         return Ok(if preview.dry_run {
             exit::OK
         } else {
@@ -670,31 +662,30 @@ fn confirmed(
     path: &Path,
     before: &GroupsFile,
     after: &GroupsFile,
+    table: Option<&Table>,
     preview: &Preview,
-) -> Result<bool, String> {
-    let Some(table_path) = &preview.table else {
+) -> bool {
+    let (Some(table), Some(table_path)) = (table, &preview.table) else {
         if preview.dry_run {
             eprintln!(
                 "scopegate: dry run: {} unchanged (pass --table to see the routes the change moves)",
                 path.display()
             );
-            return Ok(false);
         }
-        return Ok(true);
+        return !preview.dry_run;
     };
-    let table = load_table(table_path)?;
-    let moved = moves::moves(before, after, &table);
+    let moved = moves::moves(before, after, table);
     print!(
         "{}",
         moves::render(&moved, &table_path.display().to_string())
     );
     if preview.dry_run {
         eprintln!("scopegate: dry run: {} unchanged", path.display());
-        return Ok(false);
+        return false;
     }
     let taking = moved.iter().filter(|m| m.takes_from_tills()).count();
     if taking == 0 || preview.yes {
-        return Ok(true);
+        return true;
     }
     let question =
         format!("this change takes routes from {taking} store(s) with tills; write it? [y/N] ");
@@ -703,16 +694,16 @@ fn confirmed(
         let mut answer = String::new();
         let _ = std::io::stdin().read_line(&mut answer);
         if matches!(answer.trim(), "y" | "Y" | "yes") {
-            return Ok(true);
+            return true;
         }
         eprintln!("scopegate: not written; {} unchanged", path.display());
-        return Ok(false);
+        return false;
     }
     eprintln!(
         "scopegate: refused: this change takes routes from {taking} store(s) with tills; pass --yes to write it (or --dry-run to only look)"
     );
     eprintln!("scopegate: {} unchanged", path.display());
-    Ok(false)
+    false
 }
 
 fn list(file: &GroupsFile, status: StatusFilter, format: Format) -> i32 {

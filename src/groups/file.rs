@@ -404,7 +404,12 @@ impl GroupsFile {
 
 /// Reads the brand file at `path` and the platform file it names.
 pub fn load(path: &Path) -> Result<GroupsFile, Vec<Problem>> {
-    let brand = load_layer(path, false)?;
+    with_platform(load_layer(path, false)?)
+}
+
+/// A brand layer (read from disk or from elsewhere, such as a git revision) with the platform
+/// file it names, read from disk.
+pub fn with_platform(brand: Layer) -> Result<GroupsFile, Vec<Problem>> {
     let platform = match &brand.platform_file {
         None => None,
         Some(file) => {

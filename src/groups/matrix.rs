@@ -44,12 +44,7 @@ pub fn build(file: &GroupsFile, table: &Table) -> Matrix {
         .iter()
         .map(|r| Row {
             method: r.method.clone(),
-            // As a gateway sees it: under the route's first base path.
-            path: format!(
-                "{}{}",
-                r.base_paths(table).first().map_or("", String::as_str),
-                r.path
-            ),
+            path: r.gateway_path(table),
             requirement: r
                 .any_of
                 .iter()

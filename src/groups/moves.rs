@@ -5,7 +5,7 @@
 //! default) satisfies; an inactive group, or none, grants nothing. The decision per route is
 //! [`resolve::satisfies`], the rule the matrix and `show` use.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::runtime::groups::{Status, Via};
 use crate::runtime::table::Table;
@@ -43,44 +43,41 @@ impl Moved {
 pub fn moves(before: &GroupsFile, after: &GroupsFile, table: &Table) -> Vec<Moved> {
     let old = routes_by_holder(before, table);
     let new = routes_by_holder(after, table);
-    let mut holders: BTreeSet<&Holder> = old.iter().map(|(h, _)| h).collect();
-    holders.extend(new.iter().map(|(h, _)| h));
-    let empty = BTreeSet::new();
-    let find = |list: &'_ [(Holder, BTreeSet<usize>)], h: &Holder| -> BTreeSet<usize> {
-        list.iter()
-            .find(|(x, _)| x == h)
-            .map_or_else(|| empty.clone(), |(_, r)| r.clone())
-    };
-    let mut out = Vec::new();
-    for holder in holders {
-        let (a, b) = (find(&old, holder), find(&new, holder));
-        let gains: Vec<String> = b.difference(&a).map(|&i| route_name(table, i)).collect();
-        let loses: Vec<String> = a.difference(&b).map(|&i| route_name(table, i)).collect();
-        if !gains.is_empty() || !loses.is_empty() {
-            out.push(Moved {
-                holder: holder.clone(),
+    let none = BTreeSet::new();
+    let keys: BTreeSet<&Key> = old.keys().chain(new.keys()).collect();
+    keys.into_iter()
+        .filter_map(|key| {
+            let (was, is) = (old.get(key), new.get(key));
+            let a = was.map_or(&none, |(_, r)| r);
+            let b = is.map_or(&none, |(_, r)| r);
+            let names = |set: std::collections::btree_set::Difference<'_, usize>| -> Vec<String> {
+                set.map(|&i| {
+                    let route = &table.routes[i];
+                    format!("{} {}", route.method, route.gateway_path(table))
+                })
+                .collect()
+            };
+            let (gains, loses) = (names(b.difference(a)), names(a.difference(b)));
+            // A store is shown as it is after the change (its till count may have changed).
+            let holder = is.or(was).map(|(h, _)| h.clone())?;
+            (!gains.is_empty() || !loses.is_empty()).then_some(Moved {
+                holder,
                 gains,
                 loses,
-            });
-        }
-    }
-    out
+            })
+        })
+        .collect()
 }
 
-/// `METHOD /base/path`, with the route's first base path.
-pub fn route_name(table: &Table, index: usize) -> String {
-    let route = &table.routes[index];
-    let base = route
-        .base_paths
-        .as_ref()
-        .or_else(|| table.sources.get(route.source).map(|s| &s.base_paths))
-        .and_then(|b| b.first())
-        .map_or("", String::as_str);
-    format!("{} {base}{}", route.method, route.path)
-}
+/// Stores before clients, then by id: the same store before and after a change, whatever its
+/// tills.
+type Key = (u8, String);
 
-fn routes_by_holder(file: &GroupsFile, table: &Table) -> Vec<(Holder, BTreeSet<usize>)> {
-    let routes_of = |own, via| -> BTreeSet<usize> {
+/// The routes each store and API client may call, by holder. Each group's routes are worked
+/// out once, however many stores hold it.
+fn routes_by_holder(file: &GroupsFile, table: &Table) -> BTreeMap<Key, (Holder, BTreeSet<usize>)> {
+    let mut by_group: HashMap<&str, BTreeSet<usize>> = HashMap::new();
+    let mut routes_of = |own, via| -> BTreeSet<usize> {
         let (group, _) = file.effective_group(own, via);
         let Some(group) = group
             .and_then(|id| file.group(id))
@@ -88,28 +85,35 @@ fn routes_by_holder(file: &GroupsFile, table: &Table) -> Vec<(Holder, BTreeSet<u
         else {
             return BTreeSet::new();
         };
-        let scopes = resolve::group_scopes(file, group, table);
-        table
-            .routes
-            .iter()
-            .enumerate()
-            .filter(|(_, r)| resolve::satisfies(&r.any_of, &scopes))
-            .map(|(i, _)| i)
-            .collect()
+        by_group
+            .entry(group.id.as_str())
+            .or_insert_with(|| {
+                let scopes = resolve::group_scopes(file, group, table);
+                table
+                    .routes
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, r)| resolve::satisfies(&r.any_of, &scopes))
+                    .map(|(i, _)| i)
+                    .collect()
+            })
+            .clone()
     };
-    let mut out = Vec::new();
+    let mut out = BTreeMap::new();
     for store in &file.brand.stores {
         let holder = Holder::Store {
             id: store.id.clone(),
             tills: store.tills.len(),
         };
-        out.push((holder, routes_of(store.group.as_ref(), Via::Store)));
+        let routes = routes_of(store.group.as_ref(), Via::Store);
+        out.insert((0, store.id.clone()), (holder, routes));
     }
     for client in &file.brand.clients {
         let holder = Holder::Client {
             id: client.id.clone(),
         };
-        out.push((holder, routes_of(client.group.as_ref(), Via::Client)));
+        let routes = routes_of(client.group.as_ref(), Via::Client);
+        out.insert((1, client.id.clone()), (holder, routes));
     }
     out
 }

@@ -14,7 +14,7 @@ pub const METHODS: [&str; 8] = [
 ];
 
 /// OpenAPI 3.2's fixed field for the QUERY method.
-const QUERY: &str = "query";
+pub const QUERY: &str = "query";
 
 /// OpenAPI 3.2's map of operations for methods without a fixed field, keyed by the method as
 /// sent.
@@ -246,9 +246,8 @@ impl Builder<'_> {
     fn flows(&mut self, scheme: &Target) -> (Vec<Flow>, Vec<DeclaredScope>) {
         if self.family == SpecFamily::Swagger2 {
             // 2.0 declares scopes on the scheme, whatever its `flow` says.
-            let (scopes, has_scopes) = self.scopes(scheme);
             let Some(flow) = string_at(scheme, "flow") else {
-                return (Vec::new(), scopes);
+                return (Vec::new(), self.scopes(scheme).0);
             };
             let kind = match flow.value.as_str() {
                 "password" => FlowKind::Password,
@@ -257,9 +256,8 @@ impl Builder<'_> {
                 "accessCode" => FlowKind::AuthorizationCode,
                 _ => FlowKind::Other,
             };
-            let mut only = self.flow(scheme, kind, flow.value, flow.at);
-            only.scopes = scopes.clone();
-            only.has_scopes = has_scopes;
+            let only = self.flow(scheme, kind, flow.value, flow.at);
+            let scopes = only.scopes.clone();
             return (vec![only], scopes);
         }
         let Some(flows) = scheme
@@ -286,11 +284,7 @@ impl Builder<'_> {
                 }
                 _ => FlowKind::Other,
             };
-            let mut flow = self.flow(&t, kind, name, name_at);
-            let (scopes, has_scopes) = self.scopes(&t);
-            flow.scopes = scopes;
-            flow.has_scopes = has_scopes;
-            out.push(flow);
+            out.push(self.flow(&t, kind, name, name_at));
         }
         let mut scopes: Vec<DeclaredScope> = Vec::new();
         for declared in out.iter().flat_map(|f| &f.scopes) {
@@ -332,9 +326,10 @@ impl Builder<'_> {
         (scopes, true)
     }
 
-    /// A flow object (3.x) or a Swagger 2.0 oauth2 scheme, which holds its flow's fields; its
-    /// scopes are read by [`Builder::scopes`].
+    /// A flow object (3.x) or a Swagger 2.0 oauth2 scheme, which holds its flow's fields and
+    /// scopes.
     fn flow(&mut self, t: &Target, kind: FlowKind, written: String, name_at: Location) -> Flow {
+        let (scopes, has_scopes) = self.scopes(t);
         Flow {
             kind,
             written,
@@ -346,8 +341,8 @@ impl Builder<'_> {
             token_url: string_at(t, "tokenUrl"),
             refresh_url: string_at(t, "refreshUrl"),
             device_authorization_url: string_at(t, "deviceAuthorizationUrl"),
-            scopes: Vec::new(),
-            has_scopes: false,
+            scopes,
+            has_scopes,
             at: location(t),
             name_at,
         }

@@ -15,7 +15,7 @@ use serde::{Serialize, Serializer};
 
 use crate::load::{Pointer, SourceFile, Span, SpecFamily};
 
-pub use build::build;
+pub use build::{build, METHODS, QUERY};
 
 /// Where something is written.
 #[derive(Clone, Debug)]

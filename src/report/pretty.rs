@@ -191,9 +191,8 @@ impl miette::Diagnostic for Report<'_> {
 /// "security requirement", "scope declared here". The pointer is in the JSON output; the
 /// snippet says what the underlined text is.
 pub fn label(pointer: &str) -> String {
-    const METHODS: [&str; 9] = [
-        "get", "put", "post", "delete", "options", "head", "patch", "trace", "query",
-    ];
+    use crate::model::{METHODS, QUERY};
+    let is_method = |m: &str| METHODS.contains(&m) || m == QUERY;
     let tokens: Vec<String> = crate::load::pointer::tokens(pointer)
         .filter_map(Result::ok)
         .map(|t| t.into_owned())
@@ -219,8 +218,8 @@ pub fn label(pointer: &str) -> String {
         ["securityDefinitions"] | ["components", "securitySchemes"] => "security schemes",
         [.., "parameters", i] if is_index(i) => "parameter",
         [.., "additionalOperations", _] if in_paths => "operation",
-        [_, _, m] if in_paths && METHODS.contains(m) => "operation",
-        ["components", "pathItems", _, m] if METHODS.contains(m) => "operation",
+        [_, _, m] if in_paths && is_method(m) => "operation",
+        ["components", "pathItems", _, m] if is_method(m) => "operation",
         [_, _] if in_paths => "path item",
         [.., last] => return format!("`{last}`"),
     };

@@ -116,6 +116,12 @@ impl Route {
                 .map_or(&[], |s| &s.base_paths),
         }
     }
+
+    /// The path template as a gateway sees it: under the route's first base path.
+    pub fn gateway_path(&self, table: &Table) -> String {
+        let base = self.base_paths(table).first().map_or("", String::as_str);
+        format!("{base}{}", self.path)
+    }
 }
 
 /// Why a table was refused.
