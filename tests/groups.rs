@@ -1219,3 +1219,30 @@ fn diff_shows_what_a_change_moves_between_files_or_git_revisions() {
         stderr(&out)
     );
 }
+
+#[test]
+fn diff_names_a_store_once_when_its_tills_changed_too() {
+    let brand = Brand::new();
+    std::fs::copy(brand.path("groups.yaml"), brand.path("before.yaml")).unwrap();
+    let text = brand.text();
+    assert!(text.contains("tills: [bm-till-1, bm-till-2]"));
+    brand.write(&text.replace(
+        "tills: [bm-till-1, bm-till-2]",
+        "tills: [bm-till-1, bm-till-2, bm-till-3]",
+    ));
+    brand.ok(&["assign", "reporting", "--store", "berlin-mitte", "--yes"]);
+    let out = brand.groups(&[
+        "diff",
+        "before.yaml",
+        "--table",
+        "table.json",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json.as_array().unwrap().len(), 1, "{json:#}");
+    assert_eq!(json[0]["id"], "berlin-mitte");
+    assert_eq!(json[0]["tills"], 3);
+    assert!(json[0]["gains"].as_array().unwrap().is_empty());
+}
