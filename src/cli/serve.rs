@@ -357,72 +357,51 @@ enum CredentialsCommand {
 
 pub fn credentials(args: CredentialsArgs) -> i32 {
     let CredentialsCommand::Add { file, till } = args.command;
-    if !scopegate::serve::identity::header_safe(&till) || till.contains(':') {
-        eprintln!(
-            "scopegate: a till id is 1 to 256 visible ASCII characters, without `:` or spaces"
-        );
-        return exit::USAGE;
-    }
-    // From a terminal, without echo; from a pipe, one line.
-    let password = if std::io::stdin().is_terminal() {
-        rpassword::prompt_password(format!("password for {till}: "))
-    } else {
-        let mut line = String::new();
-        std::io::stdin().lock().read_line(&mut line).map(|_| line)
-    };
-    let Ok(password) = password else {
-        eprintln!("scopegate: could not read the password");
-        return exit::USAGE;
-    };
-    let password = password.trim_end_matches(['\n', '\r']);
-    if password.len() < 8 {
-        eprintln!("scopegate: a password needs at least 8 characters");
-        return exit::USAGE;
-    }
-    let hash = match credentials::hash_password(password) {
+    let hash = match read_password(&till).and_then(|p| credentials::hash_password(&p)) {
         Ok(h) => h,
         Err(e) => {
             eprintln!("scopegate: {e}");
             return exit::USAGE;
         }
     };
-    let existing = std::fs::read_to_string(&file).unwrap_or_default();
-    let mut lines: Vec<String> = existing
-        .lines()
-        .filter(|l| l.split_once(':').map(|(id, _)| id) != Some(till.as_str()))
-        .map(str::to_string)
-        .collect();
-    let replaced = lines.len() < existing.lines().count();
-    lines.push(format!("{till}:{hash}"));
-    if let Err(e) = write_private(&file, &(lines.join("\n") + "\n")) {
-        eprintln!("scopegate: {}: {e}", file.display());
-        return exit::USAGE;
+    match credentials::update_file(&file, &[(&till, Some(&hash))]) {
+        Ok(replaced) => {
+            eprintln!(
+                "scopegate: {} {till} in {}",
+                if replaced > 0 {
+                    "replaced the password of"
+                } else {
+                    "added"
+                },
+                file.display()
+            );
+            exit::OK
+        }
+        Err(e) => {
+            eprintln!("scopegate: {}: {e}", file.display());
+            exit::USAGE
+        }
     }
-    eprintln!(
-        "scopegate: {} {till} in {}",
-        if replaced {
-            "replaced the password of"
-        } else {
-            "added"
-        },
-        file.display()
-    );
-    exit::OK
 }
 
-/// Writes `text` to `file` atomically, readable by its owner only (0600): the file holds
-/// password hashes.
-fn write_private(file: &std::path::Path, text: &str) -> std::io::Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let tmp = file.with_extension("scopegate-tmp");
-    let _ = std::fs::remove_file(&tmp);
-    let mut out = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(&tmp)?;
-    out.write_all(text.as_bytes())?;
-    out.sync_all()?;
-    std::fs::rename(&tmp, file)
+/// A till's new password: from a terminal, without echo; from a pipe, one line. At least 8
+/// characters; the till id must be a basic-auth user name.
+pub fn read_password(till: &str) -> Result<String, String> {
+    if !scopegate::serve::identity::header_safe(till) || till.contains(':') {
+        return Err(
+            "a till id is 1 to 256 visible ASCII characters, without `:` or spaces".into(),
+        );
+    }
+    let password = if std::io::stdin().is_terminal() {
+        rpassword::prompt_password(format!("password for {till}: "))
+    } else {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line).map(|_| line)
+    };
+    let password = password.map_err(|e| format!("could not read the password: {e}"))?;
+    let password = password.trim_end_matches(['\n', '\r']);
+    if password.len() < 8 {
+        return Err("a password needs at least 8 characters".into());
+    }
+    Ok(password.to_string())
 }

@@ -17,6 +17,8 @@ pub enum Value {
     Scalar(String),
     /// A block sequence of scalars (`[]` when empty).
     List(Vec<String>),
+    /// A flow sequence of scalars on one line: `[a, b]`.
+    Inline(Vec<String>),
     /// A block mapping, in this order.
     Map(Vec<(String, Value)>),
 }
@@ -82,7 +84,7 @@ fn lookup<'t>(root: NodeRef<'t>, path: &[&str]) -> Option<NodeRef<'t>> {
 fn holds(node: NodeRef<'_>, value: &Value) -> bool {
     match value {
         Value::Scalar(s) => node.as_str() == Some(s.as_str()),
-        Value::List(items) => {
+        Value::List(items) | Value::Inline(items) => {
             node.kind() == Kind::Array
                 && node.items().len() == items.len()
                 && node
@@ -118,6 +120,16 @@ fn set_unchecked(text: &str, path: &[&str], value: &Value) -> Result<String, Edi
             }
             return Ok(splice(text, range(span), &render_scalar(s)));
         }
+        // A list written in flow style (`tills: [a, b]`) stays in flow style.
+        if let (Value::List(items) | Value::Inline(items), Kind::Array) =
+            (value, entry.value.kind())
+        {
+            let start = entry.value.span().start as usize;
+            if text[start..].starts_with('[') {
+                let end = content_end(text, entry.value);
+                return Ok(splice(text, start..end, &render_inline(items)));
+            }
+        }
         check_block(text, parent)?;
         let lines = entry_lines(text, entry, false);
         let indent = column(text, entry.key_span.start as usize);
@@ -150,18 +162,7 @@ fn set_unchecked(text: &str, path: &[&str], value: &Value) -> Result<String, Edi
     let step = indent_step(text, root);
     match parent.kind() {
         Kind::Object if parent.members().len() > 0 => {
-            check_block(text, parent)?;
-            let first = parent.members().next().expect("non-empty");
-            let indent = column(text, first.key_span.start as usize);
-            let at = line_end(text, content_end(text, parent).saturating_sub(1));
-            let mut rendered = render_entry(key, &nested, indent, step);
-            let mut at_text = String::new();
-            if at == text.len() && !text.ends_with('\n') && !text.is_empty() {
-                at_text.push('\n');
-            }
-            at_text.push_str(&rendered);
-            rendered = at_text;
-            Ok(splice(text, at..at, &rendered))
+            append_to(text, parent, &[(key.to_string(), nested)], step)
         }
         // `key:` with nothing (null) or `{}`: give the parent's own entry a mapping value.
         Kind::Null | Kind::Object if depth > 0 => set(
@@ -184,6 +185,84 @@ fn set_unchecked(text: &str, path: &[&str], value: &Value) -> Result<String, Edi
             other.name()
         ))),
     }
+}
+
+/// Inserts entries after the last entry of the non-empty block mapping `parent`, at its
+/// indentation.
+fn append_to(
+    text: &str,
+    parent: NodeRef<'_>,
+    entries: &[(String, Value)],
+    step: usize,
+) -> Result<String, EditError> {
+    check_block(text, parent)?;
+    let first = parent.members().next().expect("non-empty");
+    let indent = column(text, first.key_span.start as usize);
+    let at = line_end(text, content_end(text, parent).saturating_sub(1));
+    let mut rendered = String::new();
+    if at == text.len() && !text.ends_with('\n') && !text.is_empty() {
+        rendered.push('\n');
+    }
+    for (key, value) in entries {
+        rendered.push_str(&render_entry(key, value, indent, step));
+    }
+    Ok(splice(text, at..at, &rendered))
+}
+
+/// Adds new entries at the end of the mapping at `path` (created when missing) in one edit:
+/// how a bulk import adds hundreds of stores without re-reading the file for each. Refused
+/// when a key is there already. Read back like `set`.
+pub fn append(text: &str, path: &[&str], entries: &[(String, Value)]) -> Result<String, EditError> {
+    if entries.is_empty() {
+        return Ok(text.to_string());
+    }
+    let document = parse(text)?;
+    let root = document.tree.root();
+    let mapping = lookup(root, path);
+    if let Some(existing) = mapping.and_then(|m| entries.iter().find(|(k, _)| m.get(k).is_some())) {
+        return Err(EditError(format!(
+            "`{}` is there already",
+            path.iter().copied().chain([existing.0.as_str()]).collect::<Vec<_>>().join(".")
+        )));
+    }
+    let out = match mapping {
+        Some(m) if m.kind() == Kind::Object && m.members().len() > 0 => {
+            append_to(text, m, entries, indent_step(text, root))?
+        }
+        _ => set_unchecked(text, path, &Value::Map(entries.to_vec()))?,
+    };
+    let document = parse(&out).map_err(|_| unsafe_edit(path))?;
+    let root = document.tree.root();
+    for (key, value) in entries {
+        let mut at: Vec<&str> = path.to_vec();
+        at.push(key);
+        match lookup(root, &at) {
+            Some(node) if holds(node, value) => {}
+            _ => return Err(unsafe_edit(&at)),
+        }
+    }
+    Ok(out)
+}
+
+/// Renames the key at `path` to `new_key` in place; its value, comments and position stay.
+pub fn rename(text: &str, path: &[&str], new_key: &str) -> Result<String, EditError> {
+    let document = parse(text)?;
+    let Some((parent, entry)) = find(document.tree.root(), path) else {
+        return Err(EditError(format!("there is no `{}`", path.join("."))));
+    };
+    if parent.get(new_key).is_some() {
+        return Err(EditError(format!("`{new_key}` is there already")));
+    }
+    check_block(text, parent)?;
+    let out = splice(text, range(entry.key_span), &render_scalar(new_key));
+    let mut renamed: Vec<&str> = path.to_vec();
+    *renamed.last_mut().expect("found") = new_key;
+    let document = parse(&out).map_err(|_| unsafe_edit(path))?;
+    let root = document.tree.root();
+    if lookup(root, path).is_some() || lookup(root, &renamed).is_none() {
+        return Err(unsafe_edit(path));
+    }
+    Ok(out)
 }
 
 /// Removes the entry at `path` with its lines, and the comment lines directly above it at
@@ -343,6 +422,7 @@ fn render_entry(key: &str, value: &Value, indent: usize, step: usize) -> String 
             }
             out
         }
+        Value::Inline(items) => format!("{pad}{key}: {}\n", render_inline(items)),
         Value::Map(entries) if entries.is_empty() => format!("{pad}{key}: {{}}\n"),
         Value::Map(entries) => {
             let mut out = format!("{pad}{key}:\n");
@@ -354,10 +434,16 @@ fn render_entry(key: &str, value: &Value, indent: usize, step: usize) -> String 
     }
 }
 
+/// A flow sequence of scalars: `[a, b]`.
+fn render_inline(items: &[String]) -> String {
+    let items: Vec<String> = items.iter().map(|i| render_scalar(i)).collect();
+    format!("[{}]", items.join(", "))
+}
+
 /// A scalar as YAML: plain when it reads back as the same string in YAML 1.2 and 1.1 alike,
 /// double-quoted (JSON escapes) otherwise.
 pub fn render_scalar(s: &str) -> String {
-    let safe_char = |c: char| c.is_ascii_alphanumeric() || " ._-/@+()',:".contains(c);
+    let safe_char = |c: char| c.is_alphanumeric() || " ._-/@+()',:".contains(c);
     let reserved = matches!(
         s.to_ascii_lowercase().as_str(),
         "null" | "true" | "false" | "yes" | "no" | "on" | "off" | "y" | "n"

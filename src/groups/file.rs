@@ -4,6 +4,7 @@
 //! ```yaml
 //! version: 1
 //! platform: platform-groups.yaml   # the built-in groups, owned by the platform (relative path)
+//! table: permissions.json          # what changes are checked against without --table
 //! applications:                    # which application ids are data APIs and config APIs
 //!   data: [sales-order, loyalty]
 //!   config: [store]
@@ -174,7 +175,20 @@ pub struct Store {
     pub name: Option<String>,
     pub group: Option<At<String>>,
     pub tills: Vec<At<String>>,
+    pub stamps: Stamps,
 }
+
+/// Who created and last changed a store or client, and when (set by `scopegate groups`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Stamps {
+    pub created_at: Option<String>,
+    pub created_by: Option<String>,
+    pub updated_at: Option<String>,
+    pub updated_by: Option<String>,
+}
+
+/// The keys of [`Stamps`].
+const STAMP_KEYS: [&str; 4] = ["created-at", "created-by", "updated-at", "updated-by"];
 
 #[derive(Debug, Clone)]
 pub struct Client {
@@ -182,6 +196,7 @@ pub struct Client {
     pub span: Span,
     pub name: Option<String>,
     pub group: Option<At<String>>,
+    pub stamps: Stamps,
 }
 
 /// One file: the brand's, or the platform's.
@@ -191,6 +206,9 @@ pub struct Layer {
     pub platform: bool,
     /// The platform file named by a brand file, resolved against the brand file's directory.
     pub platform_file: Option<At<PathBuf>>,
+    /// The permission table that changes are checked against when no `--table` is given
+    /// (`table:`, relative to the brand file).
+    pub table_file: Option<At<PathBuf>>,
     pub applications: Vec<(At<String>, ApiKind)>,
     pub default_group: Option<At<String>>,
     pub groups: Vec<Group>,
@@ -468,6 +486,7 @@ fn read_layer(source: Arc<SourceFile>, platform: bool) -> Result<Layer, Vec<Prob
             source: source.clone(),
             platform,
             platform_file: None,
+            table_file: None,
             applications: Vec::new(),
             default_group: None,
             groups: Vec::new(),
@@ -571,10 +590,11 @@ impl Reader {
             self.fail(root.span(), "a groups file must be a mapping");
             return;
         }
-        const BRAND: [&str; 8] = [
+        const BRAND: [&str; 9] = [
             "version",
             "layer",
             "platform",
+            "table",
             "applications",
             "default-group",
             "groups",
@@ -630,6 +650,15 @@ impl Reader {
                         let dir = self.layer.source.path.parent().unwrap_or(Path::new(""));
                         self.layer.platform_file = Some(At {
                             value: dir.join(p),
+                            span: value.span(),
+                        });
+                    }
+                }
+                "table" => {
+                    if let Some(t) = self.string(value, "`table`") {
+                        let dir = self.layer.source.path.parent().unwrap_or(Path::new(""));
+                        self.layer.table_file = Some(At {
+                            value: dir.join(t),
                             span: value.span(),
                         });
                     }
@@ -769,6 +798,7 @@ impl Reader {
             name: None,
             group: None,
             tills: Vec::new(),
+            stamps: Stamps::default(),
         };
         let within = format!("store `{}`", entry.key);
         for e in self.mapping(entry.value, &within) {
@@ -776,7 +806,12 @@ impl Reader {
                 "name" => store.name = self.string(e.value, "`name`"),
                 "group" => store.group = self.located(e.value, "`group`"),
                 "tills" => store.tills = self.strings(e.value, "a till id"),
-                _ => self.unknown(&e, &["name", "group", "tills"], &within),
+                key if STAMP_KEYS.contains(&key) => self.stamp(&e, &mut store.stamps),
+                _ => self.unknown(
+                    &e,
+                    &["name", "group", "tills", "created-at", "created-by", "updated-at", "updated-by"],
+                    &within,
+                ),
             }
         }
         store
@@ -788,15 +823,32 @@ impl Reader {
             span: entry.key_span,
             name: None,
             group: None,
+            stamps: Stamps::default(),
         };
         let within = format!("client `{}`", entry.key);
         for e in self.mapping(entry.value, &within) {
             match e.key {
                 "name" => client.name = self.string(e.value, "`name`"),
                 "group" => client.group = self.located(e.value, "`group`"),
-                _ => self.unknown(&e, &["name", "group"], &within),
+                key if STAMP_KEYS.contains(&key) => self.stamp(&e, &mut client.stamps),
+                _ => self.unknown(
+                    &e,
+                    &["name", "group", "created-at", "created-by", "updated-at", "updated-by"],
+                    &within,
+                ),
             }
         }
         client
+    }
+
+    fn stamp(&mut self, e: &load::tree::Entry<'_>, stamps: &mut Stamps) {
+        let what = format!("`{}`", e.key);
+        let value = self.string(e.value, &what);
+        match e.key {
+            "created-at" => stamps.created_at = value,
+            "created-by" => stamps.created_by = value,
+            "updated-at" => stamps.updated_at = value,
+            _ => stamps.updated_by = value,
+        }
     }
 }

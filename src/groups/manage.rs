@@ -6,6 +6,7 @@
 //! after it has been read back and found consistent.
 
 use super::edit::{self, Value};
+pub use super::holders::{HolderAction, NewStore};
 use super::file::{ApiKind, GroupsFile, Level};
 use crate::runtime::groups::Status;
 
@@ -55,6 +56,8 @@ pub enum Action {
     },
     UnassignClient(String),
     SetDefault(String),
+    /// Stores, tills and API clients: see [`holders`](super::holders).
+    Holder(HolderAction),
 }
 
 /// The edited text, and notes for the user (what else the change affects).
@@ -80,6 +83,12 @@ impl From<edit::EditError> for Refusal {
     }
 }
 
+/// Till ids are basic-auth user names: 1 to 256 visible ASCII characters without `:` (which
+/// ends the user name in a basic-auth header).
+pub fn valid_till(id: &str) -> bool {
+    !id.is_empty() && id.len() <= 256 && id.bytes().all(|b| b.is_ascii_graphic() && b != b':')
+}
+
 /// Group, store and client ids: lower case letters, digits, `-` and `_`, starting with a letter
 /// or digit, so that they are safe in YAML keys, URLs and log lines.
 pub fn valid_id(id: &str) -> bool {
@@ -90,7 +99,7 @@ pub fn valid_id(id: &str) -> bool {
         && id.len() <= 64
 }
 
-fn list<'a>(ids: impl Iterator<Item = &'a str>) -> String {
+pub(super) fn list<'a>(ids: impl Iterator<Item = &'a str>) -> String {
     let ids: Vec<&str> = ids.collect();
     let shown: Vec<String> = ids.iter().take(5).map(|i| format!("`{i}`")).collect();
     if ids.len() > 5 {
@@ -117,15 +126,7 @@ pub fn apply(
             Some(_) => Ok(()),
         }
     };
-    let assignable = |id: &str| -> Result<(), Refusal> {
-        match file.group(id) {
-            None => Err(Refusal(format!("there is no group `{id}`"))),
-            Some(g) if g.status == Status::Inactive => Err(Refusal(format!(
-                "group `{id}` is inactive; activate it first (`scopegate groups activate {id}`)"
-            ))),
-            Some(_) => Ok(()),
-        }
-    };
+    let assignable = |id: &str| assignable(file, id);
     let stamp_group = |text: &str, id: &str| -> Result<String, Refusal> {
         let text = edit::set(
             text,
@@ -317,6 +318,7 @@ pub fn apply(
             notes.push(fallback(file, &format!("`{client}`")));
             edit::remove(text, &["clients", client, "group"])?
         }
+        Action::Holder(action) => super::holders::apply(file, text, action, stamp, &mut notes)?,
         Action::SetDefault(id) => {
             assignable(id)?;
             if is_default(file, id) {
@@ -330,6 +332,17 @@ pub fn apply(
     Ok(Applied { text, notes })
 }
 
+/// A group stores and clients may be given: one that exists and is active.
+pub(super) fn assignable(file: &GroupsFile, id: &str) -> Result<(), Refusal> {
+    match file.group(id) {
+        None => Err(Refusal(format!("there is no group `{id}`"))),
+        Some(g) if g.status == Status::Inactive => Err(Refusal(format!(
+            "group `{id}` is inactive; activate it first (`scopegate groups activate {id}`)"
+        ))),
+        Some(_) => Ok(()),
+    }
+}
+
 fn is_default(file: &GroupsFile, id: &str) -> bool {
     file.brand
         .default_group
@@ -337,7 +350,7 @@ fn is_default(file: &GroupsFile, id: &str) -> bool {
         .is_some_and(|d| d.value == id)
 }
 
-fn fallback(file: &GroupsFile, who: &str) -> String {
+pub(super) fn fallback(file: &GroupsFile, who: &str) -> String {
     match &file.brand.default_group {
         Some(d) => format!("{who} now get the default group `{}`", d.value),
         None => {

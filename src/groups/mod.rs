@@ -1,15 +1,20 @@
 //! Access groups files: the format (`file`), format-preserving edits (`edit`), resolution
-//! against a permission table (`resolve`), the management actions (`manage`), validation
-//! against a table (`validate`), the group × route matrix (`matrix`), and usage-based
-//! inference from access logs (`infer`).
+//! against a permission table (`resolve`), the management actions on groups (`manage`) and on
+//! stores, tills and API clients (`holders`), one checked change to the file (`transaction`)
+//! and what it moves (`moves`), stores and tills as CSV (`roster`), validation against a
+//! table (`validate`), the group × route matrix (`matrix`), and usage-based inference from
+//! access logs (`infer`).
 
 pub mod edit;
 pub mod file;
+pub mod holders;
 pub mod infer;
 pub mod manage;
 pub mod matrix;
 pub mod moves;
 pub mod resolve;
+pub mod roster;
+pub mod transaction;
 pub mod validate;
 
 pub use file::{load, GroupsFile, Problem};

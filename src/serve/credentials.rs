@@ -200,3 +200,52 @@ fn hash_with(params: &Params, password: &str) -> Result<String, String> {
 pub fn hash_password(password: &str) -> Result<String, String> {
     hash_with(&Params::default(), password)
 }
+
+/// Sets (`Some(hash)`) or removes (`None`) the lines of tills in the credentials file at
+/// `path`, keeping every other line and comment in place; a new till's line goes at the end.
+/// The file is written atomically and readable by its owner only (0600): it holds password
+/// hashes. A missing file is created. Returns how many lines were there before for these
+/// tills (replaced or removed).
+pub fn update_file(path: &Path, changes: &[(&str, Option<&str>)]) -> std::io::Result<usize> {
+    let existing = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => return Err(e),
+    };
+    let till_of = |line: &str| line.trim().split_once(':').map(|(id, _)| id.to_string());
+    let mut found = 0;
+    let mut lines: Vec<String> = Vec::new();
+    for line in existing.lines() {
+        match till_of(line).and_then(|id| changes.iter().find(|(t, _)| *t == id)) {
+            Some(_) => found += 1,
+            None => lines.push(line.to_string()),
+        }
+    }
+    for (till, hash) in changes {
+        if let Some(hash) = hash {
+            lines.push(format!("{till}:{hash}"));
+        }
+    }
+    let mut text = lines.join("\n");
+    if !text.is_empty() {
+        text.push('\n');
+    }
+    write_private(path, &text)?;
+    Ok(found)
+}
+
+/// Writes `text` to `path` atomically (a sibling file, then a rename), mode 0600.
+fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let tmp = path.with_extension("scopegate-tmp");
+    let _ = std::fs::remove_file(&tmp);
+    let mut out = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&tmp)?;
+    out.write_all(text.as_bytes())?;
+    out.sync_all()?;
+    std::fs::rename(&tmp, path)
+}

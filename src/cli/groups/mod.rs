@@ -4,19 +4,23 @@
 //! untouched), otherwise edit the brand's file in place keeping its comments and order, stamp
 //! `updated-at`/`updated-by`, read the result back, and write it atomically.
 
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use clap::{ArgGroup, Args, Subcommand, ValueEnum};
 use serde_json::json;
 
 use scopegate::groups::file::{ApiKind, Level};
-use scopegate::groups::manage::{self, Action, Changes, Stamp};
+use scopegate::groups::manage::{Action, Changes};
 use scopegate::groups::{self, file, infer, matrix, moves, resolve, validate, GroupsFile};
 use scopegate::runtime::groups::Status;
 use scopegate::runtime::table::Table;
 
 use super::exit;
+
+mod change;
+mod holders;
+
+use change::{change, By, Preview};
 
 #[derive(Args, Debug)]
 pub struct GroupsArgs {
@@ -46,22 +50,6 @@ pub enum Format {
     Json,
 }
 
-/// What a change that moves rights shows, and when it is written.
-#[derive(Args, Debug, Default, Clone)]
-pub struct Preview {
-    /// Before writing, show the routes of this permission table that each store (with its
-    /// tills) and API client gains and loses.
-    #[arg(long, value_name = "FILE", env = "SCOPEGATE_TABLE")]
-    table: Option<PathBuf>,
-    /// Show what the change moves, and write nothing.
-    #[arg(long)]
-    dry_run: bool,
-    /// Write a change that takes routes from stores with tills without asking. Off a
-    /// terminal such a change is refused without it; on one, scopegate asks.
-    #[arg(long)]
-    yes: bool,
-}
-
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
 pub enum DiffFormat {
     Text,
@@ -78,13 +66,6 @@ pub struct Edits {
     /// Add a scope by name. Repeatable.
     #[arg(long = "scope", value_name = "SCOPE")]
     scopes: Vec<String>,
-}
-
-#[derive(Args, Debug)]
-pub struct By {
-    /// Who makes the change (default: $SCOPEGATE_USER, then git's user.email, then $USER).
-    #[arg(long, value_name = "USER")]
-    by: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -189,13 +170,13 @@ pub enum GroupsCommand {
     },
     /// Check the groups against a permission table: exit 1 on errors.
     Validate {
-        #[arg(long, value_name = "FILE")]
-        table: PathBuf,
+        #[arg(long, value_name = "FILE", env = "SCOPEGATE_TABLE")]
+        table: Option<PathBuf>,
     },
     /// Group × route: allowed or denied.
     Matrix {
-        #[arg(long, value_name = "FILE")]
-        table: PathBuf,
+        #[arg(long, value_name = "FILE", env = "SCOPEGATE_TABLE")]
+        table: Option<PathBuf>,
         /// Write a self-contained HTML page here instead of printing a table.
         #[arg(long, value_name = "FILE")]
         html: Option<PathBuf>,
@@ -208,17 +189,32 @@ pub enum GroupsCommand {
         /// The groups file after: a path or `REV:PATH` (default: --file, as it is now).
         new: Option<String>,
         #[arg(long, value_name = "FILE", env = "SCOPEGATE_TABLE")]
-        table: PathBuf,
+        table: Option<PathBuf>,
         #[arg(long, value_enum, default_value = "text")]
         format: DiffFormat,
         /// Exit 1 when anyone gains a route (a change that widens rights needs a look).
         #[arg(long)]
         fail_on_gain: bool,
     },
+    /// Stores and their tills: add, rename, remove, list, show; import and export as CSV.
+    Store {
+        #[command(subcommand)]
+        command: holders::StoreCommand,
+    },
+    /// Tills: add (with a password), move to another store, remove, set a password.
+    Till {
+        #[command(subcommand)]
+        command: holders::TillCommand,
+    },
+    /// OAuth API clients: register with a group, remove, list.
+    Client {
+        #[command(subcommand)]
+        command: holders::ClientCommand,
+    },
     /// Propose a group per client from access logs (combined format or JSON lines).
     Infer {
-        #[arg(long, value_name = "FILE")]
-        table: PathBuf,
+        #[arg(long, value_name = "FILE", env = "SCOPEGATE_TABLE")]
+        table: Option<PathBuf>,
         #[arg(long, value_name = "FILE")]
         log: PathBuf,
         /// Log paths lack the base paths (logged behind a prefix-stripping proxy).
@@ -275,6 +271,21 @@ fn load_table(path: &Path) -> Result<Table, String> {
     Table::read(path).map_err(|e| e.0)
 }
 
+/// The table a command checks against: `--table` (or `$SCOPEGATE_TABLE`), else the one the
+/// groups file names with `table:`.
+fn table_path(file: &GroupsFile, given: Option<PathBuf>) -> Option<PathBuf> {
+    given.or_else(|| file.brand.table_file.as_ref().map(|t| t.value.clone()))
+}
+
+/// The table a command needs, with its path.
+fn required_table(file: &GroupsFile, given: Option<PathBuf>) -> Result<(PathBuf, Table), String> {
+    let path = table_path(file, given).ok_or(
+        "this needs a permission table: give --table FILE, or name it in the groups file with `table: FILE`",
+    )?;
+    let table = load_table(&path)?;
+    Ok((path, table))
+}
+
 fn execute(path: &Path, command: GroupsCommand) -> Result<i32, String> {
     let file = load(path)?;
     // Editing commands refuse to make things worse; the others say what is wrong and go on
@@ -297,7 +308,7 @@ fn execute(path: &Path, command: GroupsCommand) -> Result<i32, String> {
             let found = list_where(&file, &matches, format);
             Ok(if found == 0 { exit::FINDINGS } else { exit::OK })
         }
-        GroupsCommand::Show { id, table } => show(&file, &id, table.as_deref()),
+        GroupsCommand::Show { id, table } => show(&file, &id, table_path(&file, table).as_deref()),
         GroupsCommand::Create {
             id,
             name,
@@ -313,7 +324,7 @@ fn execute(path: &Path, command: GroupsCommand) -> Result<i32, String> {
                 description,
                 changes,
             };
-            change(path, &file, &[action], &by, &preview)
+            edit(path, &file, &[action], &by, &preview)
         }
         GroupsCommand::Edit {
             id,
@@ -337,7 +348,7 @@ fn execute(path: &Path, command: GroupsCommand) -> Result<i32, String> {
             {
                 return Err("nothing to change: give --name, --description, --permission, --scope, --remove-permission or --remove-scope".into());
             }
-            change(
+            edit(
                 path,
                 &file,
                 &[Action::Edit { id, changes: c }],
@@ -346,16 +357,16 @@ fn execute(path: &Path, command: GroupsCommand) -> Result<i32, String> {
             )
         }
         GroupsCommand::Activate { id, by, preview } => {
-            change(path, &file, &[Action::Activate(id)], &by, &preview)
+            edit(path, &file, &[Action::Activate(id)], &by, &preview)
         }
         GroupsCommand::Deactivate { id, by, preview } => {
-            change(path, &file, &[Action::Deactivate(id)], &by, &preview)
+            edit(path, &file, &[Action::Deactivate(id)], &by, &preview)
         }
-        GroupsCommand::Delete { id } => change(
+        GroupsCommand::Delete { id } => edit(
             path,
             &file,
             &[Action::Delete(id)],
-            &By { by: None },
+            &By::NOBODY,
             &Preview::default(),
         ),
         GroupsCommand::Assign {
@@ -375,7 +386,7 @@ fn execute(path: &Path, command: GroupsCommand) -> Result<i32, String> {
                     client,
                 }))
                 .collect();
-            change(path, &file, &actions, &By { by: None }, &preview)
+            edit(path, &file, &actions, &By::NOBODY, &preview)
         }
         GroupsCommand::Unassign {
             stores,
@@ -387,17 +398,17 @@ fn execute(path: &Path, command: GroupsCommand) -> Result<i32, String> {
                 .map(Action::UnassignStore)
                 .chain(clients.into_iter().map(Action::UnassignClient))
                 .collect();
-            change(path, &file, &actions, &By { by: None }, &preview)
+            edit(path, &file, &actions, &By::NOBODY, &preview)
         }
-        GroupsCommand::Default { id, preview } => change(
+        GroupsCommand::Default { id, preview } => edit(
             path,
             &file,
             &[Action::SetDefault(id)],
-            &By { by: None },
+            &By::NOBODY,
             &preview,
         ),
         GroupsCommand::Validate { table } => {
-            let table = load_table(&table)?;
+            let (_, table) = required_table(&file, table)?;
             let findings = validate::validate(&file, &table);
             for f in &findings {
                 println!("{f}");
@@ -414,7 +425,7 @@ fn execute(path: &Path, command: GroupsCommand) -> Result<i32, String> {
             Ok(if errors > 0 { exit::FINDINGS } else { exit::OK })
         }
         GroupsCommand::Matrix { table, html } => {
-            let table = load_table(&table)?;
+            let (_, table) = required_table(&file, table)?;
             let m = matrix::build(&file, &table);
             match html {
                 Some(out) => {
@@ -439,13 +450,13 @@ fn execute(path: &Path, command: GroupsCommand) -> Result<i32, String> {
             format,
             fail_on_gain,
         } => {
+            let (table_path, table) = required_table(&file, table)?;
+            let table_name = table_path.display().to_string();
             let before = load_version(&old)?;
             let after = match &new {
                 Some(spec) => load_version(spec)?,
                 None => file,
             };
-            let table_name = table.display().to_string();
-            let table = load_table(&table)?;
             let moved = moves::moves(&before, &after, &table);
             match format {
                 DiffFormat::Text => print!("{}", moves::render(&moved, &table_name)),
@@ -462,13 +473,16 @@ fn execute(path: &Path, command: GroupsCommand) -> Result<i32, String> {
                 exit::OK
             })
         }
+        GroupsCommand::Store { command } => holders::store(path, &file, command),
+        GroupsCommand::Till { command } => holders::till(path, &file, command),
+        GroupsCommand::Client { command } => holders::client(path, &file, command),
         GroupsCommand::Infer {
             table,
             log,
             strip_base_paths,
             format,
         } => {
-            let table = load_table(&table)?;
+            let (_, table) = required_table(&file, table)?;
             let text = std::fs::read(&log).map_err(|e| format!("{}: {e}", log.display()))?;
             let text = String::from_utf8_lossy(&text);
             let report = infer::infer(&file, &table, &text, strip_base_paths);
@@ -481,6 +495,17 @@ fn execute(path: &Path, command: GroupsCommand) -> Result<i32, String> {
             Ok(exit::OK)
         }
     }
+}
+
+/// A change that writes the groups file, as an exit code.
+fn edit(
+    path: &Path,
+    file: &GroupsFile,
+    actions: &[Action],
+    by: &By,
+    preview: &Preview,
+) -> Result<i32, String> {
+    change(path, file, actions, by, preview).map(|o| o.code())
 }
 
 fn parse_permission(s: &str) -> Result<(ApiKind, String, Level), String> {
@@ -531,179 +556,6 @@ fn changes(
         remove_scopes: remove_scopes.to_vec(),
         ..Changes::default()
     })
-}
-
-fn stamp(by: &By) -> Stamp {
-    let who = by
-        .by
-        .clone()
-        .or_else(|| {
-            std::env::var("SCOPEGATE_USER")
-                .ok()
-                .filter(|s| !s.is_empty())
-        })
-        .or_else(|| {
-            std::process::Command::new("git")
-                .args(["config", "user.email"])
-                .output()
-                .ok()
-                .filter(|o| o.status.success())
-                .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
-                .filter(|s| !s.is_empty())
-        })
-        .or_else(|| std::env::var("USER").ok().filter(|s| !s.is_empty()))
-        .unwrap_or_else(|| "unknown".into());
-    // SCOPEGATE_NOW pins the time (reproducible files in tests and demos).
-    let at = std::env::var("SCOPEGATE_NOW")
-        .ok()
-        .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| {
-            humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
-        });
-    Stamp { by: who, at }
-}
-
-/// Applies the actions in order (all or nothing), checks the result, shows what it moves
-/// (with a table), and writes it unless that takes rights the user did not confirm.
-fn change(
-    path: &Path,
-    file: &GroupsFile,
-    actions: &[Action],
-    by: &By,
-    preview: &Preview,
-) -> Result<i32, String> {
-    let original = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let stamp = stamp(by);
-    let before: Vec<String> = file
-        .consistency()
-        .iter()
-        .map(|p| p.message.clone())
-        .collect();
-    let mut current = file.clone();
-    let mut text = original.clone();
-    let mut notes = Vec::new();
-    for action in actions {
-        let applied = match manage::apply(&current, &text, action, &stamp) {
-            Ok(a) => a,
-            Err(refusal) => {
-                eprintln!("scopegate: refused: {refusal}");
-                eprintln!("scopegate: {} unchanged", path.display());
-                return Ok(exit::FINDINGS);
-            }
-        };
-        text = applied.text;
-        notes.extend(applied.notes);
-        let brand = file::parse_layer(path, text.clone(), false).map_err(|p| {
-            format!(
-                "internal error: the edited file does not read back, nothing written:\n{}",
-                file::describe(&p)
-            )
-        })?;
-        current = GroupsFile {
-            brand,
-            platform: file.platform.clone(),
-        };
-    }
-    let new_problems: Vec<_> = current
-        .consistency()
-        .into_iter()
-        .filter(|p| !before.contains(&p.message))
-        .collect();
-    if !new_problems.is_empty() {
-        eprintln!("scopegate: refused: the change would make the files inconsistent:");
-        eprintln!("{}", file::describe(&new_problems));
-        return Ok(exit::FINDINGS);
-    }
-    let table = preview.table.as_deref().map(load_table).transpose()?;
-    if let Some(table) = &table {
-        // Checked against the table at creation, not later by `validate`: a permission that
-        // grants no scope of the table, or a scope name it does not know, is a typo until
-        // proven otherwise.
-        let known: Vec<String> = validate::validate(file, table)
-            .iter()
-            .map(|f| f.problem.message.clone())
-            .collect();
-        let new_errors: Vec<_> = validate::validate(&current, table)
-            .into_iter()
-            .filter(|f| f.severity == validate::Severity::Error)
-            .filter(|f| !known.contains(&f.problem.message))
-            .collect();
-        if !new_errors.is_empty() {
-            eprintln!("scopegate: refused: the change does not fit the table:");
-            for f in &new_errors {
-                eprintln!("{f}");
-            }
-            eprintln!("scopegate: {} unchanged", path.display());
-            return Ok(exit::FINDINGS);
-        }
-    }
-    if !confirmed(path, file, &current, table.as_ref(), preview) {
-        return Ok(if preview.dry_run {
-            exit::OK
-        } else {
-            exit::FINDINGS
-        });
-    }
-    let tmp = path.with_extension("scopegate-tmp");
-    std::fs::write(&tmp, &text)
-        .and_then(|()| std::fs::rename(&tmp, path))
-        .map_err(|e| format!("{}: {e}", path.display()))?;
-    for note in notes {
-        eprintln!("scopegate: {note}");
-    }
-    eprintln!("scopegate: updated {}", path.display());
-    Ok(exit::OK)
-}
-
-/// Shows what the change from `before` to `after` moves (with `--table`) and decides whether
-/// to write it: not on `--dry-run`; when it takes routes from stores with tills, only with
-/// `--yes` or, on a terminal, a "y" to the question.
-fn confirmed(
-    path: &Path,
-    before: &GroupsFile,
-    after: &GroupsFile,
-    table: Option<&Table>,
-    preview: &Preview,
-) -> bool {
-    let (Some(table), Some(table_path)) = (table, &preview.table) else {
-        if preview.dry_run {
-            eprintln!(
-                "scopegate: dry run: {} unchanged (pass --table to see the routes the change moves)",
-                path.display()
-            );
-        }
-        return !preview.dry_run;
-    };
-    let moved = moves::moves(before, after, table);
-    print!(
-        "{}",
-        moves::render(&moved, &table_path.display().to_string())
-    );
-    if preview.dry_run {
-        eprintln!("scopegate: dry run: {} unchanged", path.display());
-        return false;
-    }
-    let taking = moved.iter().filter(|m| m.takes_from_tills()).count();
-    if taking == 0 || preview.yes {
-        return true;
-    }
-    let question =
-        format!("this change takes routes from {taking} store(s) with tills; write it? [y/N] ");
-    if std::io::stdin().is_terminal() && std::io::stderr().is_terminal() {
-        eprint!("{question}");
-        let mut answer = String::new();
-        let _ = std::io::stdin().read_line(&mut answer);
-        if matches!(answer.trim(), "y" | "Y" | "yes") {
-            return true;
-        }
-        eprintln!("scopegate: not written; {} unchanged", path.display());
-        return false;
-    }
-    eprintln!(
-        "scopegate: refused: this change takes routes from {taking} store(s) with tills; pass --yes to write it (or --dry-run to only look)"
-    );
-    eprintln!("scopegate: {} unchanged", path.display());
-    false
 }
 
 fn list(file: &GroupsFile, status: StatusFilter, format: Format) -> i32 {
