@@ -9,7 +9,7 @@ use std::process::{Command, Output};
 use scopegate::groups;
 use scopegate::runtime::groups::Status;
 use scopegate::runtime::{template, Evaluator, Options, Principal, Table};
-use serde_json::Value;
+use serde_json::{json, Value};
 
 const NOW: &str = "2026-11-23T10:00:00Z";
 const ADMIN: &str = "admin@acme.example";
@@ -1221,7 +1221,7 @@ fn diff_shows_what_a_change_moves_between_files_or_git_revisions() {
 }
 
 #[test]
-fn diff_names_a_store_once_when_its_tills_changed_too() {
+fn diff_names_a_store_once_when_its_tills_changed_too_and_the_new_till_apart() {
     let brand = Brand::new();
     std::fs::copy(brand.path("groups.yaml"), brand.path("before.yaml")).unwrap();
     let text = brand.text();
@@ -1241,8 +1241,565 @@ fn diff_names_a_store_once_when_its_tills_changed_too() {
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let json: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(json.as_array().unwrap().len(), 1, "{json:#}");
+    assert_eq!(json.as_array().unwrap().len(), 2, "{json:#}");
     assert_eq!(json[0]["id"], "berlin-mitte");
+    assert_eq!(json[0]["kind"], "store");
+    assert_eq!(json[0]["presence"], "kept");
     assert_eq!(json[0]["tills"], 3);
     assert!(json[0]["gains"].as_array().unwrap().is_empty());
+    // The new till had nothing before: it gains what its store's new group grants.
+    assert_eq!(json[1]["id"], "bm-till-3");
+    assert_eq!(json[1]["kind"], "till");
+    assert_eq!(json[1]["presence"], "added");
+    assert_eq!(json[1]["store"], "berlin-mitte");
+    assert_eq!(
+        json[1]["gains"],
+        json!(allowed_by_runtime(&brand, "bm-till-3"))
+    );
+    assert!(json[1]["loses"].as_array().unwrap().is_empty());
+}
+
+fn run_with_stdin(brand: &Brand, args: &[&str], stdin: &str) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_scopegate"))
+        .arg("groups")
+        .args(args)
+        .current_dir(brand.dir.path())
+        .env("SCOPEGATE_NOW", NOW)
+        .env("SCOPEGATE_USER", ADMIN)
+        .env_remove("SCOPEGATE_GROUPS")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // A command that refuses before reading closes its stdin: not an error here.
+    let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
+    child.wait_with_output().unwrap()
+}
+
+const STAMPS: &str = "    created-at: 2026-11-23T10:00:00Z
+    created-by: admin@acme.example
+    updated-at: 2026-11-23T10:00:00Z
+    updated-by: admin@acme.example
+";
+
+#[test]
+fn stores_are_added_renamed_and_removed_by_command() {
+    let b = Brand::new();
+    let before = b.text();
+    let notes = b.ok(&[
+        "store",
+        "add",
+        "paris-opera",
+        "--name",
+        "Paris Opéra",
+        "--group",
+        "instore",
+        "--till",
+        "po-1",
+        "--till",
+        "po-2",
+    ]);
+    assert!(
+        notes.contains("added store `paris-opera` with 2 till(s) (group `instore`)"),
+        "{notes}"
+    );
+    // One block after the last store, in the file's style (tills in flow style), stamped.
+    let block = format!(
+        "  paris-opera:\n    name: Paris Opéra\n    group: instore\n    tills: [po-1, po-2]\n{STAMPS}"
+    );
+    assert_eq!(
+        b.text(),
+        before.replace(
+            "    tills: [mk-kiosk-1]\n",
+            &format!("    tills: [mk-kiosk-1]\n{block}")
+        )
+    );
+    assert_eq!(
+        b.check("po-1", "GET", "/customers/v1/customers")["reason"],
+        "allow"
+    );
+
+    b.refused(
+        &["store", "add", "paris-opera"],
+        "store `paris-opera` exists already",
+    );
+    b.refused(
+        &["store", "add", "Paris"],
+        "`Paris` is not a valid store id",
+    );
+    b.refused(
+        &["store", "add", "lyon", "--till", "bm-till-1"],
+        "till `bm-till-1` exists already, in store `berlin-mitte`",
+    );
+    b.refused(
+        &["store", "add", "lyon", "--till", "bi-export"],
+        "`bi-export` is an API client",
+    );
+    b.refused(
+        &["store", "add", "lyon", "--till", "l:1"],
+        "is not a valid till id",
+    );
+    b.refused(
+        &["store", "add", "lyon", "--group", "nope"],
+        "there is no group `nope`",
+    );
+
+    // Rename: the key in place (the block keeps its place), the name, and a new stamp.
+    let text = b.text();
+    b.ok(&[
+        "store",
+        "rename",
+        "paris-opera",
+        "--to",
+        "paris-9e",
+        "--name",
+        "Paris 9e",
+        "--by",
+        "bob",
+    ]);
+    assert_eq!(
+        b.text(),
+        text.replace("  paris-opera:\n    name: Paris Opéra\n", "  paris-9e:\n    name: Paris 9e\n")
+            .replace(
+                "    tills: [po-1, po-2]\n    created-at: 2026-11-23T10:00:00Z\n    created-by: admin@acme.example\n    updated-at: 2026-11-23T10:00:00Z\n    updated-by: admin@acme.example\n",
+                "    tills: [po-1, po-2]\n    created-at: 2026-11-23T10:00:00Z\n    created-by: admin@acme.example\n    updated-at: 2026-11-23T10:00:00Z\n    updated-by: bob\n"
+            )
+    );
+    b.refused(
+        &["store", "rename", "paris-9e", "--to", "berlin-mitte"],
+        "store `berlin-mitte` exists already",
+    );
+    b.refused(
+        &["store", "rename", "paris-9e", "--name", "Paris 9e"],
+        "nothing to change",
+    );
+    b.refused(
+        &["store", "rename", "ghost", "--name", "x"],
+        "there is no store `ghost`",
+    );
+
+    // Remove: refused while it has tills; with them, and their passwords go too.
+    b.refused(
+        &["store", "remove", "paris-9e"],
+        "store `paris-9e` has 2 till(s): `po-1`, `po-2`; move them first",
+    );
+    std::fs::write(
+        b.path("tills.cred"),
+        "# tills\nbm-till-1:$argon2id$x\npo-1:$argon2id$y\npo-2:$argon2id$z\n",
+    )
+    .unwrap();
+    let notes = b.ok(&[
+        "store",
+        "remove",
+        "paris-9e",
+        "--with-tills",
+        "--credentials",
+        "tills.cred",
+    ]);
+    assert!(
+        notes.contains("removed store `paris-9e` and its 2 till(s)"),
+        "{notes}"
+    );
+    assert!(
+        notes.contains("removed 2 password(s) from tills.cred"),
+        "{notes}"
+    );
+    assert_eq!(b.text(), before);
+    assert_eq!(
+        std::fs::read_to_string(b.path("tills.cred")).unwrap(),
+        "# tills\nbm-till-1:$argon2id$x\n"
+    );
+    assert_eq!(
+        b.check("po-1", "GET", "/customers/v1/customers")["reason"],
+        "unknown-client"
+    );
+}
+
+#[test]
+fn tills_are_added_with_a_password_moved_and_removed() {
+    let b = Brand::new();
+    let before = b.text();
+    // The password comes from stdin off a terminal, is hashed, and verifies.
+    let out = run_with_stdin(
+        &b,
+        &[
+            "till",
+            "add",
+            "bm-till-3",
+            "--store",
+            "berlin-mitte",
+            "--password",
+            "--credentials",
+            "tills.cred",
+        ],
+        "correct horse battery\n",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        b.text()
+            .contains("    tills: [bm-till-1, bm-till-2, bm-till-3]\n"),
+        "{}",
+        b.text()
+    );
+    let creds = scopegate::serve::credentials::Credentials::load(&b.path("tills.cred")).unwrap();
+    assert!(creds.verify("bm-till-3", "correct horse battery"));
+    assert!(!creds.verify("bm-till-3", "wrong horse battery"));
+    assert_eq!(
+        b.check("bm-till-3", "POST", "/sales/v1/transactions")["reason"],
+        "allow"
+    );
+    // A short password: refused before anything is written.
+    let text = b.text();
+    let out = run_with_stdin(
+        &b,
+        &[
+            "till",
+            "add",
+            "bm-till-4",
+            "--store",
+            "berlin-mitte",
+            "--password",
+            "--credentials",
+            "tills.cred",
+        ],
+        "short\n",
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("at least 8 characters"));
+    assert_eq!(b.text(), text);
+    // A password for a till the groups file does not know is refused (a typo).
+    let out = run_with_stdin(
+        &b,
+        &[
+            "till",
+            "password",
+            "bm-till-9",
+            "--credentials",
+            "tills.cred",
+        ],
+        "long enough pw\n",
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("there is no till `bm-till-9`"));
+
+    // Moving a till to a store of a narrower group takes routes from it: shown, and --yes.
+    let moving = [
+        "till",
+        "move",
+        "bm-till-3",
+        "--store",
+        "munich-kiosk",
+        "--table",
+        "table.json",
+    ];
+    b.refused(&moving, "takes routes from 1 till(s); pass --yes");
+    let mut yes = moving.to_vec();
+    yes.push("--yes");
+    let out = b.groups(&yes);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("till bm-till-3 (now in munich-kiosk): gains 0 route(s), loses"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(stdout(&out).contains("    - POST /sales/v1/transactions\n"));
+    assert!(b.text().contains("    tills: [bm-till-1, bm-till-2]\n"));
+    assert!(b.text().contains("    tills: [mk-kiosk-1, bm-till-3]\n"));
+    assert_eq!(
+        b.check("bm-till-3", "POST", "/sales/v1/transactions")["reason"],
+        "missing-scopes"
+    );
+    b.refused(
+        &["till", "move", "bm-till-3", "--store", "munich-kiosk"],
+        "is in `munich-kiosk` already",
+    );
+    b.refused(
+        &["till", "move", "ghost", "--store", "munich-kiosk"],
+        "there is no till `ghost`",
+    );
+    b.refused(
+        &["till", "move", "bm-till-1", "--store", "paris"],
+        "there is no store `paris`",
+    );
+
+    // Removing it takes its password with it; the store's last till leaves `tills: []`.
+    let notes = b.ok(&["till", "remove", "bm-till-3", "--credentials", "tills.cred"]);
+    assert!(notes.contains("removed 1 password(s)"), "{notes}");
+    assert_eq!(std::fs::read_to_string(b.path("tills.cred")).unwrap(), "");
+    b.ok(&["till", "remove", "mk-kiosk-1"]);
+    assert!(
+        b.text()
+            .contains("    name: Munich kiosk\n    group: instore\n    tills: []\n"),
+        "{}",
+        b.text()
+    );
+    b.refused(
+        &["till", "remove", "mk-kiosk-1"],
+        "there is no till `mk-kiosk-1`",
+    );
+    assert_ne!(b.text(), before);
+}
+
+#[test]
+fn api_clients_are_registered_and_removed_by_command() {
+    let b = Brand::new();
+    let before = b.text();
+    b.ok(&[
+        "client",
+        "add",
+        "wechat-bridge",
+        "--name",
+        "WeChat bridge",
+        "--group",
+        "reporting",
+    ]);
+    assert_eq!(
+        b.text(),
+        format!(
+            "{before}  wechat-bridge:\n    name: WeChat bridge\n    group: reporting\n{STAMPS}"
+        )
+    );
+    assert_eq!(
+        b.check("wechat-bridge", "GET", "/sales/v1/transactions")["reason"],
+        "allow"
+    );
+    b.refused(
+        &["client", "add", "wechat-bridge"],
+        "API client `wechat-bridge` exists already",
+    );
+    b.refused(
+        &["client", "add", "bm-till-1"],
+        "`bm-till-1` is a till of store `berlin-mitte`",
+    );
+    b.refused(
+        &["client", "add", "x", "--group", "ghost"],
+        "there is no group `ghost`",
+    );
+    let out = b.groups(&["client", "list", "--format", "json"]);
+    let list: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(list[1]["id"], "wechat-bridge");
+    assert_eq!(list[1]["group"], "reporting");
+    assert_eq!(list[1]["stamps"]["created_by"], ADMIN);
+    b.refused(
+        &["client", "remove", "bm-till-1"],
+        "is a till of store `berlin-mitte`, not an API client",
+    );
+    let notes = b.ok(&["client", "remove", "wechat-bridge"]);
+    assert!(notes.contains("denied from now on"), "{notes}");
+    assert_eq!(b.text(), before);
+    assert_eq!(
+        b.check("wechat-bridge", "GET", "/sales/v1/transactions")["reason"],
+        "unknown-client"
+    );
+}
+
+#[test]
+fn stores_are_listed_and_shown_as_text_and_json() {
+    let b = Brand::new();
+    let out = b.groups(&["store", "list"]);
+    assert_eq!(
+        stdout(&out),
+        "store         name          group          tills\n\
+         berlin-mitte  Berlin Mitte  pos                2\n\
+         hamburg-hbf   Hamburg Hbf   pos (default)      1\n\
+         munich-kiosk  Munich kiosk  instore            1\n"
+    );
+    let out = b.groups(&["store", "list", "--group", "pos", "--format", "json"]);
+    let list: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ids: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["berlin-mitte", "hamburg-hbf"]);
+    assert_eq!(list[1]["by_default"], true);
+    let out = b.groups(&[
+        "store",
+        "show",
+        "munich-kiosk",
+        "--table",
+        "table.json",
+        "--format",
+        "json",
+    ]);
+    let shown: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(shown["tills"], json!(["mk-kiosk-1"]));
+    assert_eq!(shown["routes"], json!(allowed_by_runtime(&b, "mk-kiosk-1")));
+    let out = b.groups(&["store", "show", "munich-kiosq"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("did you mean `munich-kiosk`?"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn stores_and_tills_import_from_csv_all_or_nothing() {
+    let b = Brand::new();
+    let before = b.text();
+    // Every bad row, by line, and nothing written.
+    std::fs::write(
+        b.path("bad.csv"),
+        "\u{feff}store,name,group,till\n\
+         lyon,Lyon,pos,ly-1\n\
+         lyon,Lyon Part-Dieu,pos,ly-2\n\
+         Nice,,,\n\
+         nice,,poss,ni-1\n\
+         nice,,,bm-till-1\n\
+         nice,,,ly-1\n\
+         berlin-mitte,,instore,\n\
+         nice,\"two\nlines\",,ni:2\n\
+         nice,a,b\n",
+    )
+    .unwrap();
+    let out = b.groups(&["store", "import", "bad.csv"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let expected = "bad.csv:3: store `lyon` has name `Lyon` on line 2, and `Lyon Part-Dieu` here
+bad.csv:4: `Nice` is not a valid store id: lower case letters, digits, `-` and `_` (at most 64)
+bad.csv:5: there is no group `poss`; did you mean `pos`?
+bad.csv:6: till `bm-till-1` is in store `berlin-mitte` already (move it with `scopegate groups till move bm-till-1 --store nice`)
+bad.csv:7: till `ly-1` is on line 2 already
+bad.csv:8: store `berlin-mitte` exists with group `pos`; this row says `instore` (pass --update to change it)
+bad.csv:9: `ni:2` is not a valid till id: 1 to 256 visible ASCII characters, without `:` or spaces
+bad.csv:11: not a CSV row: 3 field(s) where the header has 4
+scopegate: refused: 8 bad row(s) in bad.csv; nothing imported, groups.yaml unchanged
+";
+    assert!(stderr(&out).ends_with(expected), "{}", stderr(&out));
+    assert_eq!(b.text(), before);
+    std::fs::write(b.path("header.csv"), "store,nmae,till\n").unwrap();
+    let out = b.groups(&["store", "import", "header.csv"]);
+    assert!(stderr(&out).contains("header.csv:1: unknown column `nmae`; the columns are store, name, group, till; did you mean `name`?"), "{}", stderr(&out));
+
+    // Good rows: new stores in one block each, a till for a store that exists, rows already
+    // there counted; the preview groups the stores that move alike.
+    std::fs::write(
+        b.path("good.csv"),
+        "store,till,group,name\n\
+         lyon,ly-1,pos,Lyon\n\
+         lyon,ly-2,pos,Lyon\n\
+         nice,ni-1,pos,Nice\n\
+         berlin-mitte,bm-till-1,,\n\
+         berlin-mitte,bm-till-3,,\n\
+         empty-store,,,\n",
+    )
+    .unwrap();
+    let out = b.groups(&["store", "import", "good.csv", "--table", "table.json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out)
+            .contains("3 new store(s), 4 new till(s), 0 store(s) updated, 1 row(s) already there"),
+        "{}",
+        stderr(&out)
+    );
+    let shown = stdout(&out);
+    // The store without a group of its own gets the default, `pos`: it moves like the others.
+    assert!(shown.contains("  3 new stores (3 till(s)): gains 14 route(s), loses 0\n    (empty-store, lyon, nice)\n"), "{shown}");
+    assert!(
+        shown.contains("  till bm-till-3 (new, in berlin-mitte): gains 14 route(s), loses 0\n"),
+        "{shown}"
+    );
+    assert!(
+        b.text().contains(&format!(
+            "  lyon:\n    name: Lyon\n    group: pos\n    tills: [ly-1, ly-2]\n{STAMPS}  nice:\n"
+        )),
+        "{}",
+        b.text()
+    );
+    assert!(b
+        .text()
+        .contains("    tills: [bm-till-1, bm-till-2, bm-till-3]\n"));
+    assert_eq!(
+        b.check("ly-2", "POST", "/sales/v1/transactions")["reason"],
+        "allow"
+    );
+
+    // Export reads back as no change; --update sets the group of a store that exists.
+    let out = b.groups(&["store", "export", "-o", "all.csv"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let exported = std::fs::read_to_string(b.path("all.csv")).unwrap();
+    assert!(
+        exported.starts_with("store,name,group,till\nberlin-mitte,Berlin Mitte,pos,bm-till-1\n"),
+        "{exported}"
+    );
+    assert!(exported.contains("\nempty-store,,,\n"), "{exported}");
+    let text = b.text();
+    let out = b.groups(&["store", "import", "all.csv"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("nothing to import"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(b.text(), text);
+    std::fs::write(b.path("move.csv"), "store,group\nlyon,instore\n").unwrap();
+    b.refused(
+        &["store", "import", "move.csv"],
+        "pass --update to change it",
+    );
+    b.refused(
+        &[
+            "store",
+            "import",
+            "move.csv",
+            "--update",
+            "--table",
+            "table.json",
+        ],
+        "pass --yes",
+    );
+    b.ok(&["store", "import", "move.csv", "--update", "--yes"]);
+    assert!(
+        b.text()
+            .contains("  lyon:\n    name: Lyon\n    group: instore\n"),
+        "{}",
+        b.text()
+    );
+}
+
+/// What each change that moves rights prints before writing, for the README's retail example.
+#[test]
+fn what_a_change_moves_snapshots() {
+    let mut all = String::new();
+    // Each change starts from the example (after `setup`, when given).
+    let hamburg_in_reporting: &[&str] = &["assign", "reporting", "--store", "hamburg-hbf", "--yes"];
+    for (setup, args) in [
+        (
+            None,
+            &["assign", "reporting", "--store", "berlin-mitte"][..],
+        ),
+        (None, &["unassign", "--store", "munich-kiosk"]),
+        (None, &["default", "instore"]),
+        (
+            Some(hamburg_in_reporting),
+            &[
+                "edit",
+                "reporting",
+                "--remove-permission",
+                "data:transactions",
+                "--permission",
+                "data:points=read",
+            ],
+        ),
+        (None, &["deactivate", "reporting"]),
+    ] {
+        let b = Brand::new();
+        if let Some(setup) = setup {
+            b.ok(setup);
+            all += &format!("(after: scopegate groups {})\n", setup.join(" "));
+        }
+        let mut args = args.to_vec();
+        args.extend(["--table", "table.json", "--dry-run"]);
+        let out = b.groups(&args);
+        all += &format!("$ scopegate groups {}\n", args.join(" "));
+        all += &stdout(&out);
+        all += &stderr(&out);
+        all += "\n";
+    }
+    insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false}, {
+        insta::assert_snapshot!("groups-moves", all);
+    });
 }

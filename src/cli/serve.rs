@@ -388,9 +388,7 @@ pub fn credentials(args: CredentialsArgs) -> i32 {
 /// characters; the till id must be a basic-auth user name.
 pub fn read_password(till: &str) -> Result<String, String> {
     if !scopegate::serve::identity::header_safe(till) || till.contains(':') {
-        return Err(
-            "a till id is 1 to 256 visible ASCII characters, without `:` or spaces".into(),
-        );
+        return Err("a till id is 1 to 256 visible ASCII characters, without `:` or spaces".into());
     }
     let password = if std::io::stdin().is_terminal() {
         rpassword::prompt_password(format!("password for {till}: "))

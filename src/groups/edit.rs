@@ -222,7 +222,11 @@ pub fn append(text: &str, path: &[&str], entries: &[(String, Value)]) -> Result<
     if let Some(existing) = mapping.and_then(|m| entries.iter().find(|(k, _)| m.get(k).is_some())) {
         return Err(EditError(format!(
             "`{}` is there already",
-            path.iter().copied().chain([existing.0.as_str()]).collect::<Vec<_>>().join(".")
+            path.iter()
+                .copied()
+                .chain([existing.0.as_str()])
+                .collect::<Vec<_>>()
+                .join(".")
         )));
     }
     let out = match mapping {

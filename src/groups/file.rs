@@ -809,7 +809,15 @@ impl Reader {
                 key if STAMP_KEYS.contains(&key) => self.stamp(&e, &mut store.stamps),
                 _ => self.unknown(
                     &e,
-                    &["name", "group", "tills", "created-at", "created-by", "updated-at", "updated-by"],
+                    &[
+                        "name",
+                        "group",
+                        "tills",
+                        "created-at",
+                        "created-by",
+                        "updated-at",
+                        "updated-by",
+                    ],
                     &within,
                 ),
             }
@@ -833,7 +841,14 @@ impl Reader {
                 key if STAMP_KEYS.contains(&key) => self.stamp(&e, &mut client.stamps),
                 _ => self.unknown(
                     &e,
-                    &["name", "group", "created-at", "created-by", "updated-at", "updated-by"],
+                    &[
+                        "name",
+                        "group",
+                        "created-at",
+                        "created-by",
+                        "updated-at",
+                        "updated-by",
+                    ],
                     &within,
                 ),
             }

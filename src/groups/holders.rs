@@ -31,10 +31,19 @@ pub enum HolderAction {
         name: Option<String>,
     },
     /// Refused while the store has tills, unless they go with it.
-    RemoveStore { id: String, with_tills: bool },
-    AddTill { till: String, store: String },
+    RemoveStore {
+        id: String,
+        with_tills: bool,
+    },
+    AddTill {
+        till: String,
+        store: String,
+    },
     /// To another store: the till gets that store's group.
-    MoveTill { till: String, store: String },
+    MoveTill {
+        till: String,
+        store: String,
+    },
     RemoveTill(String),
     AddClient {
         id: String,
@@ -250,7 +259,9 @@ pub(super) fn apply(
                     None => format!("there is no API client `{id}`"),
                 }));
             }
-            notes.push(format!("removed API client `{id}`: it is denied from now on (unknown-client)"));
+            notes.push(format!(
+                "removed API client `{id}`: it is denied from now on (unknown-client)"
+            ));
             edit::remove(text, &["clients", id])?
         }
     })

@@ -6,8 +6,8 @@
 //! after it has been read back and found consistent.
 
 use super::edit::{self, Value};
-pub use super::holders::{HolderAction, NewStore};
 use super::file::{ApiKind, GroupsFile, Level};
+pub use super::holders::{HolderAction, NewStore};
 use crate::runtime::groups::Status;
 
 /// Who makes the change and when, for `created-*` and `updated-*`.

@@ -138,7 +138,11 @@ pub fn moves(before: &GroupsFile, after: &GroupsFile, table: &Table) -> Vec<Move
         map.get(&(0, store.to_string())).map(|(_, r)| r.clone())
     };
     let (tills_before, tills_after) = (tills(before), tills(after));
-    let all: BTreeSet<&str> = tills_before.keys().chain(tills_after.keys()).copied().collect();
+    let all: BTreeSet<&str> = tills_before
+        .keys()
+        .chain(tills_after.keys())
+        .copied()
+        .collect();
     for till in all {
         let (from, to) = (tills_before.get(till), tills_after.get(till));
         let (presence, store, was, is) = match (from, to) {
@@ -193,7 +197,11 @@ fn tills(file: &GroupsFile) -> HashMap<&str, &str> {
     file.brand
         .stores
         .iter()
-        .flat_map(|s| s.tills.iter().map(move |t| (t.value.as_str(), s.id.as_str())))
+        .flat_map(|s| {
+            s.tills
+                .iter()
+                .map(move |t| (t.value.as_str(), s.id.as_str()))
+        })
         .collect()
 }
 
@@ -288,7 +296,13 @@ impl Alike<'_> {
 
     /// The members' ids, the first `limit` of them.
     fn ids(&self, limit: usize, code: bool) -> String {
-        let quote = |s: &str| if code { format!("`{s}`") } else { s.to_string() };
+        let quote = |s: &str| {
+            if code {
+                format!("`{s}`")
+            } else {
+                s.to_string()
+            }
+        };
         let shown: Vec<String> = self
             .members
             .iter()
@@ -375,10 +389,7 @@ pub fn render_markdown(moved: &[Moved], table_name: &str) -> String {
     }
     for block in &blocks {
         let first = block.first();
-        out += &format!(
-            "\n<details><summary>{}</summary>\n\n",
-            block.label(false)
-        );
+        out += &format!("\n<details><summary>{}</summary>\n\n", block.label(false));
         if block.members.len() > 1 {
             out += &format!("{}\n\n", block.ids(usize::MAX, true));
         }
@@ -416,7 +427,13 @@ pub fn to_json(moved: &[Moved]) -> serde_json::Value {
 }
 
 fn who(m: &Moved, code: bool) -> String {
-    let quote = |s: &str| if code { format!("`{s}`") } else { s.to_string() };
+    let quote = |s: &str| {
+        if code {
+            format!("`{s}`")
+        } else {
+            s.to_string()
+        }
+    };
     let new = match m.presence {
         Presence::Kept => "",
         Presence::Added => "new, ",

@@ -82,8 +82,7 @@ pub fn prepare(
         let applied = manage::apply(&current, &text, action, stamp).map_err(Refused::Action)?;
         text = applied.text;
         notes.extend(applied.notes);
-        let brand =
-            file::parse_layer(path, text.clone(), false).map_err(Refused::Unreadable)?;
+        let brand = file::parse_layer(path, text.clone(), false).map_err(Refused::Unreadable)?;
         current = GroupsFile {
             brand,
             platform: file.platform.clone(),

@@ -127,8 +127,7 @@ pub fn change(
             exit::FINDINGS
         }));
     }
-    tx.write()
-        .map_err(|e| format!("{}: {e}", path.display()))?;
+    tx.write().map_err(|e| format!("{}: {e}", path.display()))?;
     for note in &tx.notes {
         eprintln!("scopegate: {note}");
     }

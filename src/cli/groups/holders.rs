@@ -239,7 +239,10 @@ pub fn store(path: &Path, file: &GroupsFile, command: StoreCommand) -> Result<i3
         } => {
             let text = std::fs::read(&csv).map_err(|e| format!("{}: {e}", csv.display()))?;
             let Ok(text) = String::from_utf8(text) else {
-                eprintln!("scopegate: {}: not UTF-8 (save the CSV as UTF-8)", csv.display());
+                eprintln!(
+                    "scopegate: {}: not UTF-8 (save the CSV as UTF-8)",
+                    csv.display()
+                );
                 return Ok(exit::FINDINGS);
             };
             let import = match roster::import(file, &text, update) {
@@ -314,7 +317,10 @@ pub fn till(path: &Path, file: &GroupsFile, command: TillCommand) -> Result<i32,
             match (&outcome, hash, &credentials.credentials) {
                 (Outcome::Written, Some(hash), Some(creds)) => {
                     set_passwords(creds, &[(&till, Some(&hash))])?;
-                    eprintln!("scopegate: set the password of {till} in {}", creds.display());
+                    eprintln!(
+                        "scopegate: set the password of {till} in {}",
+                        creds.display()
+                    );
                     Ok(exit::OK)
                 }
                 _ => Ok(outcome.code()),
@@ -341,7 +347,10 @@ pub fn till(path: &Path, file: &GroupsFile, command: TillCommand) -> Result<i32,
         }
         TillCommand::Password { till, credentials } => {
             let Some(creds) = credentials.credentials else {
-                return Err("give the credentials file with --credentials FILE (or $SCOPEGATE_CREDENTIALS)".into());
+                return Err(
+                    "give the credentials file with --credentials FILE (or $SCOPEGATE_CREDENTIALS)"
+                        .into(),
+                );
             };
             if scopegate::groups::holders::store_of(file, &till).is_none() {
                 eprintln!(
@@ -406,8 +415,7 @@ fn forget_passwords(
     if let (Outcome::Written, Some(creds), false) =
         (outcome, &credentials.credentials, tills.is_empty())
     {
-        let changes: Vec<(&str, Option<&str>)> =
-            tills.iter().map(|t| (t.as_str(), None)).collect();
+        let changes: Vec<(&str, Option<&str>)> = tills.iter().map(|t| (t.as_str(), None)).collect();
         let removed = credentials::update_file(creds, &changes).map_err(|e| {
             format!(
                 "{}: {e} (the tills are gone from the groups file, so they are denied either way)",
