@@ -119,7 +119,7 @@ pub enum ColorChoice {
 
 impl ColorChoice {
     /// Whether to colour output going to a stream that is (or is not) a terminal.
-    fn enabled(self, terminal: bool) -> bool {
+    pub fn enabled(self, terminal: bool) -> bool {
         let set = |name: &str| {
             std::env::var_os(name).is_some_and(|v| !v.is_empty() && v != "0" && v != "false")
         };

@@ -4,6 +4,7 @@
 //! untouched), otherwise edit the brand's file in place keeping its comments and order, stamp
 //! `updated-at`/`updated-by`, read the result back, and write it atomically.
 
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use clap::{ArgGroup, Args, Subcommand, ValueEnum};
@@ -16,6 +17,7 @@ use scopegate::runtime::groups::Status;
 use scopegate::runtime::table::Table;
 
 use super::exit;
+use super::lint::ColorChoice;
 
 mod change;
 mod holders;
@@ -180,6 +182,10 @@ pub enum GroupsCommand {
         /// Write a self-contained HTML page here instead of printing a table.
         #[arg(long, value_name = "FILE")]
         html: Option<PathBuf>,
+        /// Colours for the marks (green allowed, red denied): auto (on a terminal, unless
+        /// NO_COLOR is set), always or never.
+        #[arg(long, value_enum, default_value = "auto", value_name = "WHEN")]
+        color: ColorChoice,
     },
     /// What a change to the groups file moves: the routes each store (with its tills) and API
     /// client gains and loses between OLD and NEW, checked against a permission table.
@@ -424,9 +430,19 @@ fn execute(path: &Path, command: GroupsCommand) -> Result<i32, String> {
             );
             Ok(if errors > 0 { exit::FINDINGS } else { exit::OK })
         }
-        GroupsCommand::Matrix { table, html } => {
-            let (_, table) = required_table(&file, table)?;
-            let m = matrix::build(&file, &table);
+        GroupsCommand::Matrix { table, html, color } => {
+            let (table_path, table) = required_table(&file, table)?;
+            let written = std::fs::metadata(&table_path)
+                .and_then(|m| m.modified())
+                .ok()
+                .map(|t| humantime::format_rfc3339_seconds(t).to_string());
+            let drawn = matrix::Drawn {
+                table: table_path.display().to_string(),
+                digest: table.digest.clone(),
+                generator: table.generator.clone(),
+                written,
+            };
+            let m = matrix::build(&file, &table, drawn);
             match html {
                 Some(out) => {
                     let title = format!("scopegate access groups: {}", path.display());
@@ -435,11 +451,14 @@ fn execute(path: &Path, command: GroupsCommand) -> Result<i32, String> {
                     eprintln!(
                         "scopegate: wrote {} ({} routes × {} groups)",
                         out.display(),
-                        m.rows.len(),
+                        m.routes(),
                         m.columns.len()
                     );
                 }
-                None => print!("{}", matrix::render_text(&m)),
+                None => {
+                    let color = color.enabled(std::io::stdout().is_terminal());
+                    print!("{}", matrix::render_text(&m, color));
+                }
             }
             Ok(exit::OK)
         }
