@@ -69,6 +69,45 @@ pub fn set(text: &str, path: &[&str], value: &Value) -> Result<String, EditError
     }
 }
 
+/// Sets many paths in one pass: one parse, the splices applied from the end of the text, one
+/// read-back. The same as calling `set` for each in turn (which re-reads the file every time:
+/// quadratic on a file of thousands of stores), as long as no two edits touch the same text;
+/// when they do, they are applied one by one.
+pub fn set_many(text: &str, edits: &[(Vec<&str>, Value)]) -> Result<String, EditError> {
+    let document = parse(text)?;
+    let root = document.tree.root();
+    let mut splices: Vec<(usize, Splice)> = Vec::with_capacity(edits.len());
+    for (i, (path, value)) in edits.iter().enumerate() {
+        splices.push((i, plan(text, root, path, value)?));
+    }
+    // From the end backwards; of two insertions at one place, the later edit goes in first so
+    // that the earlier one ends up above it.
+    splices.sort_by(|(i, (a, _)), (j, (b, _))| (b.start, j).cmp(&(a.start, i)));
+    let overlapping = splices.windows(2).any(|w| w[1].1 .0.end > w[0].1 .0.start);
+    if overlapping {
+        let mut out = text.to_string();
+        for (path, value) in edits {
+            out = set(&out, path, value)?;
+        }
+        return Ok(out);
+    }
+    let mut out = text.to_string();
+    for (_, (range, with)) in &splices {
+        out.replace_range(range.clone(), with);
+    }
+    let Some((first, _)) = edits.first() else {
+        return Ok(out);
+    };
+    let document = parse(&out).map_err(|_| unsafe_edit(first))?;
+    for (path, value) in edits {
+        match lookup(document.tree.root(), path) {
+            Some(node) if holds(node, value) => {}
+            _ => return Err(unsafe_edit(path)),
+        }
+    }
+    Ok(out)
+}
+
 fn unsafe_edit(path: &[&str]) -> EditError {
     EditError(format!(
         "cannot edit `{}` in this file's layout safely (write it in plain block style, or edit it by hand)",
@@ -102,23 +141,27 @@ fn holds(node: NodeRef<'_>, value: &Value) -> bool {
 }
 
 fn set_unchecked(text: &str, path: &[&str], value: &Value) -> Result<String, EditError> {
+    let document = parse(text)?;
+    let (range, with) = plan(text, document.tree.root(), path, value)?;
+    Ok(splice(text, range, &with))
+}
+
+/// Text to put in place of a byte range.
+type Splice = (std::ops::Range<usize>, String);
+
+/// How to set `path` to `value` in `text` (parsed as `root`), as one splice.
+fn plan(text: &str, root: NodeRef<'_>, path: &[&str], value: &Value) -> Result<Splice, EditError> {
     if path.is_empty() {
         return Err(EditError("nothing to set: the key path is empty".into()));
     }
-    let document = parse(text)?;
-    let root = document.tree.root();
     if let Some((parent, entry)) = find(root, path) {
         if let (Value::Scalar(s), true) = (value, is_scalar(entry.value)) {
             let span = entry.value.span();
             if span.is_empty() {
                 // `key:` with nothing after it: write after the colon.
-                return Ok(splice(
-                    text,
-                    value_slot(text, entry),
-                    &format!(" {}", render_scalar(s)),
-                ));
+                return Ok((value_slot(text, entry), format!(" {}", render_scalar(s))));
             }
-            return Ok(splice(text, range(span), &render_scalar(s)));
+            return Ok((range(span), render_scalar(s)));
         }
         // A list written in flow style (`tills: [a, b]`) stays in flow style.
         if let (Value::List(items) | Value::Inline(items), Kind::Array) =
@@ -127,7 +170,7 @@ fn set_unchecked(text: &str, path: &[&str], value: &Value) -> Result<String, Edi
             let start = entry.value.span().start as usize;
             if text[start..].starts_with('[') {
                 let end = content_end(text, entry.value);
-                return Ok(splice(text, start..end, &render_inline(items)));
+                return Ok((start..end, render_inline(items)));
             }
         }
         check_block(text, parent)?;
@@ -135,7 +178,7 @@ fn set_unchecked(text: &str, path: &[&str], value: &Value) -> Result<String, Edi
         let indent = column(text, entry.key_span.start as usize);
         let step = indent_step(text, root);
         let rendered = render_entry(path[path.len() - 1], value, indent, step);
-        return Ok(splice(text, lines, &rendered));
+        return Ok((lines, rendered));
     }
     // Insert under the deepest existing ancestor.
     let mut depth = path.len() - 1;
@@ -165,19 +208,20 @@ fn set_unchecked(text: &str, path: &[&str], value: &Value) -> Result<String, Edi
             append_to(text, parent, &[(key.to_string(), nested)], step)
         }
         // `key:` with nothing (null) or `{}`: give the parent's own entry a mapping value.
-        Kind::Null | Kind::Object if depth > 0 => set(
+        Kind::Null | Kind::Object if depth > 0 => plan(
             text,
+            root,
             &path[..depth],
             &Value::Map(vec![(key.to_string(), nested)]),
         ),
         Kind::Null | Kind::Object => {
             // An empty document.
-            let mut out = text.to_string();
-            if !out.is_empty() && !out.ends_with('\n') {
+            let mut out = String::new();
+            if !text.is_empty() && !text.ends_with('\n') {
                 out.push('\n');
             }
             out.push_str(&render_entry(key, &nested, 0, step));
-            Ok(out)
+            Ok((text.len()..text.len(), out))
         }
         other => Err(EditError(format!(
             "`{}` is a {}, not a mapping",
@@ -194,7 +238,7 @@ fn append_to(
     parent: NodeRef<'_>,
     entries: &[(String, Value)],
     step: usize,
-) -> Result<String, EditError> {
+) -> Result<Splice, EditError> {
     check_block(text, parent)?;
     let first = parent.members().next().expect("non-empty");
     let indent = column(text, first.key_span.start as usize);
@@ -206,7 +250,7 @@ fn append_to(
     for (key, value) in entries {
         rendered.push_str(&render_entry(key, value, indent, step));
     }
-    Ok(splice(text, at..at, &rendered))
+    Ok((at..at, rendered))
 }
 
 /// Adds new entries at the end of the mapping at `path` (created when missing) in one edit:
@@ -231,7 +275,8 @@ pub fn append(text: &str, path: &[&str], entries: &[(String, Value)]) -> Result<
     }
     let out = match mapping {
         Some(m) if m.kind() == Kind::Object && m.members().len() > 0 => {
-            append_to(text, m, entries, indent_step(text, root))?
+            let (range, with) = append_to(text, m, entries, indent_step(text, root))?;
+            splice(text, range, &with)
         }
         _ => set_unchecked(text, path, &Value::Map(entries.to_vec()))?,
     };
@@ -272,15 +317,38 @@ pub fn rename(text: &str, path: &[&str], new_key: &str) -> Result<String, EditEr
 /// Removes the entry at `path` with its lines, and the comment lines directly above it at
 /// its indentation. Missing is not an error: the result is the same. Read back like `set`.
 pub fn remove(text: &str, path: &[&str]) -> Result<String, EditError> {
+    remove_many(text, &[path.to_vec()])
+}
+
+/// Removes many entries in one pass, like `remove` for each (one parse, one read-back).
+pub fn remove_many(text: &str, paths: &[Vec<&str>]) -> Result<String, EditError> {
     let document = parse(text)?;
-    let Some((parent, entry)) = find(document.tree.root(), path) else {
-        return Ok(text.to_string());
-    };
-    check_block(text, parent)?;
-    let out = splice(text, entry_lines(text, entry, true), "");
-    let document = parse(&out).map_err(|_| unsafe_edit(path))?;
-    if lookup(document.tree.root(), path).is_some() {
-        return Err(unsafe_edit(path));
+    let mut ranges = Vec::with_capacity(paths.len());
+    for path in paths {
+        if let Some((parent, entry)) = find(document.tree.root(), path) {
+            check_block(text, parent)?;
+            ranges.push(entry_lines(text, entry, true));
+        }
+    }
+    ranges.sort_by_key(|r| std::cmp::Reverse(r.start));
+    ranges.dedup();
+    if ranges.windows(2).any(|w| w[1].end > w[0].start) {
+        // Nested or touching entries: one at a time.
+        let mut out = text.to_string();
+        for path in paths {
+            out = remove(&out, path)?;
+        }
+        return Ok(out);
+    }
+    let mut out = text.to_string();
+    for range in ranges {
+        out.replace_range(range, "");
+    }
+    let document = parse(&out).map_err(|_| unsafe_edit(paths.first().map_or(&[][..], |p| p)))?;
+    for path in paths {
+        if lookup(document.tree.root(), path).is_some() {
+            return Err(unsafe_edit(path));
+        }
     }
     Ok(out)
 }
@@ -577,10 +645,48 @@ clients:
     }
 
     #[test]
-    fn a_collection_value_is_rewritten_in_block_style() {
+    fn a_flow_list_stays_a_flow_list_and_a_block_list_a_block_list() {
         let list = Value::List(vec!["loyalty.read".into(), "customer.write".into()]);
         let out = set(FILE, &["groups", "pos-lite", "scopes"], &list).unwrap();
+        assert!(
+            out.contains(
+                "    status: active\n    scopes: [loyalty.read, customer.write]\n  wechat:"
+            ),
+            "{out}"
+        );
+        let block = FILE.replace(
+            "    scopes: [loyalty.read]\n",
+            "    scopes:\n      - loyalty.read\n",
+        );
+        let out = set(&block, &["groups", "pos-lite", "scopes"], &list).unwrap();
         assert!(out.contains("    status: active\n    scopes:\n      - loyalty.read\n      - customer.write\n  wechat:"), "{out}");
+    }
+
+    #[test]
+    fn many_edits_in_one_pass_equal_the_edits_one_by_one() {
+        let edits = vec![
+            (vec!["stores", "s1", "group"], Value::scalar("wechat")),
+            (vec!["groups", "wechat", "name"], Value::scalar("WeChat 2")),
+            (
+                vec!["clients", "bridge", "group"],
+                Value::scalar("pos-lite"),
+            ),
+            (
+                vec!["groups", "pos-lite", "status"],
+                Value::scalar("inactive"),
+            ),
+        ];
+        let mut one_by_one = FILE.to_string();
+        for (path, value) in &edits {
+            one_by_one = set(&one_by_one, path, value).unwrap();
+        }
+        assert_eq!(set_many(FILE, &edits).unwrap(), one_by_one);
+        let removals = vec![vec!["groups", "pos-lite"], vec!["stores", "s1"]];
+        let mut one_by_one = FILE.to_string();
+        for path in &removals {
+            one_by_one = remove(&one_by_one, path).unwrap();
+        }
+        assert_eq!(remove_many(FILE, &removals).unwrap(), one_by_one);
     }
 
     #[test]

@@ -69,15 +69,12 @@ pub(super) fn apply(
             .ok_or_else(|| Refusal(format!("there is no store `{id}`")))
     };
     let stamped = |text: String, section: &str, id: &str| -> Result<String, Refusal> {
-        let text = edit::set(
+        Ok(edit::set_many(
             &text,
-            &[section, id, "updated-at"],
-            &Value::scalar(&stamp.at),
-        )?;
-        Ok(edit::set(
-            &text,
-            &[section, id, "updated-by"],
-            &Value::scalar(&stamp.by),
+            &[
+                (vec![section, id, "updated-at"], Value::scalar(&stamp.at)),
+                (vec![section, id, "updated-by"], Value::scalar(&stamp.by)),
+            ],
         )?)
     };
     Ok(match action {

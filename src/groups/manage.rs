@@ -45,11 +45,12 @@ pub enum Action {
     Activate(String),
     Deactivate(String),
     Delete(String),
-    AssignStore {
+    /// Stores into one group, in one edit (the same for 1 store or 500).
+    AssignStores {
         group: String,
-        store: String,
+        stores: Vec<String>,
     },
-    UnassignStore(String),
+    UnassignStores(Vec<String>),
     AssignClient {
         group: String,
         client: String,
@@ -247,35 +248,53 @@ pub fn apply(
             }
             edit::remove(text, &["groups", id])?
         }
-        Action::AssignStore { group, store } => {
+        Action::AssignStores { group, stores } => {
             assignable(group)?;
-            let Some(s) = file.brand.stores.iter().find(|s| s.id == *store) else {
-                return Err(Refusal(format!(
-                    "there is no store `{store}`; add it under `stores:` with its tills first"
-                )));
-            };
-            if s.group.as_ref().is_some_and(|g| g.value == *group) {
-                return Err(Refusal(format!(
-                    "store `{store}` is in `{group}` already; nothing changed"
-                )));
+            let mut edits = Vec::with_capacity(stores.len());
+            for (i, store) in stores.iter().enumerate() {
+                let Some(s) = file.brand.stores.iter().find(|s| s.id == *store) else {
+                    return Err(Refusal(format!(
+                        "there is no store `{store}`{}; add it first (`scopegate groups store add {store}`)",
+                        crate::suggest::did_you_mean(store, file.brand.stores.iter().map(|s| s.id.as_str()))
+                    )));
+                };
+                if stores[..i].contains(store) {
+                    continue;
+                }
+                if s.group.as_ref().is_some_and(|g| g.value == *group) {
+                    return Err(Refusal(format!(
+                        "store `{store}` is in `{group}` already; nothing changed"
+                    )));
+                }
+                notes.push(format!(
+                    "{} till(s) of `{store}` now get `{group}`",
+                    s.tills.len()
+                ));
+                edits.push((
+                    vec!["stores", store.as_str(), "group"],
+                    Value::scalar(group),
+                ));
             }
-            notes.push(format!(
-                "{} till(s) of `{store}` now get `{group}`",
-                s.tills.len()
-            ));
-            edit::set(text, &["stores", store, "group"], &Value::scalar(group))?
+            edit::set_many(text, &edits)?
         }
-        Action::UnassignStore(store) => {
-            let Some(s) = file.brand.stores.iter().find(|s| s.id == *store) else {
-                return Err(Refusal(format!("there is no store `{store}`")));
-            };
-            if s.group.is_none() {
-                return Err(Refusal(format!(
-                    "store `{store}` has no group of its own; nothing changed"
-                )));
+        Action::UnassignStores(stores) => {
+            let mut paths = Vec::with_capacity(stores.len());
+            for (i, store) in stores.iter().enumerate() {
+                let Some(s) = file.brand.stores.iter().find(|s| s.id == *store) else {
+                    return Err(Refusal(format!("there is no store `{store}`")));
+                };
+                if stores[..i].contains(store) {
+                    continue;
+                }
+                if s.group.is_none() {
+                    return Err(Refusal(format!(
+                        "store `{store}` has no group of its own; nothing changed"
+                    )));
+                }
+                notes.push(fallback(file, &format!("the tills of `{store}`")));
+                paths.push(vec!["stores", store.as_str(), "group"]);
             }
-            notes.push(fallback(file, &format!("the tills of `{store}`")));
-            edit::remove(text, &["stores", store, "group"])?
+            edit::remove_many(text, &paths)?
         }
         Action::AssignClient { group, client } => {
             assignable(group)?;

@@ -280,9 +280,9 @@ pub fn import(file: &GroupsFile, csv: &str, update: bool) -> Result<Import, Vec<
         }
         let now = existing.group.as_ref().map(|g| &g.value);
         if let Some((group, _)) = l.group.filter(|(g, _)| Some(g) != now) {
-            out.actions.push(Action::AssignStore {
+            out.actions.push(Action::AssignStores {
                 group,
-                store: id.clone(),
+                stores: vec![id.clone()],
             });
             updated = true;
         }

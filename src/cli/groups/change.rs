@@ -128,9 +128,7 @@ pub fn change(
         }));
     }
     tx.write().map_err(|e| format!("{}: {e}", path.display()))?;
-    for note in &tx.notes {
-        eprintln!("scopegate: {note}");
-    }
+    notes(&tx.notes, "");
     eprintln!("scopegate: updated {}", path.display());
     Ok(Outcome::Written)
 }
@@ -142,9 +140,7 @@ fn confirmed(tx: &Transaction, table: Option<(&Table, &Path)>, preview: &Preview
     let path = &tx.path;
     let Some((table, table_path)) = table else {
         if preview.dry_run {
-            for note in &tx.notes {
-                eprintln!("scopegate: would: {note}");
-            }
+            notes(&tx.notes, "would: ");
             eprintln!(
                 "scopegate: dry run: {} unchanged (pass --table to see the routes the change moves)",
                 path.display()
@@ -158,9 +154,7 @@ fn confirmed(tx: &Transaction, table: Option<(&Table, &Path)>, preview: &Preview
         moves::render(&moved, &table_path.display().to_string())
     );
     if preview.dry_run {
-        for note in &tx.notes {
-            eprintln!("scopegate: would: {note}");
-        }
+        notes(&tx.notes, "would: ");
         eprintln!("scopegate: dry run: {} unchanged", path.display());
         return false;
     }
@@ -193,4 +187,24 @@ fn confirmed(tx: &Transaction, table: Option<(&Table, &Path)>, preview: &Preview
     );
     eprintln!("scopegate: {} unchanged", path.display());
     false
+}
+
+/// What else a change affects, one line each; a change to 20 stores says the first few and
+/// how many more.
+fn notes(notes: &[String], prefix: &str) {
+    const SHOWN: usize = 5;
+    let cut = if notes.len() > SHOWN + 1 {
+        SHOWN
+    } else {
+        notes.len()
+    };
+    for note in &notes[..cut] {
+        eprintln!("scopegate: {prefix}{note}");
+    }
+    if cut < notes.len() {
+        eprintln!(
+            "scopegate: {prefix}... and {} more like these",
+            notes.len() - cut
+        );
+    }
 }

@@ -381,17 +381,17 @@ fn execute(path: &Path, command: GroupsCommand) -> Result<i32, String> {
             clients,
             preview,
         } => {
-            let actions: Vec<Action> = stores
-                .into_iter()
-                .map(|store| Action::AssignStore {
+            let mut actions = Vec::new();
+            if !stores.is_empty() {
+                actions.push(Action::AssignStores {
                     group: group.clone(),
-                    store,
-                })
-                .chain(clients.into_iter().map(|client| Action::AssignClient {
-                    group: group.clone(),
-                    client,
-                }))
-                .collect();
+                    stores,
+                });
+            }
+            actions.extend(clients.into_iter().map(|client| Action::AssignClient {
+                group: group.clone(),
+                client,
+            }));
             edit(path, &file, &actions, &By::NOBODY, &preview)
         }
         GroupsCommand::Unassign {
@@ -399,11 +399,11 @@ fn execute(path: &Path, command: GroupsCommand) -> Result<i32, String> {
             clients,
             preview,
         } => {
-            let actions: Vec<Action> = stores
-                .into_iter()
-                .map(Action::UnassignStore)
-                .chain(clients.into_iter().map(Action::UnassignClient))
-                .collect();
+            let mut actions = Vec::new();
+            if !stores.is_empty() {
+                actions.push(Action::UnassignStores(stores));
+            }
+            actions.extend(clients.into_iter().map(Action::UnassignClient));
             edit(path, &file, &actions, &By::NOBODY, &preview)
         }
         GroupsCommand::Default { id, preview } => edit(
