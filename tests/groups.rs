@@ -1822,3 +1822,46 @@ fn what_a_change_moves_snapshots() {
         insta::assert_snapshot!("groups-moves", all);
     });
 }
+
+#[test]
+fn every_read_command_speaks_json() {
+    let b = Brand::new();
+    let json_of = |args: &[&str]| -> Value {
+        let mut all = args.to_vec();
+        all.extend(["--format", "json"]);
+        let out = b.groups(&all);
+        serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{args:?}: {e}: {}", stderr(&out)))
+    };
+    let pos = json_of(&["show", "pos", "--table", "table.json"]);
+    assert_eq!(pos["stores"], json!(["berlin-mitte"]));
+    assert_eq!(pos["stores_by_default"], json!(["hamburg-hbf"]));
+    assert_eq!(pos["routes"], json!(allowed_by_runtime(&b, "bm-till-1")));
+    assert_eq!(json_of(&["list"])[0]["id"], "pos");
+    assert_eq!(json_of(&["search", "report"])[0]["id"], "reporting");
+    assert_eq!(json_of(&["store", "list"]).as_array().unwrap().len(), 3);
+    assert_eq!(json_of(&["client", "list"])[0]["id"], "bi-export");
+    let findings = json_of(&["validate", "--table", "table.json"]);
+    assert!(findings.is_array(), "{findings}");
+    let m = json_of(&["matrix", "--table", "table.json"]);
+    assert_eq!(m["table"]["path"], "table.json");
+    assert!(m["table"]["digest"]
+        .as_str()
+        .unwrap()
+        .starts_with("sha256:"));
+    let sales = m["apis"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["file"] == "sales.yaml")
+        .unwrap();
+    let post = sales["routes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["method"] == "POST" && r["path"] == "/sales/v1/transactions")
+        .unwrap();
+    assert_eq!(post["allowed"], json!(["pos", "admin"]));
+    let moved = json_of(&["diff", "groups.yaml", "--table", "table.json"]);
+    assert_eq!(moved, json!([]));
+}

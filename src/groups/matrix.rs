@@ -497,3 +497,28 @@ document.getElementById("filter").addEventListener("input", function (e) {
     );
     out
 }
+
+/// The matrix as JSON: the table it was drawn from, the groups with their holders, and the
+/// routes by API with the groups that may call each.
+pub fn to_json(m: &Matrix) -> serde_json::Value {
+    let d = &m.drawn;
+    serde_json::json!({
+        "table": {"path": d.table, "digest": d.digest, "generator": d.generator, "written": d.written},
+        "groups": m.columns.iter().map(|c| serde_json::json!({
+            "id": c.id, "name": c.name, "active": c.active, "builtin": c.builtin,
+            "default": c.default, "allowed": c.allowed, "tills": c.tills,
+            "stores": c.stores, "stores_by_default": c.default_stores,
+            "clients": c.clients, "clients_by_default": c.default_clients,
+        })).collect::<Vec<_>>(),
+        "apis": m.sections.iter().map(|s| serde_json::json!({
+            "title": s.title, "file": s.file, "base_paths": s.base_paths,
+            "routes": s.rows.iter().map(|r| serde_json::json!({
+                "method": r.method, "path": r.path, "requires": r.requirement,
+                "allowed": m.columns.iter().zip(&r.cells)
+                    .filter(|(_, allowed)| **allowed)
+                    .map(|(c, _)| c.id.as_str())
+                    .collect::<Vec<_>>(),
+            })).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+    })
+}

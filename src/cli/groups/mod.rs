@@ -88,8 +88,10 @@ pub enum GroupsCommand {
     /// Show one group: permissions, scopes, stores and clients; with --table, what it grants.
     Show {
         id: String,
-        #[arg(long, value_name = "FILE")]
+        #[arg(long, value_name = "FILE", env = "SCOPEGATE_TABLE")]
         table: Option<PathBuf>,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
     },
     /// Create a custom group (active).
     Create {
@@ -174,6 +176,8 @@ pub enum GroupsCommand {
     Validate {
         #[arg(long, value_name = "FILE", env = "SCOPEGATE_TABLE")]
         table: Option<PathBuf>,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
     },
     /// Group × route: allowed or denied.
     Matrix {
@@ -186,6 +190,9 @@ pub enum GroupsCommand {
         /// NO_COLOR is set), always or never.
         #[arg(long, value_enum, default_value = "auto", value_name = "WHEN")]
         color: ColorChoice,
+        /// Print the matrix as JSON (routes by API, with the groups that may call each).
+        #[arg(long, value_enum, default_value = "text", conflicts_with = "html")]
+        format: Format,
     },
     /// What a change to the groups file moves: the routes each store (with its tills) and API
     /// client gains and loses between OLD and NEW, checked against a permission table.
@@ -314,7 +321,9 @@ fn execute(path: &Path, command: GroupsCommand) -> Result<i32, String> {
             let found = list_where(&file, &matches, format);
             Ok(if found == 0 { exit::FINDINGS } else { exit::OK })
         }
-        GroupsCommand::Show { id, table } => show(&file, &id, table_path(&file, table).as_deref()),
+        GroupsCommand::Show { id, table, format } => {
+            show(&file, &id, table_path(&file, table).as_deref(), format)
+        }
         GroupsCommand::Create {
             id,
             name,
@@ -413,11 +422,23 @@ fn execute(path: &Path, command: GroupsCommand) -> Result<i32, String> {
             &By::NOBODY,
             &preview,
         ),
-        GroupsCommand::Validate { table } => {
+        GroupsCommand::Validate { table, format } => {
             let (_, table) = required_table(&file, table)?;
             let findings = validate::validate(&file, &table);
-            for f in &findings {
-                println!("{f}");
+            if format == Format::Json {
+                let out: Vec<_> = findings
+                    .iter()
+                    .map(|f| {
+                        json!({"file": f.problem.file, "line": f.problem.line,
+                               "column": f.problem.column, "severity": f.severity.name(),
+                               "message": f.problem.message})
+                    })
+                    .collect();
+                println!("{}", serde_json::to_string_pretty(&out).expect("json"));
+            } else {
+                for f in &findings {
+                    println!("{f}");
+                }
             }
             let errors = findings
                 .iter()
@@ -430,7 +451,12 @@ fn execute(path: &Path, command: GroupsCommand) -> Result<i32, String> {
             );
             Ok(if errors > 0 { exit::FINDINGS } else { exit::OK })
         }
-        GroupsCommand::Matrix { table, html, color } => {
+        GroupsCommand::Matrix {
+            table,
+            html,
+            color,
+            format,
+        } => {
             let (table_path, table) = required_table(&file, table)?;
             let written = std::fs::metadata(&table_path)
                 .and_then(|m| m.modified())
@@ -455,6 +481,10 @@ fn execute(path: &Path, command: GroupsCommand) -> Result<i32, String> {
                         m.columns.len()
                     );
                 }
+                None if format == Format::Json => println!(
+                    "{}",
+                    serde_json::to_string_pretty(&matrix::to_json(&m)).expect("json")
+                ),
                 None => {
                     let color = color.enabled(std::io::stdout().is_terminal());
                     print!("{}", matrix::render_text(&m, color));
@@ -673,11 +703,52 @@ fn list_where(file: &GroupsFile, keep: &dyn Fn(&file::Group) -> bool, format: Fo
     rows.len()
 }
 
-fn show(file: &GroupsFile, id: &str, table: Option<&Path>) -> Result<i32, String> {
+fn show(file: &GroupsFile, id: &str, table: Option<&Path>, format: Format) -> Result<i32, String> {
     let Some(g) = file.group(id) else {
-        eprintln!("scopegate: there is no group `{id}`");
+        eprintln!(
+            "scopegate: there is no group `{id}`{}",
+            scopegate::suggest::did_you_mean(id, file.groups().map(|g| g.id.as_str()))
+        );
         return Ok(exit::FINDINGS);
     };
+    let (stores, default_stores) = file.stores_of(id);
+    let (clients, default_clients) = file.clients_of(id);
+    let store_ids = |v: &[&file::Store]| v.iter().map(|s| s.id.clone()).collect::<Vec<_>>();
+    let client_ids = |v: &[&file::Client]| v.iter().map(|c| c.id.clone()).collect::<Vec<_>>();
+    let granted = match table {
+        Some(path) => {
+            let table = load_table(path)?;
+            let scopes = resolve::group_scopes(file, g, &table);
+            let routes: Vec<String> = table
+                .routes
+                .iter()
+                .filter(|r| resolve::satisfies(&r.any_of, &scopes))
+                .map(|r| format!("{} {}", r.method, r.gateway_path(&table)))
+                .collect();
+            Some((scopes, routes, table.routes.len()))
+        }
+        None => None,
+    };
+    if format == Format::Json {
+        let mut out = json!({
+            "id": g.id, "name": g.name, "description": g.description,
+            "status": g.status.name(), "builtin": g.builtin,
+            "created_at": g.created_at, "created_by": g.created_by,
+            "updated_at": g.updated_at, "updated_by": g.updated_by,
+            "permissions": g.permissions.iter().map(|p| json!({
+                "kind": p.kind.name(), "resource": p.resource, "level": p.level.name()
+            })).collect::<Vec<_>>(),
+            "scopes": g.scopes.iter().map(|s| &s.value).collect::<Vec<_>>(),
+            "stores": store_ids(&stores), "stores_by_default": store_ids(&default_stores),
+            "clients": client_ids(&clients), "clients_by_default": client_ids(&default_clients),
+        });
+        if let Some((scopes, routes, _)) = &granted {
+            out["grants"] = json!(scopes);
+            out["routes"] = json!(routes);
+        }
+        println!("{}", serde_json::to_string_pretty(&out).expect("json"));
+        return Ok(exit::OK);
+    }
     println!("id:          {}", g.id);
     println!("name:        {}", g.name);
     if let Some(d) = &g.description {
@@ -712,8 +783,6 @@ fn show(file: &GroupsFile, id: &str, table: Option<&Path>) -> Result<i32, String
                 .join(" ")
         );
     }
-    let (stores, default_stores) = file.stores_of(id);
-    let (clients, default_clients) = file.clients_of(id);
     let ids = |v: Vec<&str>| {
         if v.is_empty() {
             "-".to_string()
@@ -741,19 +810,12 @@ fn show(file: &GroupsFile, id: &str, table: Option<&Path>) -> Result<i32, String
             ids(default_clients.iter().map(|c| c.id.as_str()).collect())
         );
     }
-    if let Some(path) = table {
-        let table = load_table(path)?;
-        let scopes = resolve::group_scopes(file, g, &table);
-        let allowed = table
-            .routes
-            .iter()
-            .filter(|r| resolve::satisfies(&r.any_of, &scopes))
-            .count();
+    if let Some((scopes, routes, total)) = granted {
         println!(
             "grants:      {}",
             ids(scopes.iter().map(String::as_str).collect())
         );
-        println!("routes:      {allowed} of {} allowed", table.routes.len());
+        println!("routes:      {} of {total} allowed", routes.len());
     }
     Ok(exit::OK)
 }
