@@ -1865,3 +1865,52 @@ fn every_read_command_speaks_json() {
     let moved = json_of(&["diff", "groups.yaml", "--table", "table.json"]);
     assert_eq!(moved, json!([]));
 }
+
+/// Names and ids from a command line or a CSV are data: whatever they hold, they are written
+/// so that the file reads back as exactly that, and can never add a key.
+#[test]
+fn hostile_names_and_ids_are_written_as_data() {
+    let b = Brand::new();
+    let name = "Evil\n    group: admin\n#";
+    b.ok(&[
+        "store", "add", "evil", "--name", name, "--till", "a,b", "--till", "x]y", "--till", "#z",
+    ]);
+    let file = groups::load(&b.path("groups.yaml")).unwrap();
+    let evil = file.brand.stores.iter().find(|s| s.id == "evil").unwrap();
+    assert_eq!(evil.name.as_deref(), Some(name));
+    assert!(evil.group.is_none(), "the name must not set a group");
+    let tills: Vec<&str> = evil.tills.iter().map(|t| t.value.as_str()).collect();
+    assert_eq!(tills, ["a,b", "x]y", "#z"]);
+    // The default group (pos), not admin.
+    assert_eq!(
+        b.check("a,b", "POST", "/store-admin/v1/stores")["reason"],
+        "missing-scopes"
+    );
+
+    // A till that would be a formula in a spreadsheet is exported behind a quote, and an
+    // export reads back unchanged.
+    b.ok(&["till", "add", "=HYPERLINK(1)", "--store", "evil"]);
+    let out = b.groups(&["store", "export"]);
+    assert!(
+        stdout(&out).contains("\nevil,\"Evil\n    group: admin\n#\",,'=HYPERLINK(1)\n"),
+        "{}",
+        stdout(&out)
+    );
+    std::fs::write(b.path("all.csv"), stdout(&out)).unwrap();
+    let text = b.text();
+    let out = b.groups(&["store", "import", "all.csv"]);
+    assert!(
+        stderr(&out).contains("nothing to import"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(b.text(), text);
+
+    // A planted symlink where the edit writes its temporary file is not followed.
+    let victim = b.path("victim.txt");
+    std::fs::write(&victim, "untouched").unwrap();
+    std::os::unix::fs::symlink(&victim, b.path("groups.scopegate-tmp")).unwrap();
+    b.ok(&["store", "add", "safe"]);
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "untouched");
+    assert!(b.text().contains("  safe:\n"));
+}

@@ -506,9 +506,19 @@ fn render_entry(key: &str, value: &Value, indent: usize, step: usize) -> String 
     }
 }
 
-/// A flow sequence of scalars: `[a, b]`.
+/// A flow sequence of scalars: `[a, b]`. Inside brackets `,`, `[`, `]`, `{`, `}` end a plain
+/// scalar, so an item holding one is quoted.
 fn render_inline(items: &[String]) -> String {
-    let items: Vec<String> = items.iter().map(|i| render_scalar(i)).collect();
+    let items: Vec<String> = items
+        .iter()
+        .map(|i| {
+            if i.contains([',', '[', ']', '{', '}']) {
+                serde_json::to_string(i).expect("a string serializes")
+            } else {
+                render_scalar(i)
+            }
+        })
+        .collect();
     format!("[{}]", items.join(", "))
 }
 

@@ -18,6 +18,9 @@
 //!   and group unless `update` is asked; then the non-empty cells set them.
 //! - The whole file is checked before anything is written, and every bad row is reported with
 //!   its line; one bad row and nothing is imported.
+//! - A cell that a spreadsheet would run as a formula (starting with `=`, `+`, `-`, `@`, tab or
+//!   carriage return) is exported behind a `'`, as OWASP advises against CSV injection; import
+//!   takes that `'` off again, so an export reads back unchanged.
 
 use std::collections::HashMap;
 
@@ -130,6 +133,7 @@ pub fn import(file: &GroupsFile, csv: &str, update: bool) -> Result<Import, Vec<
             index
                 .get(column)
                 .and_then(|&i| record.get(i))
+                .map(unguard)
                 .filter(|s| !s.is_empty())
                 .map(str::to_string)
         };
@@ -310,18 +314,41 @@ pub fn export(file: &GroupsFile) -> String {
     for store in &file.brand.stores {
         let name = store.name.as_deref().unwrap_or("");
         let group = store.group.as_ref().map_or("", |g| g.value.as_str());
+        let name = guard(name);
         if store.tills.is_empty() {
             writer
-                .write_record([store.id.as_str(), name, group, ""])
+                .write_record([store.id.as_str(), &name, group, ""])
                 .expect("in memory");
         }
         for till in &store.tills {
             writer
-                .write_record([store.id.as_str(), name, group, till.value.as_str()])
+                .write_record([store.id.as_str(), &name, group, &guard(&till.value)])
                 .expect("in memory");
         }
     }
     String::from_utf8(writer.into_inner().expect("in memory")).expect("UTF-8 in, UTF-8 out")
+}
+
+/// What a spreadsheet would take for the start of a formula.
+fn formula_like(cell: &str) -> bool {
+    cell.starts_with(['=', '+', '-', '@', '\t', '\r'])
+}
+
+/// A cell as exported: behind a `'` when a spreadsheet would run it.
+fn guard(cell: &str) -> std::borrow::Cow<'_, str> {
+    if formula_like(cell) {
+        format!("'{cell}").into()
+    } else {
+        cell.into()
+    }
+}
+
+/// A cell as imported: without the `'` that `guard` put before a formula-like cell.
+fn unguard(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if formula_like(rest) => rest,
+        _ => cell,
+    }
 }
 
 /// The message of a CSV error, without the position (the report gives the line).

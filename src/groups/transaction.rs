@@ -125,10 +125,21 @@ impl Transaction {
         moves::moves(&self.before, &self.after, table)
     }
 
-    /// Writes the new text atomically: a sibling file, then a rename over the original.
+    /// Writes the new text atomically: a new sibling file (never one that is there already,
+    /// such as a planted symlink) with the original's permissions, then a rename over it.
     pub fn write(&self) -> std::io::Result<()> {
+        use std::io::Write;
         let tmp = self.path.with_extension("scopegate-tmp");
-        std::fs::write(&tmp, &self.text)?;
+        let _ = std::fs::remove_file(&tmp);
+        let mut out = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)?;
+        if let Ok(meta) = std::fs::metadata(&self.path) {
+            out.set_permissions(meta.permissions())?;
+        }
+        out.write_all(self.text.as_bytes())?;
+        out.sync_all()?;
         std::fs::rename(&tmp, &self.path)
     }
 }

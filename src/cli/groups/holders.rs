@@ -237,6 +237,18 @@ pub fn store(path: &Path, file: &GroupsFile, command: StoreCommand) -> Result<i3
             by,
             preview,
         } => {
+            // A million rows of stores and tills fit in far less; anything bigger is a mistake.
+            const MAX_CSV: u64 = 64 << 20;
+            let size = std::fs::metadata(&csv)
+                .map_err(|e| format!("{}: {e}", csv.display()))?
+                .len();
+            if size > MAX_CSV {
+                eprintln!(
+                    "scopegate: {}: {size} bytes; an import reads at most {MAX_CSV} (split it)",
+                    csv.display()
+                );
+                return Ok(exit::FINDINGS);
+            }
             let text = std::fs::read(&csv).map_err(|e| format!("{}: {e}", csv.display()))?;
             let Ok(text) = String::from_utf8(text) else {
                 eprintln!(
