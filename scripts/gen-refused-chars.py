@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes src/runtime/refused.rs: the non-ASCII characters a request path may not hold once
+"""Writes crates/scopegate-runtime/src/refused.rs: the non-ASCII characters a request path may not hold once
 percent-decoded, as sorted inclusive ranges. A character is refused when
 
 - its general category is a control (Cc), format (Cf), surrogate (Cs), private use (Co),
@@ -9,7 +9,7 @@ percent-decoded, as sorted inclusive ranges. A character is refused when
   path (U+FF0F fullwidth solidus, U+2025 two-dot leader, U+2100 account of, U+212A kelvin
   sign, U+0131 dotless i, U+017F long s, fullwidth letters).
 
-    python3 scripts/gen-refused-chars.py > src/runtime/refused.rs
+    python3 scripts/gen-refused-chars.py > crates/scopegate-runtime/src/refused.rs
 
 With --check FILE, exits 1 when this Python's Unicode data refuses a character FILE does not
 (.ci/run runs it).

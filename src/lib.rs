@@ -7,7 +7,7 @@
 //! load (bytes → positioned tree, $refs) → model (security model) → rules → report
 //! lint: the pipeline over many files, config: scopegate.yaml
 //! compile (model → permission table) → runtime (table → decisions)
-//! runtime (table → decisions; usable alone with `default-features = false, features = ["runtime"]`)
+//! runtime (table → decisions): the `scopegate-runtime` crate, re-exported as `runtime`
 //! ```
 
 #[cfg(feature = "lint")]
@@ -28,14 +28,15 @@ pub mod model;
 pub mod report;
 #[cfg(feature = "lint")]
 pub mod rules;
-#[cfg(feature = "runtime")]
-pub mod runtime;
+/// The runtime, from the `scopegate-runtime` crate: what services link.
+pub use scopegate_runtime as runtime;
 #[cfg(feature = "serve")]
 pub mod serve;
 #[cfg(feature = "lint")]
 pub mod suggest;
+/// The tower layer, from the `scopegate-runtime` crate.
 #[cfg(feature = "tower")]
-pub mod tower;
+pub use scopegate_runtime::tower;
 
 /// The version printed in reports and stamped into compiled tables.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,5 +1,6 @@
 //! The runtime: what a service links to decide requests. It depends on serde and serde_json
-//! only, so `default-features = false, features = ["runtime"]` builds without the CLI.
+//! only (and, with the `tower` feature, on tower's trait crates and `http`), never on the
+//! linter or the CLI.
 
 pub mod answer;
 pub mod evaluator;
@@ -11,6 +12,8 @@ mod refused;
 pub mod reload;
 pub mod table;
 pub mod template;
+#[cfg(feature = "tower")]
+pub mod tower;
 
 pub use evaluator::{Decision, Deny, Evaluator, Grant, Options};
 pub use groups::AccessGroups;

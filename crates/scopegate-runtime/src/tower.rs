@@ -20,9 +20,9 @@ use std::task::{Context, Poll};
 
 use http::{HeaderName, HeaderValue, Request, Response};
 
-use crate::runtime::answer::{self, Challenge};
-use crate::runtime::ids::DecisionIds;
-use crate::runtime::{Principal, SharedEvaluator};
+use crate::answer::{self, Challenge};
+use crate::ids::DecisionIds;
+use crate::{Principal, SharedEvaluator};
 
 /// Put on allowed requests.
 #[derive(Debug, Clone)]
@@ -136,7 +136,7 @@ where
                 // request without one (`*`) is decided as a malformed path, never as `/`.
                 let target = head.uri.path_and_query().map_or("\u{0}", |p| p.as_str());
                 let decision = evaluator.evaluate(&grant, head.method.as_str(), target);
-                if let crate::runtime::Decision::Allow { route } = &decision {
+                if let crate::Decision::Allow { route } = &decision {
                     head.extensions.insert(Allowed {
                         method: route.method.clone(),
                         route: route.path.clone(),
