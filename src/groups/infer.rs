@@ -14,10 +14,10 @@ use serde_json::Value;
 
 use crate::runtime::groups::Status;
 use crate::runtime::table::Table;
-use crate::runtime::{Decision, Deny, Evaluator, Principal};
+use crate::runtime::{Decision, Deny, Evaluator, Grant, Principal};
 
 use super::file::GroupsFile;
-use super::resolve::{group_scopes, satisfies};
+use super::resolve::{group_scopes, Decider};
 
 /// One request from a log line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -199,17 +199,15 @@ pub fn infer(file: &GroupsFile, table: &Table, log: &str, strip_base_paths: bool
         }
     }
 
-    let candidates: Vec<(String, BTreeSet<String>, usize)> = file
+    let decider = Decider::new(table);
+    let candidates: Vec<(String, BTreeSet<String>, usize, Grant)> = file
         .groups()
         .filter(|g| g.status == Status::Active)
         .map(|g| {
             let scopes = group_scopes(file, g, table);
-            let reach = table
-                .routes
-                .iter()
-                .filter(|r| satisfies(&r.any_of, &scopes))
-                .count();
-            (g.id.clone(), scopes, reach)
+            let reach = decider.routes(&scopes).len();
+            let grant = decider.grant(&scopes);
+            (g.id.clone(), scopes, reach, grant)
         })
         .collect();
     let current =
@@ -218,15 +216,11 @@ pub fn infer(file: &GroupsFile, table: &Table, log: &str, strip_base_paths: bool
         let called: Vec<usize> = seen.routes.keys().copied().collect();
         let group = candidates
             .iter()
-            .filter(|(_, scopes, _)| {
-                called
-                    .iter()
-                    .all(|&i| satisfies(&table.routes[i].any_of, scopes))
-            })
+            .filter(|(_, _, _, grant)| called.iter().all(|&i| decider.allows(grant, i)))
             .min_by(|a, b| (a.1.len(), a.2, &a.0).cmp(&(b.1.len(), b.2, &b.0)))
-            .map(|(id, _, _)| id.clone());
-        let new_group_scopes =
-            (group.is_none() && !called.is_empty()).then(|| minimal_scopes(table, &called));
+            .map(|(id, ..)| id.clone());
+        let new_group_scopes = (group.is_none() && !called.is_empty())
+            .then(|| minimal_scopes(table, &decider, &called));
         report.clients.push(Proposal {
             current_group: current(&client),
             client,
@@ -259,13 +253,13 @@ pub fn infer(file: &GroupsFile, table: &Table, log: &str, strip_base_paths: bool
 
 /// A small set of scopes satisfying every route called: routes with the fewest alternatives
 /// first, each taking the alternative that adds the fewest new scopes.
-fn minimal_scopes(table: &Table, called: &[usize]) -> Vec<String> {
+fn minimal_scopes(table: &Table, decider: &Decider, called: &[usize]) -> Vec<String> {
     let mut order: Vec<usize> = called.to_vec();
     order.sort_by_key(|&i| (table.routes[i].any_of.len(), i));
     let mut held: BTreeSet<String> = BTreeSet::new();
     for i in order {
         let any_of = &table.routes[i].any_of;
-        if satisfies(any_of, &held) {
+        if decider.allows(&decider.grant(&held), i) {
             continue;
         }
         if let Some(best) = any_of.iter().min_by_key(|set| {

@@ -8,14 +8,13 @@
 //! page reads in print and for colour-blind readers. Each group says who holds it, and the
 //! header says which table the matrix was drawn from.
 
-use std::collections::BTreeSet;
 use std::fmt::Write;
 
 use crate::runtime::groups::Status;
 use crate::runtime::table::Table;
 
 use super::file::GroupsFile;
-use super::resolve::{group_scopes, satisfies};
+use super::resolve::{group_scopes, Decider};
 
 pub struct Column {
     pub id: String,
@@ -113,9 +112,10 @@ impl Matrix {
 
 pub fn build(file: &GroupsFile, table: &Table, drawn: Drawn) -> Matrix {
     let groups: Vec<_> = file.groups().collect();
-    let scopes: Vec<BTreeSet<String>> = groups
+    let decider = Decider::new(table);
+    let grants: Vec<_> = groups
         .iter()
-        .map(|g| group_scopes(file, g, table))
+        .map(|g| decider.grant(&group_scopes(file, g, table)))
         .collect();
     let mut sections: Vec<Section> = table
         .sources
@@ -131,7 +131,7 @@ pub fn build(file: &GroupsFile, table: &Table, drawn: Drawn) -> Matrix {
             rows: Vec::new(),
         })
         .collect();
-    for r in &table.routes {
+    for (index, r) in table.routes.iter().enumerate() {
         let row = Row {
             method: r.method.clone(),
             path: r.gateway_path(table),
@@ -143,8 +143,8 @@ pub fn build(file: &GroupsFile, table: &Table, drawn: Drawn) -> Matrix {
                 .join(" | "),
             cells: groups
                 .iter()
-                .zip(&scopes)
-                .map(|(g, s)| g.status == Status::Active && satisfies(&r.any_of, s))
+                .zip(&grants)
+                .map(|(g, grant)| g.status == Status::Active && decider.allows(grant, index))
                 .collect(),
         };
         if let Some(section) = sections.get_mut(r.source) {

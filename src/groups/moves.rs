@@ -2,8 +2,8 @@
 //! client, the routes of a permission table it may call before and after, and the difference.
 //!
 //! A store's or client's routes are those its effective group (its own, else the brand's
-//! default) satisfies; an inactive group, or none, grants nothing. The decision per route is
-//! [`resolve::satisfies`], the rule the matrix and `show` use. A till has its store's routes,
+//! default) allows; an inactive group, or none, grants nothing. The decision per route is
+//! the evaluator's own (through [`resolve::Decider`]), as in the matrix and `show`. A till has its store's routes,
 //! so a till is shown on its own only when it joins, leaves or changes store while the store
 //! stays.
 
@@ -91,8 +91,9 @@ type Routes = BTreeSet<usize>;
 /// The holders whose routes differ between `before` and `after`: stores, then tills, then
 /// clients, each by id.
 pub fn moves(before: &GroupsFile, after: &GroupsFile, table: &Table) -> Vec<Moved> {
-    let old = routes_by_holder(before, table);
-    let new = routes_by_holder(after, table);
+    let decider = resolve::Decider::new(table);
+    let old = routes_by_holder(before, table, &decider);
+    let new = routes_by_holder(after, table, &decider);
     let none = Routes::new();
     let names = |set: &mut dyn Iterator<Item = &usize>| -> Vec<String> {
         set.map(|&i| {
@@ -211,7 +212,11 @@ type Key = (u8, String);
 
 /// The routes each store and API client may call, by holder. Each group's routes are worked
 /// out once, however many stores hold it.
-fn routes_by_holder(file: &GroupsFile, table: &Table) -> BTreeMap<Key, (Holder, BTreeSet<usize>)> {
+fn routes_by_holder(
+    file: &GroupsFile,
+    table: &Table,
+    decider: &resolve::Decider,
+) -> BTreeMap<Key, (Holder, BTreeSet<usize>)> {
     let mut by_group: HashMap<&str, BTreeSet<usize>> = HashMap::new();
     let mut routes_of = |own, via| -> BTreeSet<usize> {
         let (group, _) = file.effective_group(own, via);
@@ -225,13 +230,7 @@ fn routes_by_holder(file: &GroupsFile, table: &Table) -> BTreeMap<Key, (Holder, 
             .entry(group.id.as_str())
             .or_insert_with(|| {
                 let scopes = resolve::group_scopes(file, group, table);
-                table
-                    .routes
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, r)| resolve::satisfies(&r.any_of, &scopes))
-                    .map(|(i, _)| i)
-                    .collect()
+                decider.routes(&scopes).into_iter().collect()
             })
             .clone()
     };

@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::runtime::groups::{AccessGroups, ClientGroup, ClientKind, GroupGrant, Via};
 use crate::runtime::table::{AccessType, ScopeInfo, Table};
+use crate::runtime::{Evaluator, Grant, Options, Principal};
 
 use super::file::{ApiKind, Group, GroupsFile, Permission, Problem};
 
@@ -106,10 +107,35 @@ pub fn from_file(path: &std::path::Path, table: &Table) -> Result<AccessGroups, 
     resolve(&file, table).map_err(|p| super::file::describe(&p))
 }
 
-/// Whether holding `scopes` (and `uid`) satisfies a route's requirement.
-pub fn satisfies(any_of: &[Vec<String>], scopes: &BTreeSet<String>) -> bool {
-    any_of.iter().any(|set| {
-        set.iter()
-            .all(|s| s == crate::runtime::principal::UID || scopes.contains(s))
-    })
+/// What holding scopes allows, decided by the evaluator's own rule
+/// ([`Evaluator::allows`]): the matrix, `show`, the preview of a change and inference ask this,
+/// so they cannot disagree with a decision in production.
+pub struct Decider {
+    evaluator: Evaluator,
+}
+
+impl Decider {
+    pub fn new(table: &Table) -> Decider {
+        Decider {
+            evaluator: Evaluator::new(table.clone(), Options::default()),
+        }
+    }
+
+    /// An authenticated principal holding `scopes` (and `uid`).
+    pub fn grant(&self, scopes: &BTreeSet<String>) -> Grant {
+        self.evaluator.grant(&Principal::Scopes(scopes.clone()))
+    }
+
+    /// Whether `grant` may call the table's route `route` (an index into its routes).
+    pub fn allows(&self, grant: &Grant, route: usize) -> bool {
+        self.evaluator.allows(grant, route)
+    }
+
+    /// The indices of the routes that holding `scopes` allows, in table order.
+    pub fn routes(&self, scopes: &BTreeSet<String>) -> Vec<usize> {
+        let grant = self.grant(scopes);
+        (0..self.evaluator.table().routes.len())
+            .filter(|&i| self.evaluator.allows(&grant, i))
+            .collect()
+    }
 }

@@ -368,6 +368,30 @@ impl Evaluator {
         names
     }
 
+    /// Whether the holder of `grant` may call route `route` (an index into `table().routes`):
+    /// the rule [`evaluate`](Self::evaluate) applies once a request has matched that route. A
+    /// refused or unauthenticated grant is allowed nothing. The matrix, `groups show`, the
+    /// preview of a groups change and inference decide with this too, so they cannot disagree
+    /// with a decision in production.
+    pub fn allows(&self, grant: &Grant, route: usize) -> bool {
+        grant.refusal.is_none()
+            && grant.authenticated
+            && route < self.requirements.len()
+            && self.satisfied(grant, route)
+    }
+
+    /// Whether `grant` holds every scope of one of route `index`'s scope sets.
+    #[inline]
+    fn satisfied(&self, grant: &Grant, index: usize) -> bool {
+        self.requirements[index]
+            .chunks_exact(self.words)
+            .any(|set| {
+                set.iter()
+                    .zip(&grant.bits)
+                    .all(|(need, have)| need & !have == 0)
+            })
+    }
+
     /// May the holder of `grant` call `method raw_path`?
     pub fn evaluate(&self, grant: &Grant, method: &str, raw_path: &str) -> Decision<'_> {
         // The decoding buffer is only made (and zeroed) for paths that need it.
@@ -412,11 +436,7 @@ impl Evaluator {
         if !grant.authenticated {
             return Decision::Deny(Deny::Unauthenticated { route });
         }
-        let held = &grant.bits;
-        let satisfied = self.requirements[index]
-            .chunks_exact(self.words)
-            .any(|set| set.iter().zip(held).all(|(need, have)| need & !have == 0));
-        if satisfied {
+        if self.satisfied(grant, index) {
             Decision::Allow { route }
         } else {
             Decision::Deny(Deny::MissingScopes {
@@ -578,6 +598,49 @@ mod tests {
             .map(|(m, p, any_of)| Route::new(m, p, any_of))
             .collect();
         Table::with_routes(base, routes)
+    }
+
+    #[test]
+    fn allows_is_the_rule_evaluate_applies_to_the_route_it_matched() {
+        let t = table(
+            &[
+                ("GET", "/me", &[&["uid"]]),
+                ("GET", "/orders", &[&["orders.read"], &["admin.all"]]),
+                ("POST", "/orders", &[&["orders.write", "customer.read"]]),
+            ],
+            "/api",
+        );
+        let e = Evaluator::new(t, Options::default());
+        let requests = [
+            ("GET", "/api/me"),
+            ("GET", "/api/orders"),
+            ("POST", "/api/orders"),
+        ];
+        for held in [
+            &[][..],
+            &["orders.read"],
+            &["admin.all"],
+            &["orders.write"],
+            &["orders.write", "customer.read"],
+        ] {
+            let grant = e.grant(&Principal::with_scopes(held.iter().copied()));
+            for (i, (method, path)) in requests.iter().enumerate() {
+                assert_eq!(
+                    e.allows(&grant, i),
+                    e.evaluate(&grant, method, path).is_allow(),
+                    "{held:?} {method} {path}"
+                );
+            }
+        }
+        // Nobody anonymous, nothing past the table's routes.
+        let anonymous = e.grant(&Principal::Anonymous);
+        assert!(!(0..3).any(|i| e.allows(&anonymous, i)));
+        let all = e.grant(&Principal::with_scopes([
+            "admin.all",
+            "orders.write",
+            "customer.read",
+        ]));
+        assert!(!e.allows(&all, 3));
     }
 
     #[test]

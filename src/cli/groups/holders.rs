@@ -554,10 +554,10 @@ fn show_store(
             let allowed: Vec<String> = match active {
                 Some(g) => {
                     let scopes = resolve::group_scopes(file, g, &table);
-                    table
-                        .routes
-                        .iter()
-                        .filter(|r| resolve::satisfies(&r.any_of, &scopes))
+                    resolve::Decider::new(&table)
+                        .routes(&scopes)
+                        .into_iter()
+                        .map(|i| &table.routes[i])
                         .map(|r| format!("{} {}", r.method, r.gateway_path(&table)))
                         .collect()
                 }

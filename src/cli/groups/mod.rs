@@ -719,10 +719,10 @@ fn show(file: &GroupsFile, id: &str, table: Option<&Path>, format: Format) -> Re
         Some(path) => {
             let table = load_table(path)?;
             let scopes = resolve::group_scopes(file, g, &table);
-            let routes: Vec<String> = table
-                .routes
-                .iter()
-                .filter(|r| resolve::satisfies(&r.any_of, &scopes))
+            let routes: Vec<String> = resolve::Decider::new(&table)
+                .routes(&scopes)
+                .into_iter()
+                .map(|i| &table.routes[i])
                 .map(|r| format!("{} {}", r.method, r.gateway_path(&table)))
                 .collect();
             Some((scopes, routes, table.routes.len()))
