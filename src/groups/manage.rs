@@ -6,6 +6,7 @@
 //! after it has been read back and found consistent.
 
 use super::edit::{self, Value};
+pub use super::file::{valid_id, valid_till};
 use super::file::{ApiKind, GroupsFile, Level};
 pub use super::holders::{HolderAction, NewStore};
 use crate::runtime::groups::Status;
@@ -82,22 +83,6 @@ impl From<edit::EditError> for Refusal {
     fn from(e: edit::EditError) -> Refusal {
         Refusal(e.0)
     }
-}
-
-/// Till ids are basic-auth user names: 1 to 256 visible ASCII characters without `:` (which
-/// ends the user name in a basic-auth header).
-pub fn valid_till(id: &str) -> bool {
-    !id.is_empty() && id.len() <= 256 && id.bytes().all(|b| b.is_ascii_graphic() && b != b':')
-}
-
-/// Group, store and client ids: lower case letters, digits, `-` and `_`, starting with a letter
-/// or digit, so that they are safe in YAML keys, URLs and log lines.
-pub fn valid_id(id: &str) -> bool {
-    id.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
-        && id
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
-        && id.len() <= 64
 }
 
 pub(super) fn list<'a>(ids: impl Iterator<Item = &'a str>) -> String {

@@ -3,6 +3,7 @@
 //! linter or the CLI.
 
 pub mod answer;
+pub mod error;
 pub mod evaluator;
 pub mod groups;
 pub mod ids;

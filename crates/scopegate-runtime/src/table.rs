@@ -124,17 +124,7 @@ impl Route {
     }
 }
 
-/// Why a table was refused.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TableError(pub String);
-
-impl std::fmt::Display for TableError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for TableError {}
+pub use crate::error::TableError;
 
 impl Table {
     /// A table built by hand: one source served under `base_path` (`""` for the root), no
