@@ -149,6 +149,14 @@ impl Resolver {
 }
 
 /// Defaults, relative to `root`.
+/// The one configuration a command uses: `explicit` (`--config`), else the nearest up from
+/// `cwd`, else the defaults.
+pub fn for_working_directory(explicit: Option<&Path>, cwd: &Path) -> Result<Config, ConfigErrors> {
+    let mut resolver = Resolver::new(explicit, cwd)?;
+    let config = resolver.for_dir(Path::new(""))?;
+    Ok(Config::clone(&config))
+}
+
 pub fn default_for(root: &Path) -> Config {
     Config {
         root: root.to_path_buf(),

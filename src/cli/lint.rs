@@ -1,6 +1,5 @@
 //! `scopegate lint [PATH...]`.
 
-use std::collections::HashMap;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -9,7 +8,7 @@ use clap::{Args, ValueEnum};
 
 use scopegate::config::{self, Config};
 use scopegate::diagnostic::Severity;
-use scopegate::lint::{self, baseline::Baseline, Options, Outcome};
+use scopegate::lint::{self, baseline::Baseline, inputs, Options, Outcome};
 use scopegate::load::walk;
 use scopegate::report::{self, formats, markdown};
 
@@ -149,84 +148,26 @@ pub fn run(args: LintArgs) -> i32 {
 /// directory, else the defaults.
 pub fn load_config(explicit: Option<&Path>) -> Result<Config, String> {
     let cwd = std::env::current_dir().map_err(|e| format!("working directory: {e}"))?;
-    let mut resolver = config::Resolver::new(explicit, &cwd).map_err(config_error)?;
-    let config = resolver.for_dir(Path::new("")).map_err(config_error)?;
-    Ok(Config::clone(&config))
+    config::for_working_directory(explicit, &cwd).map_err(|e| inputs::config_error(&e))
 }
 
-/// Every configuration mistake, one per line.
-fn config_error(errors: config::ConfigErrors) -> String {
-    errors
-        .0
-        .iter()
-        .map(|e| format!("configuration: {e}"))
-        .collect::<Vec<_>>()
-        .join("\nscopegate: ")
-}
-
-/// The files to lint, each with the configuration nearest to it (or `--config`'s), minus
-/// those a configuration's `ignore` globs exclude. Named files that a glob excludes are said
-/// on stderr; every configuration mistake is reported before anything is linted.
+/// The files to lint with their configurations; the excluded named files said on stderr.
 fn inputs_with_configs(args: &LintArgs) -> Result<Vec<(walk::Input, Arc<Config>)>, String> {
     let cwd = std::env::current_dir().map_err(|e| format!("working directory: {e}"))?;
-    let mut resolver = config::Resolver::new(args.config.as_deref(), &cwd).map_err(config_error)?;
-    let mut errors: Vec<String> = Vec::new();
-    // The working directory's configuration (or `--config`'s) steers the walk; a mistake in
-    // it is reported with those of the files' own.
-    let top = match resolver.for_dir(Path::new("")) {
-        Ok(top) => top,
-        Err(e) => {
-            errors.push(config_error(e));
-            Arc::new(config::default_for(&cwd))
-        }
-    };
-    let (mut inputs, mut excluded) =
-        walk::discover_noting_excluded(&args.paths, &top.ignore, &top.root)?;
-    if let Some(name) = &args.stdin_filename {
-        for input in inputs.iter_mut().filter(|i| i.path == Path::new("-")) {
-            input.name = Some(name.clone());
-        }
-    }
-    let mut globs: HashMap<PathBuf, walk::Globs> = HashMap::new();
-    let mut jobs = Vec::with_capacity(inputs.len());
-    for input in inputs {
-        let config = match resolver.for_file(input.shown_as()) {
-            Ok(config) => config,
-            Err(e) => {
-                let e = config_error(e);
-                if !errors.contains(&e) {
-                    errors.push(e);
-                }
-                continue;
-            }
-        };
-        if !Arc::ptr_eq(&config, &top) && !config.ignore.is_empty() {
-            let key = config.path.clone().unwrap_or_default();
-            let own = match globs.entry(key) {
-                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
-                std::collections::hash_map::Entry::Vacant(e) => {
-                    e.insert(walk::Globs::new(&config.ignore, &config.root)?)
-                }
-            };
-            if own.exclude(&cwd.join(input.shown_as())) {
-                if input.explicit {
-                    excluded.push(input.path.clone());
-                }
-                continue;
-            }
-        }
-        jobs.push((input, config));
-    }
-    if !errors.is_empty() {
-        return Err(errors.join("\nscopegate: "));
-    }
-    for path in excluded.iter().filter(|_| !args.quiet) {
+    let found = inputs::discover(
+        &args.paths,
+        args.config.as_deref(),
+        args.stdin_filename.as_deref(),
+        &cwd,
+    )
+    .map_err(|errors| errors.join("\nscopegate: "))?;
+    for path in found.excluded.iter().filter(|_| !args.quiet) {
         eprintln!(
             "scopegate: {}: not linted: an `ignore` glob of the configuration excludes it",
             path.display()
         );
     }
-    Ok(jobs)
+    Ok(found.jobs)
 }
 
 fn lint(args: LintArgs) -> Result<i32, String> {

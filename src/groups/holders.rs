@@ -6,9 +6,9 @@
 //! [`edit`](super::edit)). Every store or client an action touches is stamped `updated-at` and
 //! `updated-by`; a new one `created-at` and `created-by` too.
 
-use super::edit::{self, Value};
 use super::file::{GroupsFile, Store};
 use super::manage::{assignable, fallback, list, valid_id, valid_till, Refusal, Stamp};
+use crate::load::edit::{self, Value};
 
 /// A store to add, with its tills.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

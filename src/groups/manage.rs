@@ -5,10 +5,10 @@
 //! so comments, key order and formatting stay as they were. The caller writes the result only
 //! after it has been read back and found consistent.
 
-use super::edit::{self, Value};
 pub use super::file::{valid_id, valid_till};
 use super::file::{ApiKind, GroupsFile, Level};
 pub use super::holders::{HolderAction, NewStore};
+use crate::load::edit::{self, Value};
 use crate::runtime::groups::Status;
 
 /// Who makes the change and when, for `created-*` and `updated-*`.

@@ -2,6 +2,7 @@
 //! parallel, with output sorted so that it is the same whatever the thread count.
 
 pub mod baseline;
+pub mod inputs;
 mod suppress;
 
 use rayon::prelude::*;

@@ -5,7 +5,10 @@
 //! ```
 //! JSON documents are read with [`openapi_skip`], which leaves schemas, examples and
 //! responses unbuilt: the security model never reads them, and they are most of the bytes.
+//! [`edit`] writes YAML back in place (set, insert, remove, rename one entry; the rest of the
+//! bytes as they were), built on the same positioned tree.
 
+pub mod edit;
 pub mod json;
 pub mod pointer;
 pub mod refs;

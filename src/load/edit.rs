@@ -4,8 +4,9 @@
 //! Each edit parses the current text with scopegate's positioned loader, finds the entry by its
 //! key path, and splices text at byte offsets: a scalar is replaced in place; a new entry is
 //! inserted after the last entry of its mapping, at that mapping's indentation; a removed entry
-//! takes its whole lines (and the comment lines directly above it) with it. The groups file is
-//! reviewed in git, so an edit shows as the few lines it changed.
+//! takes its whole lines (and the comment lines directly above it) with it. Files edited this
+//! way (the access groups file) are reviewed in git, so an edit shows as the few lines it
+//! changed.
 
 use std::path::Path;
 
@@ -39,7 +40,7 @@ impl std::fmt::Display for EditError {
 }
 
 fn parse(text: &str) -> Result<load::Document, EditError> {
-    let source = SourceFile::new(Path::new("groups.yaml"), text.to_string());
+    let source = SourceFile::new(Path::new("(edited text)"), text.to_string());
     load::parse(&source, None)
         .map_err(|e| EditError(format!("the file does not parse: {}", e.message)))
 }
@@ -452,7 +453,7 @@ fn entry_lines(text: &str, entry: Entry<'_>, comments: bool) -> std::ops::Range<
 /// Edits go into block mappings only: a flow mapping (`{a: 1}`) is the author's to edit.
 fn check_block(text: &str, mapping: NodeRef<'_>) -> Result<(), EditError> {
     if text[mapping.span().start as usize..].starts_with('{') {
-        let at = SourceFile::new(Path::new("groups.yaml"), text.to_string())
+        let at = SourceFile::new(Path::new("(edited text)"), text.to_string())
             .position(mapping.span().start as usize);
         return Err(EditError(format!(
             "the mapping at line {} is written in flow style (`{{...}}`); write it in block style to edit it with scopegate",
