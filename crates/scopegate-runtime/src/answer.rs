@@ -23,21 +23,27 @@ use super::table::Route;
 /// The authentication scheme a 401 asks for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Challenge {
+    /// `WWW-Authenticate: Bearer` (OAuth tokens).
     Bearer,
+    /// `WWW-Authenticate: Basic` (store tills).
     Basic,
 }
 
 /// A ready answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Answer {
+    /// The HTTP status: 200, 401, 403, 400, 429 or 503.
     pub status: u16,
+    /// The stable reason (`allow`, `missing-scopes`, ...), also in the body.
     pub code: &'static str,
+    /// Headers to send with it (`WWW-Authenticate`, `Retry-After`, the decision id, ...).
     pub headers: Vec<(&'static str, String)>,
     /// JSON, one line.
     pub body: String,
 }
 
 impl Answer {
+    /// Whether the request may go on (status 200).
     pub fn is_allow(&self) -> bool {
         self.status == 200
     }

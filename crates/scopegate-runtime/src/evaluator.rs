@@ -26,10 +26,15 @@ pub enum Deny<'t> {
     /// Nothing in the table matches.
     NoRoute,
     /// The route needs an authenticated principal.
-    Unauthenticated { route: &'t Route },
+    Unauthenticated {
+        /// The route the request matched.
+        route: &'t Route,
+    },
     /// The principal holds none of the route's scope sets in full.
     MissingScopes {
+        /// The route the request matched.
         route: &'t Route,
+        /// Its scope sets, any one of which would have allowed it.
         any_of: &'t [Vec<String>],
     },
     /// The path is malformed or ambiguous.
@@ -39,16 +44,26 @@ pub enum Deny<'t> {
     /// A known client with no group and no default group.
     NoGroup,
     /// The client's group is inactive.
-    InactiveGroup { group: &'t str },
+    InactiveGroup {
+        /// The group's id.
+        group: &'t str,
+    },
 }
 
+/// The answer to "may this principal call METHOD PATH?", borrowing from the evaluator's table.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Decision<'t> {
-    Allow { route: &'t Route },
+    /// Allowed: the route it matched.
+    Allow {
+        /// The route the request matched.
+        route: &'t Route,
+    },
+    /// Denied, and why.
     Deny(Deny<'t>),
 }
 
 impl Decision<'_> {
+    /// Whether the request is allowed.
     pub fn is_allow(&self) -> bool {
         matches!(self, Decision::Allow { .. })
     }
@@ -69,6 +84,8 @@ impl Decision<'_> {
         }
     }
 
+    /// The route the request matched, when it matched one (allowed, or denied for want of
+    /// authentication or scopes).
     pub fn route(&self) -> Option<&Route> {
         match self {
             Decision::Allow { route }
@@ -139,6 +156,28 @@ struct Node {
     tails: Vec<(String, usize)>,
 }
 
+/// Decides requests against one permission table: build it once when the table loads (it
+/// compiles the routes into a trie and the requirements into bitsets), then ask it per request
+/// with a principal's [`Grant`]. A decision allocates nothing.
+///
+/// ```
+/// use scopegate_runtime::{Evaluator, Options, Principal, Route, Table};
+///
+/// let table = Table::with_routes(
+///     "/orders/v1",
+///     vec![
+///         Route::new("GET", "/orders/{id}", &[&["orders.read"]]),
+///         Route::new("DELETE", "/orders/{id}", &[&["orders.write"]]),
+///     ],
+/// );
+/// let evaluator = Evaluator::new(table, Options::default());
+/// let reader = evaluator.grant(&Principal::from_scope_string("orders.read"));
+/// assert!(evaluator.evaluate(&reader, "GET", "/orders/v1/orders/42").is_allow());
+/// let denied = evaluator.evaluate(&reader, "DELETE", "/orders/v1/orders/42");
+/// assert_eq!(denied.reason(), "missing-scopes");
+/// // Anything the table does not know is denied.
+/// assert_eq!(evaluator.evaluate(&reader, "GET", "/admin").reason(), "no-route");
+/// ```
 #[derive(Debug)]
 pub struct Evaluator {
     table: Table,
@@ -154,6 +193,7 @@ pub struct Evaluator {
 }
 
 impl Evaluator {
+    /// Compiles `table` for deciding. The table is kept (see [`table`](Self::table)).
     pub fn new(table: Table, options: Options) -> Evaluator {
         let mut scopes: HashMap<String, usize> = HashMap::new();
         scopes.insert(UID.to_string(), 0);
@@ -241,6 +281,7 @@ impl Evaluator {
         }
     }
 
+    /// The table it decides from.
     pub fn table(&self) -> &Table {
         &self.table
     }

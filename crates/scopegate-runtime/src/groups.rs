@@ -13,6 +13,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::TableError;
 
+/// The access groups resolved against a table (`compile --groups` embeds them as the table's
+/// `access_groups`): each group's scopes, and each known client's group, so that a service
+/// decides for basic-auth tills and API clients from the table alone.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AccessGroups {
@@ -26,8 +29,12 @@ pub struct AccessGroups {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+/// Whether a group grants anything: an inactive group's clients are denied
+/// (`inactive-group`).
 pub enum Status {
+    /// Grants its scopes.
     Active,
+    /// Grants nothing.
     Inactive,
 }
 
@@ -45,8 +52,11 @@ impl Status {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct GroupGrant {
+    /// The group's id, as the groups file names it.
     pub id: String,
+    /// Its display name.
     pub name: String,
+    /// Active or inactive.
     pub status: Status,
     /// From the platform layer: not editable by a brand.
     pub builtin: bool,
@@ -56,6 +66,7 @@ pub struct GroupGrant {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
+/// What kind of client principal: a till or an API client.
 pub enum ClientKind {
     /// A store's till, authenticated with basic auth; it inherits its store's group.
     Till,
@@ -79,14 +90,18 @@ pub enum Via {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+/// A known client principal and the group it gets.
 pub struct ClientGroup {
+    /// The till id (basic-auth user name) or OAuth client id.
     pub id: String,
+    /// A till or an API client.
     pub kind: ClientKind,
     /// The till's store.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub store: Option<String>,
     /// `None` only with `via: none`.
     pub group: Option<String>,
+    /// Where its group comes from: its store, its own assignment, the default, or nowhere.
     pub via: Via,
 }
 
@@ -128,10 +143,12 @@ impl AccessGroups {
         Ok(())
     }
 
+    /// The group with this id.
     pub fn group(&self, id: &str) -> Option<&GroupGrant> {
         self.groups.iter().find(|g| g.id == id)
     }
 
+    /// The client (till or API client) with this id.
     pub fn client(&self, id: &str) -> Option<&ClientGroup> {
         self.clients.iter().find(|c| c.id == id)
     }

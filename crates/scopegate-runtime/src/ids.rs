@@ -5,6 +5,7 @@
 use std::hash::{BuildHasher, RandomState};
 use std::sync::atomic::{AtomicU64, Ordering};
 
+/// A generator of decision ids, one per decision, for logs and the `X-Decision-Id` header.
 pub struct DecisionIds {
     next: AtomicU64,
     keys: (RandomState, RandomState),
@@ -20,6 +21,7 @@ impl Default for DecisionIds {
 }
 
 impl DecisionIds {
+    /// The next id: 32 hex digits, different from every other this generator gives.
     pub fn next(&self) -> String {
         let n = self.next.fetch_add(1, Ordering::Relaxed);
         format!(

@@ -11,14 +11,17 @@
 
 use std::fmt;
 
-/// The longest request path accepted, in bytes, and the most segments.
+/// The longest request path accepted, in bytes.
 pub const MAX_PATH_BYTES: usize = 4096;
+/// The most segments a request path may have.
 pub const MAX_SEGMENTS: usize = 128;
 
 /// Why a request path is refused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PathError {
+    /// It does not start with `/`.
     NotAbsolute,
+    /// Longer than [`MAX_PATH_BYTES`], or more than [`MAX_SEGMENTS`] segments.
     TooLong,
     /// `.` or `..`, raw or percent-encoded.
     DotSegment,
@@ -59,6 +62,7 @@ pub enum PathError {
 }
 
 impl PathError {
+    /// A stable name for the error, as answers and logs give it (`dot-segment`, ...).
     pub fn code(self) -> &'static str {
         match self {
             PathError::NotAbsolute => "not-absolute",
@@ -123,10 +127,12 @@ pub struct RequestPath<'a> {
 pub type Scratch = [u8; MAX_PATH_BYTES];
 
 impl<'a> RequestPath<'a> {
+    /// How many segments the path has.
     pub fn len(&self) -> usize {
         self.count
     }
 
+    /// Whether the path is `/` alone.
     pub fn is_empty(&self) -> bool {
         self.count == 0
     }

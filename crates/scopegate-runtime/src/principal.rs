@@ -8,8 +8,22 @@ use serde_json::Value;
 /// The pseudo-scope every authenticated principal holds.
 pub const UID: &str = "uid";
 
+/// Who is asking.
+///
+/// ```
+/// use scopegate_runtime::Principal;
+///
+/// // A token's `scope` claim; `uid` is implied for anyone authenticated.
+/// let token = Principal::from_scope_string("orders.read orders.write");
+/// assert_eq!(token, Principal::with_scopes(["orders.read", "orders.write", "uid"]));
+/// // A basic-auth till or an OAuth client without useful scopes: its access group decides.
+/// let till = Principal::Client("bm-till-1".into());
+/// # let _ = till;
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Principal {
+    /// No credentials: only routes that need nothing would be allowed, and every route of a
+    /// table needs at least `uid`.
     Anonymous,
     /// An authenticated principal and the scopes it was granted (`uid` always among them).
     Scopes(BTreeSet<String>),

@@ -8,6 +8,25 @@ use std::sync::{Arc, RwLock};
 use super::evaluator::{Evaluator, Options};
 use super::table::{Table, TableError};
 
+/// An evaluator shared by request handlers and replaced in place when the table file changes
+/// (on SIGHUP, a timer, or a file watcher: the caller's choice).
+///
+/// ```no_run
+/// use std::path::Path;
+/// use scopegate_runtime::{Options, Principal, SharedEvaluator};
+///
+/// let shared = SharedEvaluator::open(Path::new("permissions.json"), Options::default())?;
+/// // Per request: the evaluator in force now.
+/// let evaluator = shared.current();
+/// let grant = evaluator.grant(&Principal::from_scope_string("orders.read"));
+/// let allowed = evaluator.evaluate(&grant, "GET", "/orders/v1/orders/42").is_allow();
+/// # let _ = allowed;
+/// // When the file changed: a broken file leaves the old table in force.
+/// if let Err(e) = shared.reload() {
+///     eprintln!("kept the previous table: {e}");
+/// }
+/// # Ok::<(), scopegate_runtime::TableError>(())
+/// ```
 pub struct SharedEvaluator {
     /// The table file `reload` reads; none for an evaluator built in memory.
     path: Option<PathBuf>,

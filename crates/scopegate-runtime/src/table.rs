@@ -11,17 +11,33 @@ pub const FORMAT: &str = "scopegate-permissions";
 /// The only format version this build reads and writes.
 pub const FORMAT_VERSION: u32 = 1;
 
+/// A permission table: what `scopegate compile` writes (format in `docs/table.md` and
+/// `schemas/permission-table.v1.schema.json`), and all an [`Evaluator`](crate::Evaluator)
+/// needs. Read one with [`Table::read`] or [`Table::from_json`]; unknown fields, another format
+/// or version, and a digest that does not match are refused.
+///
+/// ```
+/// use scopegate_runtime::Table;
+///
+/// let broken = Table::from_json(r#"{"format": "something-else"}"#);
+/// assert!(broken.is_err());
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Table {
+    /// Always `scopegate-permission-table`.
     pub format: String,
+    /// [`FORMAT_VERSION`].
     pub format_version: u32,
     /// The tool that wrote the table, such as `scopegate 0.1.0`.
     pub generator: String,
     /// `sha256:` and the hex digest of the table's canonical content (everything but this field).
     pub digest: String,
+    /// The documents it was compiled from.
     pub sources: Vec<Source>,
+    /// Every scope the documents declare or use, with its application, resource and access.
     pub scopes: Vec<ScopeInfo>,
+    /// Every operation: method, path template and the scope sets that allow it.
     pub routes: Vec<Route>,
     /// Access groups resolved against this table (`compile --groups`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -30,12 +46,15 @@ pub struct Table {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+/// One document the table was compiled from.
 pub struct Source {
     /// The document's path as given to `compile`.
     pub file: String,
     /// Hex sha256 of the file's bytes.
     pub sha256: String,
+    /// `info.title`.
     pub title: Option<String>,
+    /// `info.version`.
     pub version: Option<String>,
     /// Path prefixes the API is served under: Swagger 2.0 `basePath`, or the path part of
     /// each top-level server URL with variables at their defaults. `""` is the root.
@@ -44,29 +63,40 @@ pub struct Source {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+/// What a scope lets its holder do, from its name's last part.
 pub enum AccessType {
+    /// `read`.
     Read,
+    /// `write`.
     Write,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+/// A scope, as the guideline's grammar reads its name (`<app>.<access>` or
+/// `<app>.<resource>.<access>`).
 pub struct ScopeInfo {
+    /// The full name, such as `loyalty.points.write`.
     pub name: String,
+    /// Its application id (`loyalty`).
     pub application: String,
     /// The resource of a resource-specific scope; `None` for a standard one.
     pub resource: Option<String>,
+    /// Read or write.
     pub access: AccessType,
+    /// The description the document gives it.
     pub description: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+/// One operation and what allows it.
 pub struct Route {
     /// Upper case.
     pub method: String,
     /// The path template as the document writes it, without base path.
     pub path: String,
+    /// Its `operationId`.
     pub operation_id: Option<String>,
     /// Index into `sources`.
     pub source: usize,

@@ -4,9 +4,12 @@
 
 use std::fmt;
 
+/// A piece of a template segment.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Part {
+    /// Text matched as it is.
     Literal(String),
+    /// A `{name}` parameter: one or more characters of a segment.
     Param(String),
 }
 
@@ -14,6 +17,7 @@ pub enum Part {
 /// trailing slash is a last empty segment.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Segment {
+    /// Its literals and parameters in order; empty for an empty segment.
     pub parts: Vec<Part>,
 }
 
@@ -28,6 +32,7 @@ impl Segment {
     }
 }
 
+/// Why a path template is refused (two parameters side by side, an unclosed brace, ...).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TemplateError(pub String);
 

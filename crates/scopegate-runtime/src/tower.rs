@@ -27,16 +27,41 @@ use crate::{Principal, SharedEvaluator};
 /// Put on allowed requests.
 #[derive(Debug, Clone)]
 pub struct Allowed {
+    /// The request's method.
     pub method: String,
     /// The route's template, as the table has it.
     pub route: String,
+    /// The route's `operationId`.
     pub operation_id: Option<String>,
+    /// The decision's id, as the `X-Decision-Id` header and the logs give it.
     pub decision_id: String,
 }
 
 /// The principal, or why the credential presented is refused (answered 401).
 pub type Authentication = Result<Principal, String>;
 
+/// The layer: wraps a service so that every request is decided first. Denied requests are
+/// answered here (401, 403, 400 with the decision server's JSON bodies); allowed ones reach the
+/// inner service with an [`Allowed`] extension.
+///
+/// ```
+/// use std::sync::Arc;
+/// use scopegate_runtime::tower::{Authentication, ScopeGateLayer};
+/// use scopegate_runtime::{Evaluator, Options, Principal, Route, Table, SharedEvaluator};
+///
+/// let table = Table::with_routes("", vec![Route::new("GET", "/orders", &[&["orders.read"]])]);
+/// let shared = Arc::new(SharedEvaluator::new(Evaluator::new(table, Options::default())));
+/// // Authentication is the service's: here, a token already verified upstream.
+/// let authenticate = |head: &http::request::Parts| -> Authentication {
+///     match head.headers.get("x-verified-scopes").and_then(|v| v.to_str().ok()) {
+///         Some(scopes) => Ok(Principal::from_scope_string(scopes)),
+///         None => Ok(Principal::Anonymous),
+///     }
+/// };
+/// let layer = ScopeGateLayer::new(shared, authenticate).realm("orders");
+/// // With axum: `Router::new().route(...).layer(layer)`.
+/// # let _ = layer;
+/// ```
 #[derive(Clone)]
 pub struct ScopeGateLayer<A> {
     evaluator: Arc<SharedEvaluator>,
@@ -50,6 +75,8 @@ impl<A> ScopeGateLayer<A>
 where
     A: Fn(&http::request::Parts) -> Authentication + Clone,
 {
+    /// A layer deciding with `evaluator` (its table can be reloaded underneath) for the
+    /// principal `authenticate` finds in each request's head.
     pub fn new(evaluator: Arc<SharedEvaluator>, authenticate: A) -> ScopeGateLayer<A> {
         ScopeGateLayer {
             evaluator,
@@ -66,6 +93,7 @@ where
         self
     }
 
+    /// The realm a 401's challenge names (default `scopegate`).
     pub fn realm(mut self, realm: &str) -> Self {
         self.realm = Arc::from(realm);
         self
@@ -89,6 +117,7 @@ impl<S, A: Clone> tower_layer::Layer<S> for ScopeGateLayer<A> {
     }
 }
 
+/// The inner service wrapped by [`ScopeGateLayer`].
 #[derive(Clone)]
 pub struct ScopeGate<S, A> {
     inner: S,
