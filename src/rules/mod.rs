@@ -1,7 +1,9 @@
 //! The guideline rules. Each rule is one module with a [`Rule`] constant and a `check`
-//! function that reads the security model and reports through the [`Context`]; the registry
-//! [`ALL`] lists them. Adding a rule: a module here, a page in `rules/<id>.md`, fixtures under
-//! `tests/fixtures/rules/<id>/`, and one line in [`ALL`].
+//! function that reads the security model through the [`Context`] and reports to its
+//! [`Findings`] (which carry the rule's id and severity); the registry [`ALL`] lists them.
+//! A rule's documentation has one source, its page `rules/<id>.md`: the module's doc and
+//! `Rule::doc` (what `scopegate rules ID` prints) both include it. Adding a rule: a module
+//! here, its page, fixtures under `tests/fixtures/rules/<id>/`, and one line in [`ALL`].
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -37,7 +39,9 @@ pub struct Rule {
     pub summary: &'static str,
     /// `rules/<id>.md`.
     pub doc: &'static str,
-    pub check: fn(&mut Context<'_>),
+    /// Looks at the model and reports what it finds to `Findings`, which knows the rule and
+    /// the severity it reports with.
+    pub check: fn(&Context<'_>, &mut Findings),
 }
 
 /// `invalid-document` is reported by loading, not by a check; it is listed for `rules`.
@@ -46,7 +50,7 @@ pub const INVALID_DOCUMENT: Rule = Rule {
     severity: Severity::Error,
     summary: "the file cannot be read, parsed or resolved, or breaks a loading limit",
     doc: include_str!("../../rules/invalid-document.md"),
-    check: |_| {},
+    check: |_, _| {},
 };
 
 /// Every rule, in the order of SPEC section 4 (and `openapi-version-known`, which SPEC section 3
@@ -101,8 +105,39 @@ pub struct Context<'a> {
     pub model: &'a Model,
     pub settings: &'a Settings,
     schemes: HashMap<&'a str, &'a SecurityScheme>,
-    rule: Option<(&'static str, Severity)>,
-    findings: Vec<Diagnostic>,
+}
+
+/// Where a rule reports: it knows the rule's id and the severity it reports with, so a rule
+/// cannot report under another's name.
+pub struct Findings {
+    rule: &'static str,
+    severity: Severity,
+    list: Vec<Diagnostic>,
+}
+
+impl Findings {
+    fn new(rule: &'static str, severity: Severity) -> Findings {
+        Findings {
+            rule,
+            severity,
+            list: Vec::new(),
+        }
+    }
+
+    /// Reports a finding at `at`, for `operation` when it is about one.
+    pub fn report(
+        &mut self,
+        at: &Location,
+        message: impl Into<String>,
+        operation: Option<&Operation>,
+    ) {
+        let mut d = Diagnostic::at(self.rule, self.severity, message.into(), at);
+        d.operation = operation.map(|o| OperationRef {
+            method: o.method.clone(),
+            path: o.path.clone(),
+        });
+        self.list.push(d);
+    }
 }
 
 impl<'a> Context<'a> {
@@ -116,8 +151,6 @@ impl<'a> Context<'a> {
             model,
             settings,
             schemes,
-            rule: None,
-            findings: Vec::new(),
         }
     }
 
@@ -229,35 +262,21 @@ impl<'a> Context<'a> {
             .filter(|(op, _)| op.is_some() || inherited)
             .collect()
     }
-
-    /// Reports a finding of the rule being run.
-    pub fn report(
-        &mut self,
-        at: &Location,
-        message: impl Into<String>,
-        operation: Option<&Operation>,
-    ) {
-        let (rule, severity) = self.rule.expect("report() outside a rule");
-        let mut d = Diagnostic::at(rule, severity, message.into(), at);
-        d.operation = operation.map(|o| OperationRef {
-            method: o.method.clone(),
-            path: o.path.clone(),
-        });
-        self.findings.push(d);
-    }
 }
 
 /// Runs every rule that is on over one model.
 pub fn check(model: &Model, settings: &Settings) -> Vec<Diagnostic> {
-    let mut cx = Context::new(model, settings);
+    let cx = Context::new(model, settings);
+    let mut all = Vec::new();
     for rule in ALL {
         let Some(severity) = settings.severity(rule) else {
             continue;
         };
-        cx.rule = Some((rule.id, severity));
-        (rule.check)(&mut cx);
+        let mut findings = Findings::new(rule.id, severity);
+        (rule.check)(&cx, &mut findings);
+        all.append(&mut findings.list);
     }
-    cx.findings
+    all
 }
 
 /// Every oauth2 scope the operations' lists in force use, by name, with the schemes it is

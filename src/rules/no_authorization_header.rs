@@ -1,16 +1,8 @@
-//! # no-authorization-header
-//!
-//! ## What it does
-//! Checks that no parameter declares the `Authorization` header (name compared
-//! case-insensitively).
-//!
-//! ## Why
-//! The security section already implies the header. Declaring it as a parameter makes
-//! generated clients ask for a raw header value and hides the real requirement.
+#![doc = include_str!("../../rules/no-authorization-header.md")]
 
 use std::collections::HashSet;
 
-use super::{Context, Rule, Severity};
+use super::{Context, Findings, Rule, Severity};
 
 pub const RULE: Rule = Rule {
     id: "no-authorization-header",
@@ -20,7 +12,7 @@ pub const RULE: Rule = Rule {
     check,
 };
 
-fn check(cx: &mut Context<'_>) {
+fn check(cx: &Context<'_>, out: &mut Findings) {
     // A parameter shared through a path item or a $ref is reported once, where it is written.
     let mut seen = HashSet::new();
     for op in cx.operations() {
@@ -28,7 +20,7 @@ fn check(cx: &mut Context<'_>) {
             if p.location == "header" && p.name.eq_ignore_ascii_case("authorization") {
                 let key = (p.at.file.path.clone(), p.at.pointer.clone());
                 if seen.insert(key) {
-                    cx.report(
+                    out.report(
                         &p.at,
                         format!("parameter `{}` declares the Authorization header, which the security section implies", p.name),
                         Some(op),

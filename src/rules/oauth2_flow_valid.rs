@@ -1,16 +1,6 @@
-//! # oauth2-flow-valid
-//!
-//! ## What it does
-//! Checks that each oauth2 flow has the fields its kind requires: password and client
-//! credentials need `tokenUrl`, implicit needs `authorizationUrl`, authorization code needs
-//! both, and every flow needs a `scopes` map. A Swagger 2.0 `flow` must be one of
-//! `password`, `implicit`, `application`, `accessCode`.
-//!
-//! ## Why
-//! A flow without its URLs cannot be used by any client or tool. The guideline's own example
-//! gives a password flow an `authorizationUrl` instead of a `tokenUrl`; the message says so.
+#![doc = include_str!("../../rules/oauth2-flow-valid.md")]
 
-use super::{Context, Rule, Severity};
+use super::{Context, Findings, Rule, Severity};
 use crate::load::SpecFamily;
 use crate::model::FlowKind;
 
@@ -23,11 +13,11 @@ pub const RULE: Rule = Rule {
     check,
 };
 
-fn check(cx: &mut Context<'_>) {
+fn check(cx: &Context<'_>, out: &mut Findings) {
     for scheme in cx.oauth2_schemes().collect::<Vec<_>>() {
         let name = &scheme.name;
         if cx.model.family == SpecFamily::Swagger2 && scheme.flows.is_empty() {
-            cx.report(
+            out.report(
                 &scheme.name_at,
                 format!("oauth2 scheme `{name}` needs `flow`: `password`, `implicit`, `application` or `accessCode`"),
                 None,
@@ -41,7 +31,7 @@ fn check(cx: &mut Context<'_>) {
                 FlowKind::AuthorizationCode => (true, true, false),
                 FlowKind::DeviceAuthorization => (true, false, true),
                 FlowKind::Other => {
-                    cx.report(
+                    out.report(
                         &flow.name_at,
                         format!("unknown oauth2 flow `{}` in `{name}`", flow.written),
                         None,
@@ -52,12 +42,12 @@ fn check(cx: &mut Context<'_>) {
             let flow_name = &flow.written;
             if token && flow.token_url.is_none() {
                 match (&flow.kind, &flow.authorization_url_key) {
-                    (FlowKind::Password, Some(misnamed)) => cx.report(
+                    (FlowKind::Password, Some(misnamed)) => out.report(
                         misnamed,
                         format!("the `{flow_name}` flow of `{name}` has `authorizationUrl` but no `tokenUrl`; the password flow uses only a token URL: rename it to `tokenUrl`"),
                         None,
                     ),
-                    _ => cx.report(
+                    _ => out.report(
                         &flow.name_at,
                         format!("the `{flow_name}` flow of `{name}` needs `tokenUrl`"),
                         None,
@@ -65,21 +55,21 @@ fn check(cx: &mut Context<'_>) {
                 }
             }
             if authorization && flow.authorization_url.is_none() {
-                cx.report(
+                out.report(
                     &flow.name_at,
                     format!("the `{flow_name}` flow of `{name}` needs `authorizationUrl`"),
                     None,
                 );
             }
             if device && flow.device_authorization_url.is_none() {
-                cx.report(
+                out.report(
                     &flow.name_at,
                     format!("the `{flow_name}` flow of `{name}` needs `deviceAuthorizationUrl`"),
                     None,
                 );
             }
             if !flow.has_scopes {
-                cx.report(
+                out.report(
                     &flow.name_at,
                     format!("the `{flow_name}` flow of `{name}` needs a `scopes` map"),
                     None,

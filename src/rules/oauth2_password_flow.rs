@@ -1,14 +1,6 @@
-//! # oauth2-password-flow
-//!
-//! ## What it does
-//! Checks that every oauth2 scheme declares the password flow (Swagger 2.0 `flow: password`,
-//! OpenAPI 3 `flows.password`).
-//!
-//! ## Why
-//! Endpoints do not care how tokens were made, but the field is mandatory, so the guideline
-//! fixes it to `password` for every API.
+#![doc = include_str!("../../rules/oauth2-password-flow.md")]
 
-use super::{Context, Rule, Severity};
+use super::{Context, Findings, Rule, Severity};
 use crate::model::FlowKind;
 
 pub const RULE: Rule = Rule {
@@ -19,7 +11,7 @@ pub const RULE: Rule = Rule {
     check,
 };
 
-fn check(cx: &mut Context<'_>) {
+fn check(cx: &Context<'_>, out: &mut Findings) {
     for scheme in cx.oauth2_schemes().collect::<Vec<_>>() {
         if scheme.flows.iter().any(|f| f.kind == FlowKind::Password) {
             continue;
@@ -41,6 +33,6 @@ fn check(cx: &mut Context<'_>) {
                 written.join(", ")
             )
         };
-        cx.report(&scheme.name_at, message, None);
+        out.report(&scheme.name_at, message, None);
     }
 }

@@ -1,13 +1,6 @@
-//! # oauth2-url-https
-//!
-//! ## What it does
-//! Checks that `authorizationUrl`, `tokenUrl` and `refreshUrl` are absolute `https` URLs.
-//!
-//! ## Why
-//! Passwords and tokens cross these URLs. A relative URL depends on where the description is
-//! served from, and plain `http` sends credentials in the clear.
+#![doc = include_str!("../../rules/oauth2-url-https.md")]
 
-use super::{Context, Rule, Severity};
+use super::{Context, Findings, Rule, Severity};
 
 pub const RULE: Rule = Rule {
     id: "oauth2-url-https",
@@ -22,7 +15,7 @@ fn is_absolute_https(url: &str) -> bool {
         .is_some_and(|rest| !rest.is_empty() && !rest.starts_with(['/', '?', '#']))
 }
 
-fn check(cx: &mut Context<'_>) {
+fn check(cx: &Context<'_>, out: &mut Findings) {
     for scheme in cx.oauth2_schemes().collect::<Vec<_>>() {
         for flow in &scheme.flows {
             let urls = [
@@ -34,7 +27,7 @@ fn check(cx: &mut Context<'_>) {
             for (field, url) in urls {
                 let Some(url) = url else { continue };
                 if !is_absolute_https(&url.value) {
-                    cx.report(
+                    out.report(
                         &url.at,
                         format!("`{field}` `{}` is not an absolute https URL", url.value),
                         None,

@@ -1,8 +1,6 @@
-//! `openapi-version-known`: the document's version is one scopegate knows. A later OpenAPI 3.x
-//! is read as the newest version it knows (3.2), and this finding says so, so that a field
-//! that version added is never skipped silently.
+#![doc = include_str!("../../rules/openapi-version-known.md")]
 
-use super::{Context, Rule, Severity};
+use super::{Context, Findings, Rule, Severity};
 use crate::load::SpecFamily;
 
 pub const RULE: Rule = Rule {
@@ -13,10 +11,10 @@ pub const RULE: Rule = Rule {
     check,
 };
 
-fn check(cx: &mut Context<'_>) {
+fn check(cx: &Context<'_>, out: &mut Findings) {
     let model = cx.model;
     if let Some(at) = &model.newer_version_at {
-        cx.report(
+        out.report(
             at,
             format!(
                 "OpenAPI {} is newer than the {} scopegate knows; it is read as {}, and fields added since are not checked",

@@ -1,16 +1,6 @@
-//! # operation-scoped
-//!
-//! ## What it does
-//! Checks that every alternative of an operation's effective security includes an oauth2
-//! scheme with at least one scope. Reported: a `{}` alternative (anonymous access), an
-//! alternative of non-oauth2 schemes only, and an oauth2 scheme with an empty scope list.
-//! A mistake in the inherited top-level list is reported once, there.
-//!
-//! ## Why
-//! Alternatives are OR'ed: one alternative without a scope opens the operation to every
-//! caller who meets it, whatever the other alternatives ask.
+#![doc = include_str!("../../rules/operation-scoped.md")]
 
-use super::{Context, Rule, Severity};
+use super::{Context, Findings, Rule, Severity};
 use crate::model::Requirement;
 
 pub const RULE: Rule = Rule {
@@ -21,7 +11,7 @@ pub const RULE: Rule = Rule {
     check,
 };
 
-fn check(cx: &mut Context<'_>) {
+fn check(cx: &Context<'_>, out: &mut Findings) {
     for (op, list) in cx.lists_in_force() {
         let whose = match op {
             Some(op) => format!("`{} {}`", op.method, op.path),
@@ -29,7 +19,7 @@ fn check(cx: &mut Context<'_>) {
         };
         for (i, req) in list.requirements.iter().enumerate() {
             if let Some(message) = problem(cx, req) {
-                cx.report(
+                out.report(
                     &req.at,
                     format!("alternative {} of {whose} {message}", i + 1),
                     op,

@@ -1,16 +1,6 @@
-//! # scope-access-method
-//!
-//! ## What it does
-//! Checks that the access type fits the method: a GET, HEAD or OPTIONS operation that only
-//! write scopes can satisfy, or a POST, PUT, PATCH or DELETE operation that read scopes alone
-//! can satisfy, is reported. `uid` is neither read nor write. Operations with no scopes are
-//! left to the other rules.
-//!
-//! ## Why
-//! Clients that may only read get `read` scopes. A reading endpoint that demands `write`
-//! pushes them to hold write rights; a changing endpoint that accepts `read` lets readers write.
+#![doc = include_str!("../../rules/scope-access-method.md")]
 
-use super::{describe, Context, Rule, Severity};
+use super::{describe, Context, Findings, Rule, Severity};
 use crate::model::scope::{Access, Scope};
 use crate::model::{Requirement, SecuritySource};
 
@@ -41,7 +31,7 @@ fn accesses(cx: &Context<'_>, req: &Requirement) -> (bool, bool) {
     (read, write)
 }
 
-fn check(cx: &mut Context<'_>) {
+fn check(cx: &Context<'_>, out: &mut Findings) {
     for op in cx.operations() {
         let Some(list) = &op.security.list else {
             continue;
@@ -73,6 +63,6 @@ fn check(cx: &mut Context<'_>) {
                 format!("{message} (through the inherited top-level list)"),
             ),
         };
-        cx.report(at, message, Some(op));
+        out.report(at, message, Some(op));
     }
 }

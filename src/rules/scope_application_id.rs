@@ -1,16 +1,8 @@
-//! # scope-application-id
-//!
-//! ## What it does
-//! Checks that all scopes of one API share its application id: the configured
-//! `application-id`, or else the id most of its scopes use.
-//!
-//! ## Why
-//! Scopes are granted per application; a scope with another application's id hands out
-//! rights in that application, or is a copy-paste slip.
+#![doc = include_str!("../../rules/scope-application-id.md")]
 
 use std::collections::BTreeMap;
 
-use super::{Context, Rule, Severity};
+use super::{Context, Findings, Rule, Severity};
 use crate::model::scope::Scope;
 use crate::model::{Location, Operation};
 
@@ -29,7 +21,7 @@ fn application<'s>(cx: &Context<'_>, name: &'s str) -> Option<&'s str> {
     }
 }
 
-fn check(cx: &mut Context<'_>) {
+fn check(cx: &Context<'_>, out: &mut Findings) {
     // Declared scopes are judged where declared; undeclared ones where used.
     let mut judged: Vec<(&str, &Location, Option<&Operation>)> = Vec::new();
     for (_, scope) in cx.declared_scopes() {
@@ -62,7 +54,7 @@ fn check(cx: &mut Context<'_>) {
                 let message = format!(
                     "scope `{name}` has application id `{app}`; this API's is `{expected}`"
                 );
-                cx.report(at, message, op);
+                out.report(at, message, op);
             }
         }
     }

@@ -1,14 +1,6 @@
-//! # scope-declared
-//!
-//! ## What it does
-//! Checks that every scope an operation uses is declared in the oauth2 scheme it names.
-//! `uid` needs no declaration.
-//!
-//! ## Why
-//! An undeclared scope is one that no client can be granted through the documented scheme,
-//! usually a typo; the operation then answers 403 to everyone.
+#![doc = include_str!("../../rules/scope-declared.md")]
 
-use super::{Context, Rule, Severity};
+use super::{Context, Findings, Rule, Severity};
 use crate::load::SpecFamily;
 use crate::model::scope::UID;
 
@@ -20,14 +12,14 @@ pub const RULE: Rule = Rule {
     check,
 };
 
-fn check(cx: &mut Context<'_>) {
+fn check(cx: &Context<'_>, out: &mut Findings) {
     for (op, used, scope) in cx.required_scopes() {
         if scope.value != UID && !cx.is_declared(&used.scheme, &scope.value) {
             let message = format!(
                 "scope `{}` is not declared in `{}`",
                 scope.value, used.scheme
             );
-            cx.report(&scope.at, message, op);
+            out.report(&scope.at, message, op);
         }
     }
     // Before 3.1 only oauth2 (and, in 3.0, openIdConnect) requirements list anything; 3.1
@@ -56,7 +48,7 @@ fn check(cx: &mut Context<'_>) {
                 "`{}` is a `{kind}` scheme: in {version} its list must be empty (only oauth2 schemes take scopes; role lists came with OpenAPI 3.1)",
                 used.scheme
             );
-            cx.report(&first.at, message, op);
+            out.report(&first.at, message, op);
         }
     }
 }

@@ -1,13 +1,6 @@
-//! # scope-description
-//!
-//! ## What it does
-//! Checks that every declared scope has a non-empty description.
-//!
-//! ## Why
-//! The description is what an administrator reads when granting the scope to a client or an
-//! access group; an empty one invites granting it blindly.
+#![doc = include_str!("../../rules/scope-description.md")]
 
-use super::{Context, Rule, Severity};
+use super::{Context, Findings, Rule, Severity};
 
 pub const RULE: Rule = Rule {
     id: "scope-description",
@@ -17,14 +10,14 @@ pub const RULE: Rule = Rule {
     check,
 };
 
-fn check(cx: &mut Context<'_>) {
+fn check(cx: &Context<'_>, out: &mut Findings) {
     for (_, scope) in cx.declared_scopes() {
         if scope
             .description
             .as_deref()
             .is_none_or(|d| d.trim().is_empty())
         {
-            cx.report(
+            out.report(
                 &scope.at,
                 format!("scope `{}` has no description", scope.name),
                 None,

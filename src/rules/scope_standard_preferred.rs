@@ -1,17 +1,8 @@
-//! # scope-standard-preferred
-//!
-//! ## What it does
-//! Reports resource-specific scopes (`<app>.<resource>.<access>`) when all of the API's
-//! resource-specific scopes name one single resource: then nothing is told apart, and the
-//! standard scope (`<app>.<access>`) would do.
-//!
-//! ## Why
-//! The guideline keeps to standard scopes; resource-specific ones are for an API that serves
-//! resources of different owners, where they separate one owner's rights from another's.
+#![doc = include_str!("../../rules/scope-standard-preferred.md")]
 
 use std::collections::BTreeSet;
 
-use super::{Context, Rule, Severity};
+use super::{Context, Findings, Rule, Severity};
 use crate::model::scope::{Access, Scope};
 
 pub const RULE: Rule = Rule {
@@ -22,7 +13,7 @@ pub const RULE: Rule = Rule {
     check,
 };
 
-fn check(cx: &mut Context<'_>) {
+fn check(cx: &Context<'_>, out: &mut Findings) {
     let mut specific = Vec::new();
     let mut resources = BTreeSet::new();
     for (_, scope) in cx.declared_scopes() {
@@ -48,6 +39,6 @@ fn check(cx: &mut Context<'_>) {
             "`{}` names the API's only resource; the standard scope `{application}.{access}` would do",
             scope.name
         );
-        cx.report(&scope.at, message, None);
+        out.report(&scope.at, message, None);
     }
 }

@@ -1,13 +1,6 @@
-//! # scope-unused
-//!
-//! ## What it does
-//! Checks that every declared scope is used by some operation.
-//!
-//! ## Why
-//! An unused scope is granted to clients without opening anything, which hides what their
-//! access really is, and is often the leftover of a renamed scope.
+#![doc = include_str!("../../rules/scope-unused.md")]
 
-use super::{used_scopes, Context, Rule, Severity};
+use super::{used_scopes, Context, Findings, Rule, Severity};
 
 pub const RULE: Rule = Rule {
     id: "scope-unused",
@@ -17,14 +10,14 @@ pub const RULE: Rule = Rule {
     check,
 };
 
-fn check(cx: &mut Context<'_>) {
+fn check(cx: &Context<'_>, out: &mut Findings) {
     let used = used_scopes(cx);
     for (scheme, scope) in cx.declared_scopes() {
         let is_used = used
             .get(scope.name.as_str())
             .is_some_and(|schemes| schemes.contains(scheme.name.as_str()));
         if !is_used {
-            cx.report(
+            out.report(
                 &scope.at,
                 format!(
                     "scope `{}` is declared but no operation uses it",

@@ -1,13 +1,6 @@
-//! # security-scheme-defined
-//!
-//! ## What it does
-//! Checks that every security requirement names a scheme the document defines.
-//!
-//! ## Why
-//! A requirement naming an unknown scheme can never be met, or is silently ignored by
-//! gateways and generators; either way the operation is not protected as written.
+#![doc = include_str!("../../rules/security-scheme-defined.md")]
 
-use super::{Context, Rule, Severity};
+use super::{Context, Findings, Rule, Severity};
 
 pub const RULE: Rule = Rule {
     id: "security-scheme-defined",
@@ -17,12 +10,12 @@ pub const RULE: Rule = Rule {
     check,
 };
 
-fn check(cx: &mut Context<'_>) {
+fn check(cx: &Context<'_>, out: &mut Findings) {
     for (op, list) in cx.written_lists() {
         for req in &list.requirements {
             for used in &req.schemes {
                 if cx.scheme(&used.scheme).is_none() {
-                    cx.report(
+                    out.report(
                         &used.at,
                         format!("security scheme `{}` is not defined", used.scheme),
                         op,

@@ -1,13 +1,6 @@
-//! # uid-alone
-//!
-//! ## What it does
-//! Checks that `uid` is not combined with other scopes in one requirement object.
-//!
-//! ## Why
-//! Every authenticated principal holds `uid`, so next to another scope it adds nothing, and
-//! it suggests the endpoint is more open than it is.
+#![doc = include_str!("../../rules/uid-alone.md")]
 
-use super::{Context, Rule, Severity};
+use super::{Context, Findings, Rule, Severity};
 use crate::model::scope::UID;
 
 pub const RULE: Rule = Rule {
@@ -18,7 +11,7 @@ pub const RULE: Rule = Rule {
     check,
 };
 
-fn check(cx: &mut Context<'_>) {
+fn check(cx: &Context<'_>, out: &mut Findings) {
     for (op, list) in cx.written_lists() {
         for req in &list.requirements {
             let scopes = cx.scopes_in(req);
@@ -26,7 +19,7 @@ fn check(cx: &mut Context<'_>) {
                 continue;
             }
             for scope in scopes.iter().filter(|s| s.value == UID) {
-                cx.report(
+                out.report(
                     &scope.at,
                     "`uid` next to other scopes adds nothing: every authenticated principal holds it",
                     op,
