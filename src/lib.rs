@@ -9,6 +9,11 @@
 //! compile (model → permission table) → runtime (table → decisions)
 //! runtime (table → decisions): the `scopegate-runtime` crate, re-exported as `runtime`
 //! ```
+//!
+//! Features: `groups` (the positioned loader, access-groups files and their edits), `lint`
+//! (adds the security model, rules, configuration and compile), `serve` (groups and the
+//! decision server, without the linter), `tower` (the runtime crate's layer), `cli` (all of
+//! it, and the binary).
 
 #[cfg(feature = "lint")]
 pub mod compile;
@@ -16,11 +21,11 @@ pub mod compile;
 pub mod config;
 #[cfg(feature = "lint")]
 pub mod diagnostic;
-#[cfg(feature = "lint")]
+#[cfg(feature = "groups")]
 pub mod groups;
 #[cfg(feature = "lint")]
 pub mod lint;
-#[cfg(feature = "lint")]
+#[cfg(feature = "groups")]
 pub mod load;
 #[cfg(feature = "lint")]
 pub mod model;
@@ -32,7 +37,7 @@ pub mod rules;
 pub use scopegate_runtime as runtime;
 #[cfg(feature = "serve")]
 pub mod serve;
-#[cfg(feature = "lint")]
+#[cfg(feature = "groups")]
 pub mod suggest;
 /// The tower layer, from the `scopegate-runtime` crate.
 #[cfg(feature = "tower")]
