@@ -1,15 +1,16 @@
-//! Table → decisions. Routes are compiled into a trie of path segments (concrete segments
-//! tried before templated ones, with backtracking), and every scope requirement into bitsets
-//! over the table's interned scopes, so a decision parses the path on the stack, walks the
-//! trie and compares a few words: it allocates nothing.
+//! Table → decisions. Routes are compiled into a trie of path segments (the crate's router),
+//! and every scope requirement into bitsets over the table's interned scopes ([`Grant`]), so
+//! a decision parses the path on the stack, walks the trie and compares a few words: it
+//! allocates nothing.
 
 use std::collections::HashMap;
 
-use super::groups::Status;
-use super::path::{PathError, RequestPath, Scratch, MAX_PATH_BYTES};
-use super::principal::{Principal, UID};
-use super::table::{Route, Table};
-use super::template::{self, Part};
+pub use crate::decision::{Decision, Deny};
+use crate::groups::Status;
+use crate::path::{RequestPath, Scratch, MAX_PATH_BYTES};
+use crate::principal::{Principal, UID};
+use crate::router::Router;
+use crate::table::Table;
 
 /// How request paths meet routes.
 #[derive(Clone, Copy, Debug, Default)]
@@ -18,82 +19,6 @@ pub struct Options {
     /// strips the prefix. By default a path is matched with its base path in front, as a
     /// gateway sees it.
     pub strip_base_paths: bool,
-}
-
-/// Why a request is denied.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Deny<'t> {
-    /// Nothing in the table matches.
-    NoRoute,
-    /// The route needs an authenticated principal.
-    Unauthenticated {
-        /// The route the request matched.
-        route: &'t Route,
-    },
-    /// The principal holds none of the route's scope sets in full.
-    MissingScopes {
-        /// The route the request matched.
-        route: &'t Route,
-        /// Its scope sets, any one of which would have allowed it.
-        any_of: &'t [Vec<String>],
-    },
-    /// The path is malformed or ambiguous.
-    InvalidPath(PathError),
-    /// A client principal the access groups do not know.
-    UnknownClient,
-    /// A known client with no group and no default group.
-    NoGroup,
-    /// The client's group is inactive.
-    InactiveGroup {
-        /// The group's id.
-        group: &'t str,
-    },
-}
-
-/// The answer to "may this principal call METHOD PATH?", borrowing from the evaluator's table.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Decision<'t> {
-    /// Allowed: the route it matched.
-    Allow {
-        /// The route the request matched.
-        route: &'t Route,
-    },
-    /// Denied, and why.
-    Deny(Deny<'t>),
-}
-
-impl Decision<'_> {
-    /// Whether the request is allowed.
-    pub fn is_allow(&self) -> bool {
-        matches!(self, Decision::Allow { .. })
-    }
-
-    /// A stable name for the reason: `allow`, `no-route`, `unauthenticated`,
-    /// `missing-scopes`, `invalid-path`, and for clients `unknown-client`, `no-group`,
-    /// `inactive-group`.
-    pub fn reason(&self) -> &'static str {
-        match self {
-            Decision::Allow { .. } => "allow",
-            Decision::Deny(Deny::NoRoute) => "no-route",
-            Decision::Deny(Deny::Unauthenticated { .. }) => "unauthenticated",
-            Decision::Deny(Deny::MissingScopes { .. }) => "missing-scopes",
-            Decision::Deny(Deny::InvalidPath(_)) => "invalid-path",
-            Decision::Deny(Deny::UnknownClient) => "unknown-client",
-            Decision::Deny(Deny::NoGroup) => "no-group",
-            Decision::Deny(Deny::InactiveGroup { .. }) => "inactive-group",
-        }
-    }
-
-    /// The route the request matched, when it matched one (allowed, or denied for want of
-    /// authentication or scopes).
-    pub fn route(&self) -> Option<&Route> {
-        match self {
-            Decision::Allow { route }
-            | Decision::Deny(Deny::Unauthenticated { route })
-            | Decision::Deny(Deny::MissingScopes { route, .. }) => Some(route),
-            _ => None,
-        }
-    }
 }
 
 /// What a principal holds, as a bitset over the table's scopes. Built once per token
@@ -125,37 +50,6 @@ struct Clients {
 
 const NO_GROUP: usize = usize::MAX;
 
-/// A segment of a route template in the trie: its text, or its shape when it has parameters
-/// (parameter names do not change what it matches).
-#[derive(Debug)]
-struct Pattern {
-    parts: Vec<PatternPart>,
-    literal_len: usize,
-    shape: String,
-    /// Whether its literal parts hold ASCII letters (case can matter).
-    has_letters: bool,
-}
-
-#[derive(Debug)]
-enum PatternPart {
-    Literal(String),
-    Param,
-}
-
-#[derive(Debug, Default)]
-struct Node {
-    /// Concrete segments, sorted by length and then bytes for binary search (most
-    /// comparisons end at the length).
-    literals: Vec<(String, usize)>,
-    /// Templated segments, most literal text first, then by shape.
-    patterns: Vec<(Pattern, usize)>,
-    /// Routes ending here, by method.
-    methods: Vec<(String, usize)>,
-    /// Routes whose last parameter spans the rest of the path from here (one or more
-    /// non-empty segments), by method; tried after every one-segment child.
-    tails: Vec<(String, usize)>,
-}
-
 /// Decides requests against one permission table: build it once when the table loads (it
 /// compiles the routes into a trie and the requirements into bitsets), then ask it per request
 /// with a principal's [`Grant`]. A decision allocates nothing.
@@ -181,7 +75,7 @@ struct Node {
 #[derive(Debug)]
 pub struct Evaluator {
     table: Table,
-    nodes: Vec<Node>,
+    router: Router,
     /// Interned scope names.
     scopes: HashMap<String, usize>,
     words: usize,
@@ -226,9 +120,10 @@ impl Evaluator {
             authenticated: true,
             refusal: Some(refusal),
         };
+        let router = Router::build(&table, options);
         let mut evaluator = Evaluator {
             table,
-            nodes: vec![Node::default()],
+            router,
             scopes,
             words,
             requirements,
@@ -236,7 +131,6 @@ impl Evaluator {
             unknown_client: refused(Refusal::UnknownClient),
             no_group: refused(Refusal::NoGroup),
         };
-        evaluator.build_trie(options);
         evaluator.resolve_clients();
         evaluator
     }
@@ -284,85 +178,6 @@ impl Evaluator {
     /// The table it decides from.
     pub fn table(&self) -> &Table {
         &self.table
-    }
-
-    fn build_trie(&mut self, options: Options) {
-        for index in 0..self.table.routes.len() {
-            let route = &self.table.routes[index];
-            let bases: Vec<String> = if options.strip_base_paths {
-                vec![String::new()]
-            } else {
-                route.base_paths(&self.table).to_vec()
-            };
-            let method = route.method.clone();
-            let path = route.path.clone();
-            let multi_segment = route.multi_segment.is_some();
-            for base in bases {
-                // A template the compiler would refuse matches nothing.
-                let Ok(segments) = template::parse(&format!("{base}{path}")) else {
-                    continue;
-                };
-                let mut node = 0;
-                // A multi-segment parameter is the last segment: its route hangs off the node
-                // before it.
-                let walk = if multi_segment {
-                    segments.len() - 1
-                } else {
-                    segments.len()
-                };
-                for segment in &segments[..walk] {
-                    node = match segment.literal() {
-                        Some(text) => self.literal_child(node, text),
-                        None => self.pattern_child(node, &segment.parts),
-                    };
-                }
-                // The first route for a method at a node wins; compile refuses real conflicts.
-                let list = if multi_segment {
-                    &mut self.nodes[node].tails
-                } else {
-                    &mut self.nodes[node].methods
-                };
-                if !list.iter().any(|(m, _)| *m == method) {
-                    list.push((method.clone(), index));
-                }
-            }
-        }
-    }
-
-    fn new_node(&mut self) -> usize {
-        self.nodes.push(Node::default());
-        self.nodes.len() - 1
-    }
-
-    fn literal_child(&mut self, node: usize, text: &str) -> usize {
-        match self.nodes[node]
-            .literals
-            .binary_search_by(|(l, _)| by_length(l, text))
-        {
-            Ok(i) => self.nodes[node].literals[i].1,
-            Err(i) => {
-                let child = self.new_node();
-                self.nodes[node]
-                    .literals
-                    .insert(i, (text.to_string(), child));
-                child
-            }
-        }
-    }
-
-    fn pattern_child(&mut self, node: usize, parts: &[Part]) -> usize {
-        let pattern = Pattern::new(parts);
-        let list = &self.nodes[node].patterns;
-        if let Some((_, child)) = list.iter().find(|(p, _)| p.shape == pattern.shape) {
-            return *child;
-        }
-        let at = list
-            .iter()
-            .position(|(p, _)| p.rank() > pattern.rank())
-            .unwrap_or(list.len());
-        let child = self.new_node();
-        self.nodes[node].patterns.insert(at, (pattern, child));
-        child
     }
 
     /// What `principal` holds, borrowing a client's precomputed grant instead of copying it:
@@ -464,9 +279,9 @@ impl Evaluator {
         // The first template in priority order that has the method (a concrete `GET
         // /gists/public` does not hide `DELETE /gists/{gist_id}`: routers pick by method
         // first); HEAD falls back to GET when no template has HEAD.
-        let mut found = self.find(0, &path, 0, method);
+        let mut found = self.router.route(&path, method);
         if matches!(found, Ok(None)) && method == "HEAD" {
-            found = self.find(0, &path, 0, "GET");
+            found = self.router.route(&path, "GET");
         }
         let index = match found {
             Ok(Some(index)) => index,
@@ -486,152 +301,12 @@ impl Evaluator {
             })
         }
     }
-
-    /// The route (its index) whose template matches the whole path and has `method`: concrete
-    /// segments first, then templated ones in rank order, then a parameter that spans the rest,
-    /// backtracking when a branch cannot match the rest. A segment that equals a concrete
-    /// sibling, or matches a templated one, only when case is ignored is ambiguous.
-    fn find(
-        &self,
-        node: usize,
-        path: &RequestPath,
-        depth: usize,
-        method: &str,
-    ) -> Result<Option<usize>, PathError> {
-        let n = &self.nodes[node];
-        if depth == path.len() {
-            return Ok(n.methods.iter().find(|(m, _)| m == method).map(|(_, i)| *i));
-        }
-        let segment = path.segment(depth);
-        match n.literals.binary_search_by(|(l, _)| by_length(l, segment)) {
-            Ok(i) => {
-                if let Some(found) = self.find(n.literals[i].1, path, depth + 1, method)? {
-                    return Ok(Some(found));
-                }
-            }
-            Err(_) => {
-                let same_length = n.literals.partition_point(|(l, _)| l.len() < segment.len());
-                if n.literals[same_length..]
-                    .iter()
-                    .take_while(|(l, _)| l.len() == segment.len())
-                    .any(|(l, _)| l.eq_ignore_ascii_case(segment))
-                {
-                    return Err(PathError::Ambiguous);
-                }
-            }
-        }
-        for (pattern, child) in &n.patterns {
-            if pattern.matches(segment) {
-                if let Some(found) = self.find(*child, path, depth + 1, method)? {
-                    return Ok(Some(found));
-                }
-            } else if pattern.matches_folded(segment) {
-                return Err(PathError::Ambiguous);
-            }
-        }
-        // A multi-segment parameter takes the rest: every remaining segment non-empty (no
-        // trailing slash), each already checked by the path reader.
-        if let Some((_, index)) = n.tails.iter().find(|(m, _)| m == method) {
-            if (depth..path.len()).all(|i| !path.segment(i).is_empty()) {
-                return Ok(Some(*index));
-            }
-        }
-        Ok(None)
-    }
-}
-
-fn by_length(a: &str, b: &str) -> std::cmp::Ordering {
-    a.len()
-        .cmp(&b.len())
-        .then_with(|| a.as_bytes().cmp(b.as_bytes()))
-}
-
-impl Pattern {
-    fn new(parts: &[Part]) -> Pattern {
-        let parts: Vec<PatternPart> = parts
-            .iter()
-            .map(|p| match p {
-                Part::Literal(l) => PatternPart::Literal(l.clone()),
-                Part::Param(_) => PatternPart::Param,
-            })
-            .collect();
-        let literal_len = parts
-            .iter()
-            .map(|p| match p {
-                PatternPart::Literal(l) => l.len(),
-                PatternPart::Param => 0,
-            })
-            .sum();
-        let shape: String = parts
-            .iter()
-            .map(|p| match p {
-                PatternPart::Literal(l) => l.as_str(),
-                PatternPart::Param => "{}",
-            })
-            .collect();
-        let has_letters = shape.bytes().any(|b| b.is_ascii_alphabetic());
-        Pattern {
-            parts,
-            literal_len,
-            shape,
-            has_letters,
-        }
-    }
-
-    /// More literal text first; ties broken by shape so the order is total.
-    fn rank(&self) -> (std::cmp::Reverse<usize>, &str) {
-        (std::cmp::Reverse(self.literal_len), &self.shape)
-    }
-
-    /// Whether the segment can be split so that literals match and each parameter takes a
-    /// non-empty part.
-    fn matches(&self, segment: &str) -> bool {
-        matches_parts(&self.parts, segment, false)
-    }
-
-    /// Whether the segment matches when ASCII case is ignored (`x.JSON` for `{id}.json`), which
-    /// a case-insensitive backend reads as this template; asked only after `matches` said no.
-    fn matches_folded(&self, segment: &str) -> bool {
-        self.has_letters && matches_parts(&self.parts, segment, true)
-    }
-}
-
-/// Whether `text` starts with `prefix`, ASCII case ignored when `fold`.
-fn starts_with(text: &str, prefix: &str, fold: bool) -> bool {
-    if !fold {
-        return text.starts_with(prefix);
-    }
-    text.len() >= prefix.len()
-        && text.is_char_boundary(prefix.len())
-        && text[..prefix.len()].eq_ignore_ascii_case(prefix)
-}
-
-/// Whether the segment can be split so that literals match (ASCII case ignored when `fold`)
-/// and each parameter takes a non-empty part.
-fn matches_parts(parts: &[PatternPart], text: &str, fold: bool) -> bool {
-    match parts {
-        [] => text.is_empty(),
-        [PatternPart::Literal(l), rest @ ..] => {
-            starts_with(text, l, fold) && matches_parts(rest, &text[l.len()..], fold)
-        }
-        [PatternPart::Param] => !text.is_empty(),
-        [PatternPart::Param, rest @ ..] => {
-            // The next part is a literal (templates never put two parameters side by side):
-            // try each place it occurs after at least one byte.
-            let PatternPart::Literal(next) = &rest[0] else {
-                return false;
-            };
-            text.char_indices()
-                .skip(1)
-                .filter(|(i, _)| starts_with(&text[*i..], next, fold))
-                .any(|(i, _)| matches_parts(rest, &text[i..], fold))
-        }
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::table::Route;
 
     fn table(routes: &[(&str, &str, &[&[&str]])], base: &str) -> Table {
         let routes = routes

@@ -25,6 +25,7 @@
 //! ```
 
 pub mod answer;
+pub mod decision;
 pub mod error;
 pub mod evaluator;
 pub mod groups;
@@ -33,6 +34,7 @@ pub mod path;
 pub mod principal;
 mod refused;
 pub mod reload;
+pub(crate) mod router;
 pub mod table;
 pub mod template;
 #[cfg(feature = "tower")]
