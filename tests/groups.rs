@@ -1914,3 +1914,135 @@ fn hostile_names_and_ids_are_written_as_data() {
     assert_eq!(std::fs::read_to_string(&victim).unwrap(), "untouched");
     assert!(b.text().contains("  safe:\n"));
 }
+
+/// The library's transaction under random sequences of actions on the retail example (what
+/// the `groups_transaction` fuzz target does with arbitrary files): a change that is not
+/// refused reads back as the file it claims, adds no consistency problem, keeps every
+/// comment line of the original that is not in a removed block, and its preview agrees with
+/// the groups each holder ends up in.
+#[test]
+fn random_transactions_read_back_and_stay_consistent() {
+    use scopegate::groups::file::{self, GroupsFile};
+    use scopegate::groups::holders::{HolderAction, NewStore};
+    use scopegate::groups::manage::{Action, Changes, Stamp};
+    use scopegate::groups::transaction;
+
+    let b = Brand::new();
+    let path = b.path("groups.yaml");
+    let text = b.text();
+    let before = groups::load(&path).unwrap();
+    let table = Table::from_json(&std::fs::read_to_string(b.path("table.json")).unwrap()).unwrap();
+    let stamp = Stamp {
+        by: ADMIN.into(),
+        at: NOW.into(),
+    };
+    let ids = [
+        "pos",
+        "instore",
+        "reporting",
+        "berlin-mitte",
+        "hamburg-hbf",
+        "munich-kiosk",
+        "bm-till-1",
+        "hh-till-1",
+        "bi-export",
+        "new-1",
+        "new-2",
+    ];
+    let (mut written, mut refused) = (0, 0);
+    for seed in 1..=1500u64 {
+        let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+        let mut id = || ids[rng.below(ids.len())].to_string();
+        let actions: Vec<Action> = (0..1 + seed % 2)
+            .map(|i| match (seed + i) % 11 {
+                0 => Action::AssignStores {
+                    group: id(),
+                    stores: vec![id(), id()],
+                },
+                1 => Action::UnassignStores(vec![id()]),
+                2 => Action::AssignClient {
+                    group: id(),
+                    client: id(),
+                },
+                3 => Action::SetDefault(id()),
+                4 => Action::Deactivate(id()),
+                5 => Action::Create {
+                    id: id(),
+                    name: "N".into(),
+                    description: None,
+                    changes: Changes::default(),
+                },
+                6 => Action::Holder(HolderAction::AddStores(vec![NewStore {
+                    id: id(),
+                    name: Some("a: b # c".into()),
+                    group: Some(id()),
+                    tills: vec![id(), "x,y".into()],
+                }])),
+                7 => Action::Holder(HolderAction::AddTill {
+                    till: id(),
+                    store: id(),
+                }),
+                8 => Action::Holder(HolderAction::MoveTill {
+                    till: id(),
+                    store: id(),
+                }),
+                9 => Action::Holder(HolderAction::RemoveStore {
+                    id: id(),
+                    with_tills: seed % 2 == 0,
+                }),
+                _ => Action::Holder(HolderAction::RenameStore {
+                    id: id(),
+                    new_id: Some(id()),
+                    name: None,
+                }),
+            })
+            .collect();
+        let Ok(tx) = transaction::prepare(&path, &text, &before, &actions, &stamp, Some(&table))
+        else {
+            refused += 1;
+            continue;
+        };
+        written += 1;
+        let brand = file::parse_layer(&path, tx.text.clone(), false).expect("reads back");
+        let after = GroupsFile {
+            brand,
+            platform: before.platform.clone(),
+        };
+        let ids_of = |f: &GroupsFile| -> Vec<(String, Option<String>, Vec<String>)> {
+            f.brand
+                .stores
+                .iter()
+                .map(|s| {
+                    (
+                        s.id.clone(),
+                        s.group.as_ref().map(|g| g.value.clone()),
+                        s.tills.iter().map(|t| t.value.clone()).collect(),
+                    )
+                })
+                .collect()
+        };
+        assert_eq!(ids_of(&after), ids_of(&tx.after), "{actions:?}");
+        assert!(
+            after.consistency().is_empty(),
+            "{actions:?}: {:?}",
+            after.consistency()
+        );
+        // The header comment survives every change.
+        assert!(
+            tx.text.starts_with("# Acme Retail's access groups."),
+            "{actions:?}"
+        );
+        // Every store's routes after the change are its group's, as the preview says.
+        let moved = tx.moves(&table);
+        for m in &moved {
+            if let scopegate::groups::moves::Holder::Store { id, .. } = &m.holder {
+                assert!(m.gains.iter().all(|r| !m.loses.contains(r)), "{id}");
+            }
+        }
+    }
+    // Both outcomes are exercised.
+    assert!(
+        written > 100 && refused > 100,
+        "written {written}, refused {refused}"
+    );
+}

@@ -44,8 +44,12 @@ fn setup() -> &'static (Authenticator, JwtVerifier) {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&selector, rest)) = data.split_first() else { return };
-    let Ok(value) = std::str::from_utf8(rest) else { return };
+    let Some((&selector, rest)) = data.split_first() else {
+        return;
+    };
+    let Ok(value) = std::str::from_utf8(rest) else {
+        return;
+    };
     let name = match selector & 0x7f {
         b'c' => "x-claims",
         b'i' => "x-client",
@@ -57,9 +61,15 @@ fuzz_target!(|data: &[u8]| {
     match result {
         Ok(Presented::Known(a)) => {
             if name == "authorization" {
-                assert!(a.identity.principal != Principal::Anonymous, "{value:?} gave anonymous");
+                assert!(
+                    a.identity.principal != Principal::Anonymous,
+                    "{value:?} gave anonymous"
+                );
             } else {
-                assert!(from_gateway, "a trusted header believed from outside the gateway");
+                assert!(
+                    from_gateway,
+                    "a trusted header believed from outside the gateway"
+                );
             }
         }
         Ok(Presented::Basic { .. }) => assert_eq!(name, "authorization"),

@@ -30,14 +30,19 @@ fn evaluator() -> &'static (Evaluator, Grant) {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else { return };
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
     let (method, path) = text.split_once(' ').unwrap_or(("GET", text));
     let (e, g) = evaluator();
     if let Decision::Allow { route } = e.evaluate(g, method, path) {
         // An allowed request is a clean origin-form path under the base path.
         let p = path.split('?').next().unwrap();
         assert!(p.starts_with("/api/"), "{path:?} allowed by {}", route.path);
-        assert!(!p.contains("/../") && !p.contains("//") && !p.contains('\\'), "{path:?}");
+        assert!(
+            !p.contains("/../") && !p.contains("//") && !p.contains('\\'),
+            "{path:?}"
+        );
         assert!(!p.to_ascii_lowercase().contains("%2f"), "{path:?}");
     }
 });

@@ -21,7 +21,9 @@ fn read_back(text: &str, path: &[&str]) -> Option<String> {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else { return };
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
     let _ = file::parse_layer(Path::new("groups.yaml"), text.to_string(), false);
     let paths: [&[&str]; 4] = [
         &["groups", "g1", "name"],
@@ -32,10 +34,17 @@ fuzz_target!(|data: &[u8]| {
     for (i, path) in paths.iter().enumerate() {
         let value = ["x", "a: b", "2026-11-23T10:00:00Z", "read-write"][i];
         if let Ok(out) = edit::set(text, path, &Value::scalar(value)) {
-            assert_eq!(read_back(&out, path).as_deref(), Some(value), "set {path:?} in {text:?} gave {out:?}");
+            assert_eq!(
+                read_back(&out, path).as_deref(),
+                Some(value),
+                "set {path:?} in {text:?} gave {out:?}"
+            );
         }
         if let Ok(out) = edit::remove(text, path) {
-            assert!(read_back(&out, path).is_none(), "remove {path:?} in {text:?} gave {out:?}");
+            assert!(
+                read_back(&out, path).is_none(),
+                "remove {path:?} in {text:?} gave {out:?}"
+            );
         }
     }
 });
