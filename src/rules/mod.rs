@@ -2,8 +2,10 @@
 //! function that reads the security model through the [`Context`] and reports to its
 //! [`Findings`] (which carry the rule's id and severity); the registry [`ALL`] lists them.
 //! A rule's documentation has one source, its page `rules/<id>.md`: the module's doc and
-//! `Rule::doc` (what `scopegate rules ID` prints) both include it. Adding a rule: a module
-//! here, its page, fixtures under `tests/fixtures/rules/<id>/`, and one line in [`ALL`].
+//! `Rule::doc` (what `scopegate rules ID` prints) both include it. Each message a rule gives is
+//! a named function (or constant) in its module, after `check`, so its wording is found and
+//! reviewed in one place. Adding a rule: a module here, its page, fixtures under
+//! `tests/fixtures/rules/<id>/`, and one line in [`ALL`].
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 

@@ -20,13 +20,16 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
             if p.location == "header" && p.name.eq_ignore_ascii_case("authorization") {
                 let key = (p.at.file.path.clone(), p.at.pointer.clone());
                 if seen.insert(key) {
-                    out.report(
-                        &p.at,
-                        format!("parameter `{}` declares the Authorization header, which the security section implies", p.name),
-                        Some(op),
-                    );
+                    out.report(&p.at, authorization_parameter(&p.name), Some(op));
                 }
             }
         }
     }
+}
+
+/// The message: a parameter declares the header the security section implies.
+fn authorization_parameter(name: &str) -> String {
+    format!(
+        "parameter `{name}` declares the Authorization header, which the security section implies"
+    )
 }

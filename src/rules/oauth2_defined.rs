@@ -17,9 +17,10 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
     let model = cx.model;
     // At the schemes object when there is one (that is where one belongs), else the root.
     let at = model.schemes_at.as_ref().unwrap_or(&model.root);
-    out.report(
-        at,
-        "the document defines no security scheme of type `oauth2`",
-        None,
-    );
+    out.report(at, no_oauth2_scheme(), None);
+}
+
+/// The message: no oauth2 scheme at all.
+fn no_oauth2_scheme() -> &'static str {
+    "the document defines no security scheme of type `oauth2`"
 }

@@ -21,18 +21,22 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
             .iter()
             .map(|f| format!("`{}`", f.written))
             .collect();
-        let message = if written.is_empty() {
-            format!(
-                "oauth2 scheme `{}` declares no flow; it needs the password flow",
-                scheme.name
-            )
-        } else {
-            format!(
-                "oauth2 scheme `{}` declares {} but not the password flow",
-                scheme.name,
-                written.join(", ")
-            )
-        };
-        out.report(&scheme.name_at, message, None);
+        out.report(
+            &scheme.name_at,
+            no_password_flow(&scheme.name, &written),
+            None,
+        );
+    }
+}
+
+/// The message: an oauth2 scheme without the password flow, and the flows it has.
+fn no_password_flow(scheme: &str, flows: &[String]) -> String {
+    if flows.is_empty() {
+        format!("oauth2 scheme `{scheme}` declares no flow; it needs the password flow")
+    } else {
+        format!(
+            "oauth2 scheme `{scheme}` declares {} but not the password flow",
+            flows.join(", ")
+        )
     }
 }

@@ -27,15 +27,16 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
             for (field, url) in urls {
                 let Some(url) = url else { continue };
                 if !is_absolute_https(&url.value) {
-                    out.report(
-                        &url.at,
-                        format!("`{field}` `{}` is not an absolute https URL", url.value),
-                        None,
-                    );
+                    out.report(&url.at, not_https(field, &url.value), None);
                 }
             }
         }
     }
+}
+
+/// The message: a flow URL that is not absolute https.
+fn not_https(field: &str, url: &str) -> String {
+    format!("`{field}` `{url}` is not an absolute https URL")
 }
 
 #[cfg(test)]

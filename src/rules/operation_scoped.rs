@@ -19,11 +19,7 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
         };
         for (i, req) in list.requirements.iter().enumerate() {
             if let Some(message) = problem(cx, req) {
-                out.report(
-                    &req.at,
-                    format!("alternative {} of {whose} {message}", i + 1),
-                    op,
-                );
+                out.report(&req.at, unscoped_alternative(i + 1, &whose, &message), op);
             }
         }
     }
@@ -32,7 +28,7 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
 /// Why `req` does not require an oauth2 scope, if it does not.
 fn problem(cx: &Context<'_>, req: &Requirement) -> Option<String> {
     if req.is_anonymous() {
-        return Some("is `{}`, which allows anonymous access".into());
+        return Some(ANONYMOUS.into());
     }
     // An undefined scheme is left to security-scheme-defined.
     let scoped = req
@@ -49,15 +45,30 @@ fn problem(cx: &Context<'_>, req: &Requirement) -> Option<String> {
         .map(|s| s.scheme.as_str())
         .collect();
     if let Some(name) = oauth2_unscoped.first() {
-        return Some(format!("names `{name}` with no scope"));
+        return Some(no_scope(name));
     }
     let names: Vec<String> = req
         .schemes
         .iter()
         .map(|s| format!("`{}`", s.scheme))
         .collect();
-    Some(format!(
-        "needs only {}, no oauth2 scope",
-        names.join(" and ")
-    ))
+    Some(only_other_schemes(&names))
+}
+
+/// The message: alternative `n` (from 1) of an operation's (or the top-level) list, and why.
+fn unscoped_alternative(n: usize, whose: &str, why: &str) -> String {
+    format!("alternative {n} of {whose} {why}")
+}
+
+/// Why: the alternative is `{}`.
+const ANONYMOUS: &str = "is `{}`, which allows anonymous access";
+
+/// Why: an oauth2 scheme named without scopes.
+fn no_scope(scheme: &str) -> String {
+    format!("names `{scheme}` with no scope")
+}
+
+/// Why: only schemes that are not oauth2.
+fn only_other_schemes(names: &[String]) -> String {
+    format!("needs only {}, no oauth2 scope", names.join(" and "))
 }

@@ -16,32 +16,34 @@ const UID_ADVICE: &str = "an endpoint open to any authenticated user declares th
 fn check(cx: &Context<'_>, out: &mut Findings) {
     for op in cx.operations() {
         match (op.security.source, &op.security.list) {
-            (SecuritySource::Absent, _) => out.report(
-                &op.at,
-                format!(
-                    "{} has no security: neither the operation nor the document declares `security`",
-                    describe(op)
-                ),
-                Some(op),
-            ),
-            (SecuritySource::Operation, Some(list)) if list.requirements.is_empty() => out.report(
-                &list.at,
-                format!("`security: []` leaves {} unsecured; {UID_ADVICE}", describe(op)),
-                Some(op),
-            ),
+            (SecuritySource::Absent, _) => out.report(&op.at, no_security(&describe(op)), Some(op)),
+            (SecuritySource::Operation, Some(list)) if list.requirements.is_empty() => {
+                out.report(&list.at, empty_list(&describe(op)), Some(op))
+            }
             _ => {}
         }
     }
     let inheriting = cx.inheriting();
     if let Some(top) = &cx.model.security {
         if top.requirements.is_empty() && inheriting > 0 {
-            out.report(
-                &top.at,
-                format!(
-                    "the top-level `security: []` leaves {inheriting} inheriting operation(s) unsecured; {UID_ADVICE}"
-                ),
-                None,
-            );
+            out.report(&top.at, empty_top_level_list(inheriting), None);
         }
     }
+}
+
+/// The message: no `security` anywhere for the operation.
+fn no_security(operation: &str) -> String {
+    format!(
+        "{operation} has no security: neither the operation nor the document declares `security`"
+    )
+}
+
+/// The message: the operation's own `security: []`.
+fn empty_list(operation: &str) -> String {
+    format!("`security: []` leaves {operation} unsecured; {UID_ADVICE}")
+}
+
+/// The message: a top-level `security: []` that operations inherit.
+fn empty_top_level_list(inheriting: usize) -> String {
+    format!("the top-level `security: []` leaves {inheriting} inheriting operation(s) unsecured; {UID_ADVICE}")
 }

@@ -43,26 +43,32 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
         }
         let message = match op.method.as_str() {
             "GET" | "HEAD" | "OPTIONS" if alternatives.iter().all(|&(_, w)| w) => {
-                format!(
-                    "{} reads but every alternative requires a write scope",
-                    describe(op)
-                )
+                reads_with_write_scope(&describe(op))
             }
             "POST" | "PUT" | "PATCH" | "DELETE" if alternatives.iter().any(|&(r, w)| r && !w) => {
-                format!(
-                    "{} changes data but read scopes alone satisfy it",
-                    describe(op)
-                )
+                writes_with_read_scope(&describe(op))
             }
             _ => continue,
         };
         let (at, message) = match op.security.source {
             SecuritySource::Operation => (&list.at, message),
-            _ => (
-                &op.at,
-                format!("{message} (through the inherited top-level list)"),
-            ),
+            _ => (&op.at, inherited(&message)),
         };
         out.report(at, message, Some(op));
     }
+}
+
+/// The message: a reading method that only write scopes allow.
+fn reads_with_write_scope(operation: &str) -> String {
+    format!("{operation} reads but every alternative requires a write scope")
+}
+
+/// The message: a writing method that read scopes alone allow.
+fn writes_with_read_scope(operation: &str) -> String {
+    format!("{operation} changes data but read scopes alone satisfy it")
+}
+
+/// A message about an operation judged through the top-level list it inherits.
+fn inherited(message: &str) -> String {
+    format!("{message} (through the inherited top-level list)")
 }

@@ -51,11 +51,13 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
     for (name, at, op) in judged {
         if let Some(app) = application(cx, name) {
             if app != expected {
-                let message = format!(
-                    "scope `{name}` has application id `{app}`; this API's is `{expected}`"
-                );
-                out.report(at, message, op);
+                out.report(at, other_application(name, app, &expected), op);
             }
         }
     }
+}
+
+/// The message: a scope of another application than the API's.
+fn other_application(scope: &str, application: &str, expected: &str) -> String {
+    format!("scope `{scope}` has application id `{application}`; this API's is `{expected}`")
 }

@@ -15,11 +15,7 @@ pub const RULE: Rule = Rule {
 fn check(cx: &Context<'_>, out: &mut Findings) {
     for (op, used, scope) in cx.required_scopes() {
         if scope.value != UID && !cx.is_declared(&used.scheme, &scope.value) {
-            let message = format!(
-                "scope `{}` is not declared in `{}`",
-                scope.value, used.scheme
-            );
-            out.report(&scope.at, message, op);
+            out.report(&scope.at, undeclared(&scope.value, &used.scheme), op);
         }
     }
     // Before 3.1 only oauth2 (and, in 3.0, openIdConnect) requirements list anything; 3.1
@@ -44,11 +40,19 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
             } else {
                 "OpenAPI 3.0"
             };
-            let message = format!(
-                "`{}` is a `{kind}` scheme: in {version} its list must be empty (only oauth2 schemes take scopes; role lists came with OpenAPI 3.1)",
-                used.scheme
-            );
-            out.report(&first.at, message, op);
+            out.report(&first.at, list_not_empty(&used.scheme, kind, version), op);
         }
     }
+}
+
+/// The message: a scope the scheme does not declare.
+fn undeclared(scope: &str, scheme: &str) -> String {
+    format!("scope `{scope}` is not declared in `{scheme}`")
+}
+
+/// The message: a non-empty list for a scheme that takes none before OpenAPI 3.1.
+fn list_not_empty(scheme: &str, kind: &str, version: &str) -> String {
+    format!(
+        "`{scheme}` is a `{kind}` scheme: in {version} its list must be empty (only oauth2 schemes take scopes; role lists came with OpenAPI 3.1)"
+    )
 }

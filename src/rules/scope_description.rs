@@ -17,11 +17,12 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
             .as_deref()
             .is_none_or(|d| d.trim().is_empty())
         {
-            out.report(
-                &scope.at,
-                format!("scope `{}` has no description", scope.name),
-                None,
-            );
+            out.report(&scope.at, no_description(&scope.name), None);
         }
     }
+}
+
+/// The message: a declared scope without a description.
+fn no_description(scope: &str) -> String {
+    format!("scope `{scope}` has no description")
 }

@@ -15,26 +15,17 @@ const GRAMMAR: &str = "expected `<application-id>.<read|write>`, `<application-i
 fn check(cx: &Context<'_>, out: &mut Findings) {
     for (_, scope) in cx.declared_scopes() {
         if cx.parse(&scope.name).is_none() {
-            out.report(
-                &scope.at,
-                format!(
-                    "scope `{}` breaks the naming grammar: {GRAMMAR}",
-                    scope.name
-                ),
-                None,
-            );
+            out.report(&scope.at, breaks_grammar(&scope.name), None);
         }
     }
     for (op, used, scope) in cx.required_scopes() {
         if !cx.is_declared(&used.scheme, &scope.value) && cx.parse(&scope.value).is_none() {
-            out.report(
-                &scope.at,
-                format!(
-                    "scope `{}` breaks the naming grammar: {GRAMMAR}",
-                    scope.value
-                ),
-                op,
-            );
+            out.report(&scope.at, breaks_grammar(&scope.value), op);
         }
     }
+}
+
+/// The message: a scope name outside the grammar.
+fn breaks_grammar(scope: &str) -> String {
+    format!("scope `{scope}` breaks the naming grammar: {GRAMMAR}")
 }

@@ -35,10 +35,15 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
             Access::Read => "read",
             Access::Write => "write",
         };
-        let message = format!(
-            "`{}` names the API's only resource; the standard scope `{application}.{access}` would do",
-            scope.name
+        out.report(
+            &scope.at,
+            standard_would_do(&scope.name, application, access),
+            None,
         );
-        out.report(&scope.at, message, None);
     }
+}
+
+/// The message: a resource scope where the API has one resource.
+fn standard_would_do(scope: &str, application: &str, access: &str) -> String {
+    format!("`{scope}` names the API's only resource; the standard scope `{application}.{access}` would do")
 }

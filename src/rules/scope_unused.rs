@@ -17,14 +17,12 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
             .get(scope.name.as_str())
             .is_some_and(|schemes| schemes.contains(scheme.name.as_str()));
         if !is_used {
-            out.report(
-                &scope.at,
-                format!(
-                    "scope `{}` is declared but no operation uses it",
-                    scope.name
-                ),
-                None,
-            );
+            out.report(&scope.at, unused(&scope.name), None);
         }
     }
+}
+
+/// The message: a declared scope no operation requires.
+fn unused(scope: &str) -> String {
+    format!("scope `{scope}` is declared but no operation uses it")
 }

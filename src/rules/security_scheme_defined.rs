@@ -15,13 +15,14 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
         for req in &list.requirements {
             for used in &req.schemes {
                 if cx.scheme(&used.scheme).is_none() {
-                    out.report(
-                        &used.at,
-                        format!("security scheme `{}` is not defined", used.scheme),
-                        op,
-                    );
+                    out.report(&used.at, undefined(&used.scheme), op);
                 }
             }
         }
     }
+}
+
+/// The message: a requirement names a scheme the document does not define.
+fn undefined(scheme: &str) -> String {
+    format!("security scheme `{scheme}` is not defined")
 }

@@ -19,12 +19,12 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
                 continue;
             }
             for scope in scopes.iter().filter(|s| s.value == UID) {
-                out.report(
-                    &scope.at,
-                    "`uid` next to other scopes adds nothing: every authenticated principal holds it",
-                    op,
-                );
+                out.report(&scope.at, UID_NEXT_TO_OTHERS, op);
             }
         }
     }
 }
+
+/// The message: `uid` beside other scopes.
+const UID_NEXT_TO_OTHERS: &str =
+    "`uid` next to other scopes adds nothing: every authenticated principal holds it";
