@@ -1488,6 +1488,28 @@ fn tills_are_added_with_a_password_moved_and_removed() {
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains("at least 8 characters"));
     assert_eq!(b.text(), text);
+    // The till list says who has a password (and so can log in).
+    let out = b.groups(&[
+        "till",
+        "list",
+        "--store",
+        "berlin-mitte",
+        "--credentials",
+        "tills.cred",
+    ]);
+    assert_eq!(
+        stdout(&out),
+        "till       store         group  password\n\
+         bm-till-1  berlin-mitte  pos    missing\n\
+         bm-till-2  berlin-mitte  pos    missing\n\
+         bm-till-3  berlin-mitte  pos    set\n"
+    );
+    assert!(stderr(&out).contains("2 till(s) without a password cannot log in"));
+    let out = b.groups(&["till", "list", "--format", "json"]);
+    let tills: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(tills.as_array().unwrap().len(), 5);
+    assert_eq!(tills[3]["store"], "hamburg-hbf");
+    assert_eq!(tills[3]["by_default"], true);
     // A password for a till the groups file does not know is refused (a typo).
     let out = run_with_stdin(
         &b,

@@ -134,6 +134,11 @@ impl Credentials {
         self.hashes.len()
     }
 
+    /// Whether `user` has a password in the file.
+    pub fn knows(&self, user: &str) -> bool {
+        self.hashes.contains_key(user)
+    }
+
     pub fn is_empty(&self) -> bool {
         self.hashes.is_empty()
     }

@@ -140,6 +140,16 @@ pub enum TillCommand {
         #[command(flatten)]
         preview: Preview,
     },
+    /// Tills with their store and group; with --credentials, whether each has a password.
+    List {
+        /// Only the tills of this store.
+        #[arg(long)]
+        store: Option<String>,
+        #[command(flatten)]
+        credentials: CredentialsFile,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
     /// Set or replace a till's password (read without echo on a terminal).
     Password {
         till: String,
@@ -357,6 +367,16 @@ pub fn till(path: &Path, file: &GroupsFile, command: TillCommand) -> Result<i32,
             let outcome = change(path, file, &actions, &by, &preview)?;
             forget_passwords(&outcome, &credentials, &[till])
         }
+        TillCommand::List {
+            store,
+            credentials,
+            format,
+        } => list_tills(
+            file,
+            store.as_deref(),
+            credentials.credentials.as_deref(),
+            format,
+        ),
         TillCommand::Password { till, credentials } => {
             let Some(creds) = credentials.credentials else {
                 return Err(
@@ -603,6 +623,74 @@ fn show_store(
         for r in allowed {
             println!("  {r}");
         }
+    }
+    Ok(exit::OK)
+}
+
+fn list_tills(
+    file: &GroupsFile,
+    store: Option<&str>,
+    credentials: Option<&Path>,
+    format: Format,
+) -> Result<i32, String> {
+    if let Some(id) = store {
+        if !file.brand.stores.iter().any(|s| s.id == id) {
+            eprintln!("scopegate: there is no store `{id}`");
+            return Ok(exit::FINDINGS);
+        }
+    }
+    let creds = credentials
+        .map(credentials::Credentials::load)
+        .transpose()?;
+    let rows: Vec<(&str, &Store, Option<&str>, Via, Option<bool>)> = file
+        .brand
+        .stores
+        .iter()
+        .filter(|s| store.is_none_or(|id| s.id == id))
+        .flat_map(|s| {
+            let (group, via) = group_of(file, s);
+            let creds = creds.as_ref();
+            s.tills.iter().map(move |t| {
+                (
+                    t.value.as_str(),
+                    s,
+                    group,
+                    via,
+                    creds.map(|c| c.knows(&t.value)),
+                )
+            })
+        })
+        .collect();
+    if format == Format::Json {
+        let out: Vec<_> = rows
+            .iter()
+            .map(|(till, s, group, via, password)| {
+                json!({"id": till, "store": s.id, "group": group,
+                       "by_default": *via == Via::Default, "password": password})
+            })
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&out).expect("json"));
+        return Ok(exit::OK);
+    }
+    let table: Vec<[String; 4]> = rows
+        .iter()
+        .map(|(till, s, group, via, password)| {
+            [
+                till.to_string(),
+                s.id.clone(),
+                group_label(*group, *via),
+                match password {
+                    Some(true) => "set".into(),
+                    Some(false) => "missing".into(),
+                    None => "-".into(),
+                },
+            ]
+        })
+        .collect();
+    print_table(&["till", "store", "group", "password"], &table);
+    let missing = rows.iter().filter(|r| r.4 == Some(false)).count();
+    if missing > 0 {
+        eprintln!("scopegate: {missing} till(s) without a password cannot log in");
     }
     Ok(exit::OK)
 }
