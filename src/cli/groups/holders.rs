@@ -642,7 +642,10 @@ fn list_tills(
     let creds = credentials
         .map(credentials::Credentials::load)
         .transpose()?;
-    let rows: Vec<(&str, &Store, Option<&str>, Via, Option<bool>)> = file
+    // Till, its store, the store's group and where it comes from, and whether it has a
+    // password (when the credentials file is given).
+    type Row<'a> = (&'a str, &'a Store, Option<&'a str>, Via, Option<bool>);
+    let rows: Vec<Row<'_>> = file
         .brand
         .stores
         .iter()
