@@ -1,6 +1,5 @@
 //! Diagnostics: what every stage reports, with the file, pointer and span it is about.
 
-use std::fmt;
 use std::sync::Arc;
 
 use serde::Serialize;
@@ -8,25 +7,8 @@ use serde::Serialize;
 use crate::load::{LoadError, Pointer, Position, SourceFile, Span};
 use crate::model::{Location, Problem};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Hint,
-    Info,
-    Warning,
-    Error,
-}
-
-impl fmt::Display for Severity {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Severity::Hint => "hint",
-            Severity::Info => "info",
-            Severity::Warning => "warning",
-            Severity::Error => "error",
-        })
-    }
-}
+/// The one severity scale (also used by configuration and groups validation).
+pub use crate::severity::Severity;
 
 /// The operation a finding belongs to.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]

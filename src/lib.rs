@@ -38,6 +38,8 @@ pub use scopegate_runtime as runtime;
 #[cfg(feature = "serve")]
 pub mod serve;
 #[cfg(feature = "groups")]
+pub mod severity;
+#[cfg(feature = "groups")]
 pub mod suggest;
 /// The tower layer, from the `scopegate-runtime` crate.
 #[cfg(feature = "tower")]

@@ -13,20 +13,8 @@ use super::file::{GroupsFile, Layer, Problem};
 use super::resolve::{grants, group_scopes, resource_of};
 use crate::runtime::groups::Status;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Severity {
-    Warning,
-    Error,
-}
-
-impl Severity {
-    pub fn name(self) -> &'static str {
-        match self {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-        }
-    }
-}
+/// The severity scale of every finding (validation uses `Error` and `Warning`).
+pub use crate::severity::Severity;
 
 #[derive(Debug, Clone)]
 pub struct Finding {
@@ -37,10 +25,7 @@ pub struct Finding {
 impl std::fmt::Display for Finding {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let p = &self.problem;
-        let severity = match self.severity {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-        };
+        let severity = self.severity.name();
         write!(
             f,
             "{}:{}:{}: {severity}: {}",
