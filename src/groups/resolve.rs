@@ -103,8 +103,8 @@ pub fn resolve(file: &GroupsFile, table: &Table) -> Result<AccessGroups, Vec<Pro
 /// Loads the groups file at `path` (and its platform layer) and resolves it against `table`;
 /// the error lists every problem with its place.
 pub fn from_file(path: &std::path::Path, table: &Table) -> Result<AccessGroups, String> {
-    let file = super::load(path).map_err(|p| super::file::describe(&p))?;
-    resolve(&file, table).map_err(|p| super::file::describe(&p))
+    let file = super::load(path).map_err(|p| super::file::list_problems(&p))?;
+    resolve(&file, table).map_err(|p| super::file::list_problems(&p))
 }
 
 /// What holding scopes allows, decided by the evaluator's own rule

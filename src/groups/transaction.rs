@@ -47,7 +47,7 @@ impl std::fmt::Display for Refused {
             Refused::Inconsistent(problems) => write!(
                 f,
                 "refused: the change would make the files inconsistent:\n{}",
-                file::describe(problems)
+                file::list_problems(problems)
             ),
             Refused::Unfit(findings) => {
                 write!(f, "refused: the change does not fit the table:")?;
@@ -59,7 +59,7 @@ impl std::fmt::Display for Refused {
             Refused::Unreadable(problems) => write!(
                 f,
                 "internal error: the edited file does not read back, nothing written:\n{}",
-                file::describe(problems)
+                file::list_problems(problems)
             ),
         }
     }

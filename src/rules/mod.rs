@@ -300,7 +300,7 @@ pub fn used_scopes<'a>(cx: &Context<'a>) -> BTreeMap<&'a str, HashSet<&'a str>> 
 }
 
 /// `GET /path`, for messages.
-pub fn describe(op: &Operation) -> String {
+pub fn operation_label(op: &Operation) -> String {
     format!("`{} {}`", op.method, op.path)
 }
 

@@ -1,6 +1,6 @@
 #![doc = include_str!("../../rules/operation-secured.md")]
 
-use super::{describe, Context, Findings, Rule, Severity};
+use super::{operation_label, Context, Findings, Rule, Severity};
 use crate::model::SecuritySource;
 
 pub const RULE: Rule = Rule {
@@ -16,9 +16,11 @@ const UID_ADVICE: &str = "an endpoint open to any authenticated user declares th
 fn check(cx: &Context<'_>, out: &mut Findings) {
     for op in cx.operations() {
         match (op.security.source, &op.security.list) {
-            (SecuritySource::Absent, _) => out.report(&op.at, no_security(&describe(op)), Some(op)),
+            (SecuritySource::Absent, _) => {
+                out.report(&op.at, no_security(&operation_label(op)), Some(op))
+            }
             (SecuritySource::Operation, Some(list)) if list.requirements.is_empty() => {
-                out.report(&list.at, empty_list(&describe(op)), Some(op))
+                out.report(&list.at, empty_list(&operation_label(op)), Some(op))
             }
             _ => {}
         }

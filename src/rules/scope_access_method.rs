@@ -1,6 +1,6 @@
 #![doc = include_str!("../../rules/scope-access-method.md")]
 
-use super::{describe, Context, Findings, Rule, Severity};
+use super::{operation_label, Context, Findings, Rule, Severity};
 use crate::model::scope::{Access, Scope};
 use crate::model::{Requirement, SecuritySource};
 
@@ -43,10 +43,10 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
         }
         let message = match op.method.as_str() {
             "GET" | "HEAD" | "OPTIONS" if alternatives.iter().all(|&(_, w)| w) => {
-                reads_with_write_scope(&describe(op))
+                reads_with_write_scope(&operation_label(op))
             }
             "POST" | "PUT" | "PATCH" | "DELETE" if alternatives.iter().any(|&(r, w)| r && !w) => {
-                writes_with_read_scope(&describe(op))
+                writes_with_read_scope(&operation_label(op))
             }
             _ => continue,
         };

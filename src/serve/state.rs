@@ -112,7 +112,8 @@ impl State {
         let files = &self.files;
         let mut table = Table::read(&files.table).map_err(|e| e.0)?;
         if let Some(path) = &files.groups {
-            let file = crate::groups::load(path).map_err(|p| crate::groups::file::describe(&p))?;
+            let file =
+                crate::groups::load(path).map_err(|p| crate::groups::file::list_problems(&p))?;
             let platform = file.brand.platform_file.as_ref().map(|f| f.value.clone());
             let moved = match self.platform.lock() {
                 Ok(mut watched) if *watched != platform => {
@@ -130,7 +131,7 @@ impl State {
             }
             table.access_groups = Some(
                 crate::groups::resolve::resolve(&file, &table)
-                    .map_err(|p| crate::groups::file::describe(&p))?,
+                    .map_err(|p| crate::groups::file::list_problems(&p))?,
             );
         }
         let credentials = match &files.credentials {

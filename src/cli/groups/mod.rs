@@ -250,7 +250,7 @@ pub fn run(args: GroupsArgs) -> i32 {
 }
 
 fn load(path: &Path) -> Result<GroupsFile, String> {
-    groups::load(path).map_err(|problems| file::describe(&problems))
+    groups::load(path).map_err(|problems| file::list_problems(&problems))
 }
 
 /// A groups file as it is on disk, or as a git revision has it (`REV:PATH`). The platform
@@ -276,9 +276,9 @@ fn load_version(spec: &str) -> Result<GroupsFile, String> {
         ));
     }
     let text = String::from_utf8(out.stdout).map_err(|_| format!("{spec}: not UTF-8"))?;
-    let brand =
-        file::parse_layer(Path::new(file_path), text, false).map_err(|p| file::describe(&p))?;
-    file::with_platform(brand).map_err(|p| file::describe(&p))
+    let brand = file::parse_layer(Path::new(file_path), text, false)
+        .map_err(|p| file::list_problems(&p))?;
+    file::with_platform(brand).map_err(|p| file::list_problems(&p))
 }
 
 fn load_table(path: &Path) -> Result<Table, String> {

@@ -34,7 +34,7 @@ impl fmt::Display for Problem {
 }
 
 /// Problems, one per line.
-pub fn describe(problems: &[Problem]) -> String {
+pub fn list_problems(problems: &[Problem]) -> String {
     problems
         .iter()
         .map(|p| p.to_string())
