@@ -5,7 +5,7 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use crate::load::{LoadError, Pointer, Position, SourceFile, Span};
-use crate::model::{Location, Problem};
+use crate::model::{DocumentProblem, Location};
 
 /// The one severity scale (also used by configuration and groups validation).
 pub use crate::severity::Severity;
@@ -75,7 +75,7 @@ impl Diagnostic {
     }
 
     /// Something the model could not read (a broken `$ref`, a field of the wrong type).
-    pub fn from_problem(problem: &Problem) -> Diagnostic {
+    pub fn from_problem(problem: &DocumentProblem) -> Diagnostic {
         Diagnostic::at(
             INVALID_DOCUMENT,
             Severity::Error,

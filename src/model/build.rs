@@ -62,7 +62,7 @@ pub fn build(loaded: &Loaded, workspace: &mut Workspace) -> Model {
 
 struct Builder<'w> {
     workspace: &'w mut Workspace,
-    problems: Vec<Problem>,
+    problems: Vec<DocumentProblem>,
     family: SpecFamily,
 }
 
@@ -115,7 +115,7 @@ fn string_at(t: &Target, key: &str) -> Option<Located<String>> {
 
 impl Builder<'_> {
     fn problem(&mut self, message: impl Into<String>, at: Location) {
-        self.problems.push(Problem {
+        self.problems.push(DocumentProblem {
             message: message.into(),
             at,
         });

@@ -67,7 +67,7 @@ pub struct Model {
     pub webhooks: Vec<Operation>,
     /// What could not be read while building the model: unresolved or remote references and
     /// fields of the wrong type. Each becomes an `invalid-document` finding.
-    pub problems: Vec<Problem>,
+    pub problems: Vec<DocumentProblem>,
     /// Where the version is written, when it is a later 3.x than the loader knows (read as
     /// the newest it knows).
     #[serde(skip)]
@@ -241,8 +241,10 @@ pub struct Parameter {
     pub at: Location,
 }
 
+/// A part of the document the model could not read as OpenAPI says (reported as an
+/// `invalid-document` finding); distinct from a groups file's `Problem`.
 #[derive(Debug, Clone, Serialize)]
-pub struct Problem {
+pub struct DocumentProblem {
     pub message: String,
     pub at: Location,
 }

@@ -27,12 +27,12 @@ pub struct Options {
 pub struct Grant {
     bits: Vec<u64>,
     authenticated: bool,
-    refusal: Option<Refusal>,
+    refusal: Option<ClientRefusal>,
 }
 
 /// Why a client principal is denied whatever it asks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Refusal {
+enum ClientRefusal {
     UnknownClient,
     NoGroup,
     /// Index into the table's access groups.
@@ -128,8 +128,8 @@ impl Evaluator {
             words,
             requirements,
             clients: Clients::default(),
-            unknown_client: refused(Refusal::UnknownClient),
-            no_group: refused(Refusal::NoGroup),
+            unknown_client: refused(ClientRefusal::UnknownClient),
+            no_group: refused(ClientRefusal::NoGroup),
         };
         evaluator.resolve_clients();
         evaluator
@@ -145,7 +145,7 @@ impl Evaluator {
         for (index, group) in access.groups.iter().enumerate() {
             let mut grant = self.grant(&Principal::Scopes(group.scopes.iter().cloned().collect()));
             if group.status == Status::Inactive {
-                grant.refusal = Some(Refusal::InactiveGroup(index));
+                grant.refusal = Some(ClientRefusal::InactiveGroup(index));
             }
             groups.push(grant);
         }
@@ -265,9 +265,9 @@ impl Evaluator {
         // A refused client learns nothing about the routes.
         if let Some(refusal) = grant.refusal {
             return Decision::Deny(match refusal {
-                Refusal::UnknownClient => Deny::UnknownClient,
-                Refusal::NoGroup => Deny::NoGroup,
-                Refusal::InactiveGroup(i) => Deny::InactiveGroup {
+                ClientRefusal::UnknownClient => Deny::UnknownClient,
+                ClientRefusal::NoGroup => Deny::NoGroup,
+                ClientRefusal::InactiveGroup(i) => Deny::InactiveGroup {
                     group: self
                         .table
                         .access_groups
