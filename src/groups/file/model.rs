@@ -42,9 +42,10 @@ pub fn list_problems(problems: &[Problem]) -> String {
         .join("\n")
 }
 
-/// A value with the file and span it was read from.
+/// A value and the span it was read from in its layer's file (the [`Layer`] holds the file;
+/// the model's `Located` carries a whole location, file and pointer too).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct At<T> {
+pub struct Spanned<T> {
     pub value: T,
     pub span: Span,
 }
@@ -128,7 +129,7 @@ pub struct Group {
     pub updated_at: Option<String>,
     pub updated_by: Option<String>,
     pub permissions: Vec<Permission>,
-    pub scopes: Vec<At<String>>,
+    pub scopes: Vec<Spanned<String>>,
     /// From the platform layer.
     pub builtin: bool,
 }
@@ -138,8 +139,8 @@ pub struct Store {
     pub id: String,
     pub span: Span,
     pub name: Option<String>,
-    pub group: Option<At<String>>,
-    pub tills: Vec<At<String>>,
+    pub group: Option<Spanned<String>>,
+    pub tills: Vec<Spanned<String>>,
     pub stamps: Stamps,
 }
 
@@ -160,7 +161,7 @@ pub struct Client {
     pub id: String,
     pub span: Span,
     pub name: Option<String>,
-    pub group: Option<At<String>>,
+    pub group: Option<Spanned<String>>,
     pub stamps: Stamps,
 }
 
@@ -170,12 +171,12 @@ pub struct Layer {
     pub source: Arc<SourceFile>,
     pub platform: bool,
     /// The platform file named by a brand file, resolved against the brand file's directory.
-    pub platform_file: Option<At<PathBuf>>,
+    pub platform_file: Option<Spanned<PathBuf>>,
     /// The permission table that changes are checked against when no `--table` is given
     /// (`table:`, relative to the brand file).
-    pub table_file: Option<At<PathBuf>>,
-    pub applications: Vec<(At<String>, ApiKind)>,
-    pub default_group: Option<At<String>>,
+    pub table_file: Option<Spanned<PathBuf>>,
+    pub applications: Vec<(Spanned<String>, ApiKind)>,
+    pub default_group: Option<Spanned<String>>,
     pub groups: Vec<Group>,
     pub stores: Vec<Store>,
     pub clients: Vec<Client>,
@@ -236,7 +237,7 @@ impl GroupsFile {
     /// The group of a store or API client: its own (`via`), else the default group.
     pub fn effective_group<'a>(
         &'a self,
-        own: Option<&'a At<String>>,
+        own: Option<&'a Spanned<String>>,
         via: Via,
     ) -> (Option<&'a str>, Via) {
         match (own, &self.brand.default_group) {
@@ -261,7 +262,7 @@ impl GroupsFile {
     fn members<'a, T>(
         &self,
         all: &'a [T],
-        group_of: impl Fn(&T) -> Option<&At<String>>,
+        group_of: impl Fn(&T) -> Option<&Spanned<String>>,
         group: &str,
     ) -> (Vec<&'a T>, Vec<&'a T>) {
         let is_default = self

@@ -102,14 +102,14 @@ impl Reader {
     }
 
     /// A string with its place.
-    fn located(&mut self, node: NodeRef<'_>, what: &str) -> Option<At<String>> {
-        self.string(node, what).map(|value| At {
+    fn located(&mut self, node: NodeRef<'_>, what: &str) -> Option<Spanned<String>> {
+        self.string(node, what).map(|value| Spanned {
             value,
             span: node.span(),
         })
     }
 
-    fn strings(&mut self, node: NodeRef<'_>, what: &str) -> Vec<At<String>> {
+    fn strings(&mut self, node: NodeRef<'_>, what: &str) -> Vec<Spanned<String>> {
         match node.kind() {
             Kind::Array => node.items().filter_map(|i| self.located(i, what)).collect(),
             Kind::Null => Vec::new(),
@@ -197,7 +197,7 @@ impl Reader {
                 "platform" => {
                     if let Some(p) = self.string(value, "`platform`") {
                         let dir = self.layer.source.path.parent().unwrap_or(Path::new(""));
-                        self.layer.platform_file = Some(At {
+                        self.layer.platform_file = Some(Spanned {
                             value: dir.join(p),
                             span: value.span(),
                         });
@@ -206,7 +206,7 @@ impl Reader {
                 "table" => {
                     if let Some(t) = self.string(value, "`table`") {
                         let dir = self.layer.source.path.parent().unwrap_or(Path::new(""));
-                        self.layer.table_file = Some(At {
+                        self.layer.table_file = Some(Spanned {
                             value: dir.join(t),
                             span: value.span(),
                         });
