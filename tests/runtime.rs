@@ -488,7 +488,11 @@ fn reload_swaps_atomically_under_concurrent_decisions() {
         )
         .unwrap();
         let err = shared.reload().unwrap_err();
-        assert!(err.0.contains("format version 9"), "{err}");
+        assert!(err.to_string().contains("format version 9"), "{err}");
+        assert_eq!(
+            err.kind(),
+            scopegate::runtime::TableErrorKind::UnsupportedVersion
+        );
     }
     stop.store(true, Ordering::Relaxed);
     let seen: Vec<[usize; 2]> = workers.into_iter().map(|w| w.join().unwrap()).collect();

@@ -207,7 +207,7 @@ fn describe(decision: &Decision<'_>, granted: &[&str]) -> String {
 
 /// The table, with the groups of --groups resolved into it when given.
 fn load(args: &CheckArgs, options: Options) -> Result<Evaluator, String> {
-    let mut table = Table::read(&args.table).map_err(|e| e.0)?;
+    let mut table = Table::read(&args.table).map_err(|e| e.to_string())?;
     if let Some(g) = &args.groups {
         table.access_groups = Some(groups::resolve::from_file(g, &table)?);
     }

@@ -94,9 +94,11 @@ pub fn resolve(file: &GroupsFile, table: &Table) -> Result<AccessGroups, Vec<Pro
         groups,
         clients,
     };
-    access
-        .check()
-        .map_err(|e| vec![file.brand.problem(crate::load::Span::empty(0), e.0)])?;
+    access.check().map_err(|e| {
+        vec![file
+            .brand
+            .problem(crate::load::Span::empty(0), e.to_string())]
+    })?;
     Ok(access)
 }
 

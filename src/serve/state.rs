@@ -110,7 +110,7 @@ impl State {
             *seen = before;
         }
         let files = &self.files;
-        let mut table = Table::read(&files.table).map_err(|e| e.0)?;
+        let mut table = Table::read(&files.table).map_err(|e| e.to_string())?;
         if let Some(path) = &files.groups {
             let file =
                 crate::groups::load(path).map_err(|p| crate::groups::file::list_problems(&p))?;

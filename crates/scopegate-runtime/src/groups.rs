@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::TableError;
+use crate::error::{TableError, TableErrorKind};
 
 /// The access groups resolved against a table (`compile --groups` embeds them as the table's
 /// `access_groups`): each group's scopes, and each known client's group, so that a service
@@ -109,7 +109,12 @@ impl AccessGroups {
     /// Refuses what the evaluator could not resolve: duplicate ids, a client in a group that
     /// does not exist, a default that does not exist.
     pub fn check(&self) -> Result<(), TableError> {
-        let fail = |m: String| Err(TableError(format!("invalid access groups: {m}")));
+        let fail = |m: String| {
+            Err(TableError::new(
+                TableErrorKind::Invalid,
+                format!("invalid access groups: {m}"),
+            ))
+        };
         let mut ids = BTreeSet::new();
         for g in &self.groups {
             if !ids.insert(g.id.as_str()) {

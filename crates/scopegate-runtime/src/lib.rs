@@ -44,4 +44,4 @@ pub use evaluator::{Decision, Deny, Evaluator, Grant, Options};
 pub use groups::AccessGroups;
 pub use principal::Principal;
 pub use reload::SharedEvaluator;
-pub use table::{Route, Table, TableError};
+pub use table::{Route, Table, TableError, TableErrorKind};

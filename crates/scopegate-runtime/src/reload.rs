@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 
 use super::evaluator::{Evaluator, Options};
-use super::table::{Table, TableError};
+use super::table::{Table, TableError, TableErrorKind};
 
 /// An evaluator shared by request handlers and replaced in place when the table file changes
 /// (on SIGHUP, a timer, or a file watcher: the caller's choice).
@@ -71,8 +71,9 @@ impl SharedEvaluator {
     /// Reads the file again. On error the previous table stays in force and the error says why.
     pub fn reload(&self) -> Result<(), TableError> {
         let Some(path) = &self.path else {
-            return Err(TableError(
-                "this evaluator was not loaded from a file".into(),
+            return Err(TableError::new(
+                TableErrorKind::NotFromFile,
+                "this evaluator was not loaded from a file",
             ));
         };
         let evaluator = Arc::new(load(path, self.options)?);

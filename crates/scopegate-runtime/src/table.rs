@@ -154,7 +154,7 @@ impl Route {
     }
 }
 
-pub use crate::error::TableError;
+pub use crate::error::{TableError, TableErrorKind};
 
 impl Table {
     /// A table built by hand: one source served under `base_path` (`""` for the root), no
@@ -180,9 +180,10 @@ impl Table {
 
     /// Reads a table file; errors name the file.
     pub fn read(path: &std::path::Path) -> Result<Table, TableError> {
+        let shown = path.display().to_string();
         let text = std::fs::read_to_string(path)
-            .map_err(|e| TableError(format!("{}: {e}", path.display())))?;
-        Table::from_json(&text).map_err(|e| TableError(format!("{}: {e}", path.display())))
+            .map_err(|e| TableError::new(TableErrorKind::Io, format!("{shown}: {e}")))?;
+        Table::from_json(&text).map_err(|e| e.within(&shown))
     }
 
     /// Reads a table, refusing another format, an unknown version, or routes pointing at
@@ -193,36 +194,56 @@ impl Table {
             format: Option<String>,
             format_version: Option<u32>,
         }
-        let header: Header = serde_json::from_str(text)
-            .map_err(|e| TableError(format!("not a permission table: {e}")))?;
+        let header: Header = serde_json::from_str(text).map_err(|e| {
+            TableError::new(
+                TableErrorKind::NotATable,
+                format!("not a permission table: {e}"),
+            )
+        })?;
         if header.format.as_deref() != Some(FORMAT) {
-            return Err(TableError(format!(
-                "not a permission table: `format` is not `{FORMAT}`"
-            )));
+            return Err(TableError::new(
+                TableErrorKind::NotATable,
+                format!("not a permission table: `format` is not `{FORMAT}`"),
+            ));
         }
         match header.format_version {
             Some(FORMAT_VERSION) => {}
             Some(v) => {
-                return Err(TableError(format!(
-                    "permission table format version {v} is not supported (this build reads version {FORMAT_VERSION})"
-                )))
+                return Err(TableError::new(
+                    TableErrorKind::UnsupportedVersion,
+                    format!(
+                        "permission table format version {v} is not supported (this build reads version {FORMAT_VERSION})"
+                    ),
+                ))
             }
-            None => return Err(TableError("the table has no `format_version`".into())),
+            None => {
+                return Err(TableError::new(
+                    TableErrorKind::UnsupportedVersion,
+                    "the table has no `format_version`",
+                ))
+            }
         }
-        let table: Table = serde_json::from_str(text)
-            .map_err(|e| TableError(format!("invalid permission table: {e}")))?;
+        let table: Table = serde_json::from_str(text).map_err(|e| {
+            TableError::new(
+                TableErrorKind::Invalid,
+                format!("invalid permission table: {e}"),
+            )
+        })?;
         if let Some(r) = table
             .routes
             .iter()
             .find(|r| r.source >= table.sources.len())
         {
-            return Err(TableError(format!(
-                "invalid permission table: route `{} {}` names source {} of {}",
-                r.method,
-                r.path,
-                r.source,
-                table.sources.len()
-            )));
+            return Err(TableError::new(
+                TableErrorKind::Invalid,
+                format!(
+                    "invalid permission table: route `{} {}` names source {} of {}",
+                    r.method,
+                    r.path,
+                    r.source,
+                    table.sources.len()
+                ),
+            ));
         }
         if let Some(groups) = &table.access_groups {
             groups.check()?;
@@ -239,17 +260,17 @@ mod tests {
     fn refuses_other_formats_and_versions() {
         let e = Table::from_json(r#"{"format": "scopegate-permissions", "format_version": 2}"#)
             .unwrap_err();
+        assert_eq!(e.kind(), TableErrorKind::UnsupportedVersion);
         assert_eq!(
-            e.0,
+            e.message(),
             "permission table format version 2 is not supported (this build reads version 1)"
         );
         assert!(Table::from_json(r#"{"format": "other", "format_version": 1}"#).is_err());
         assert!(Table::from_json("[]").is_err());
         let bad_source = r#"{"format": "scopegate-permissions", "format_version": 1, "generator": "g", "digest": "d",
             "sources": [], "scopes": [], "routes": [{"method": "GET", "path": "/", "operation_id": null, "source": 0, "any_of": [["uid"]]}]}"#;
-        assert!(Table::from_json(bad_source)
-            .unwrap_err()
-            .0
-            .contains("names source 0 of 0"));
+        let e = Table::from_json(bad_source).unwrap_err();
+        assert_eq!(e.kind(), TableErrorKind::Invalid);
+        assert!(e.message().contains("names source 0 of 0"));
     }
 }

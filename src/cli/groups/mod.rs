@@ -282,7 +282,7 @@ fn load_version(spec: &str) -> Result<GroupsFile, String> {
 }
 
 fn load_table(path: &Path) -> Result<Table, String> {
-    Table::read(path).map_err(|e| e.0)
+    Table::read(path).map_err(|e| e.to_string())
 }
 
 /// The table a command checks against: `--table` (or `$SCOPEGATE_TABLE`), else the one the
