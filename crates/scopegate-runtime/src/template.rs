@@ -32,47 +32,115 @@ impl Segment {
     }
 }
 
-/// Why a path template is refused (two parameters side by side, an unclosed brace, ...).
+/// Why a path template is refused: a [`kind`](Self::kind) and a message naming the template.
+///
+/// ```
+/// use scopegate_runtime::template::{parse, TemplateErrorKind};
+///
+/// let e = parse("/compare/{base}{head}").unwrap_err();
+/// assert_eq!(e.kind(), TemplateErrorKind::AdjacentParameters);
+/// assert_eq!(
+///     e.to_string(),
+///     "path template `/compare/{base}{head}`: has two parameters with no literal between them"
+/// );
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct TemplateError(pub String);
+pub struct TemplateError {
+    kind: TemplateErrorKind,
+    template: String,
+}
 
-impl fmt::Display for TemplateError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+/// What is wrong with a path template.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TemplateErrorKind {
+    /// It does not start with `/`.
+    NotAbsolute,
+    /// `//`: an empty segment that is not the trailing one.
+    EmptySegment,
+    /// A `}` without its `{`.
+    UnopenedBrace,
+    /// A `{` without its `}`.
+    UnclosedBrace,
+    /// `{}`, or a `{` inside a parameter name.
+    BadParameterName,
+    /// `{a}{b}`: no literal between two parameters, so a request could split anywhere.
+    AdjacentParameters,
+}
+
+impl TemplateErrorKind {
+    fn says(self) -> &'static str {
+        match self {
+            TemplateErrorKind::NotAbsolute => "does not start with `/`",
+            TemplateErrorKind::EmptySegment => "has an empty segment (`//`)",
+            TemplateErrorKind::UnopenedBrace => "has `}` without `{`",
+            TemplateErrorKind::UnclosedBrace => "has `{` without `}`",
+            TemplateErrorKind::BadParameterName => "has an empty or nested parameter name",
+            TemplateErrorKind::AdjacentParameters => {
+                "has two parameters with no literal between them"
+            }
+        }
     }
 }
 
+impl TemplateError {
+    /// What is wrong.
+    pub fn kind(&self) -> TemplateErrorKind {
+        self.kind
+    }
+
+    /// The template as it was given.
+    pub fn template(&self) -> &str {
+        &self.template
+    }
+}
+
+impl fmt::Display for TemplateError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "path template `{}`: {}", self.template, self.kind.says())
+    }
+}
+
+impl std::error::Error for TemplateError {}
+
 /// Splits a template into segments.
 pub fn parse(template: &str) -> Result<Vec<Segment>, TemplateError> {
-    let fail = |why: &str| Err(TemplateError(format!("path template `{template}`: {why}")));
+    let fail = |kind| {
+        Err(TemplateError {
+            kind,
+            template: template.to_string(),
+        })
+    };
     let Some(rest) = template.strip_prefix('/') else {
-        return fail("does not start with `/`");
+        return fail(TemplateErrorKind::NotAbsolute);
     };
     let pieces: Vec<&str> = rest.split('/').collect();
     let mut segments = Vec::with_capacity(pieces.len());
     for (i, piece) in pieces.iter().enumerate() {
         if piece.is_empty() && i + 1 < pieces.len() {
-            return fail("has an empty segment (`//`)");
+            return fail(TemplateErrorKind::EmptySegment);
         }
         let mut parts = Vec::new();
         let mut rest = *piece;
         while !rest.is_empty() {
             match rest.find(['{', '}']) {
-                Some(at) if rest.as_bytes()[at] == b'}' => return fail("has `}` without `{`"),
+                Some(at) if rest.as_bytes()[at] == b'}' => {
+                    return fail(TemplateErrorKind::UnopenedBrace)
+                }
                 Some(at) => {
                     if at > 0 {
                         parts.push(Part::Literal(rest[..at].to_string()));
                     }
                     let after = &rest[at + 1..];
                     let Some(close) = after.find('}') else {
-                        return fail("has `{` without `}`");
+                        return fail(TemplateErrorKind::UnclosedBrace);
                     };
                     let name = &after[..close];
                     if name.is_empty() || name.contains('{') {
-                        return fail("has an empty or nested parameter name");
+                        return fail(TemplateErrorKind::BadParameterName);
                     }
                     if matches!(parts.last(), Some(Part::Param(_))) {
-                        return fail("has two parameters with no literal between them");
+                        return fail(TemplateErrorKind::AdjacentParameters);
                     }
                     parts.push(Part::Param(name.to_string()));
                     rest = &after[close + 1..];
