@@ -9,7 +9,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use crate::runtime::groups::{Status, Via};
+use crate::runtime::groups::Via;
 use crate::runtime::table::Table;
 
 use super::file::GroupsFile;
@@ -92,15 +92,11 @@ type Routes = BTreeSet<usize>;
 /// clients, each by id.
 pub fn moves(before: &GroupsFile, after: &GroupsFile, table: &Table) -> Vec<Moved> {
     let decider = resolve::Decider::new(table);
-    let old = routes_by_holder(before, table, &decider);
-    let new = routes_by_holder(after, table, &decider);
+    let old = routes_by_holder(before, &decider);
+    let new = routes_by_holder(after, &decider);
     let none = Routes::new();
     let names = |set: &mut dyn Iterator<Item = &usize>| -> Vec<String> {
-        set.map(|&i| {
-            let route = &table.routes[i];
-            format!("{} {}", route.method, route.gateway_path(table))
-        })
-        .collect()
+        set.map(|&i| decider.label(i)).collect()
     };
     let mut out = Vec::new();
     let mut push = |holder: Holder, presence: Presence, was: &Routes, is: &Routes| {
@@ -214,24 +210,17 @@ type Key = (u8, String);
 /// out once, however many stores hold it.
 fn routes_by_holder(
     file: &GroupsFile,
-    table: &Table,
     decider: &resolve::Decider,
 ) -> BTreeMap<Key, (Holder, BTreeSet<usize>)> {
     let mut by_group: HashMap<&str, BTreeSet<usize>> = HashMap::new();
     let mut routes_of = |own, via| -> BTreeSet<usize> {
         let (group, _) = file.effective_group(own, via);
-        let Some(group) = group
-            .and_then(|id| file.group(id))
-            .filter(|g| g.status == Status::Active)
-        else {
+        let Some(group) = group.and_then(|id| file.group(id)) else {
             return BTreeSet::new();
         };
         by_group
             .entry(group.id.as_str())
-            .or_insert_with(|| {
-                let scopes = resolve::group_scopes(file, group, table);
-                decider.routes(&scopes).into_iter().collect()
-            })
+            .or_insert_with(|| decider.holder_routes(file, group).into_iter().collect())
             .clone()
     };
     let mut out = BTreeMap::new();

@@ -7,7 +7,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::runtime::groups::{AccessGroups, ClientGroup, ClientKind, GroupGrant, Via};
+use crate::runtime::groups::{AccessGroups, ClientGroup, ClientKind, GroupGrant, Status, Via};
 use crate::runtime::table::{AccessType, ScopeInfo, Table};
 use crate::runtime::{Evaluator, Grant, Options, Principal};
 
@@ -139,5 +139,21 @@ impl Decider {
         (0..self.evaluator.table().routes.len())
             .filter(|&i| self.evaluator.allows(&grant, i))
             .collect()
+    }
+
+    /// The routes the holders of `group` (its stores' tills, its clients) may call: its
+    /// scopes' routes while it is active, none when it is inactive.
+    pub fn holder_routes(&self, file: &GroupsFile, group: &Group) -> Vec<usize> {
+        if group.status != Status::Active {
+            return Vec::new();
+        }
+        self.routes(&group_scopes(file, group, self.evaluator.table()))
+    }
+
+    /// A route as people read it: `METHOD /base/path`, the path as a gateway sees it.
+    pub fn label(&self, route: usize) -> String {
+        let table = self.evaluator.table();
+        let r = &table.routes[route];
+        format!("{} {}", r.method, r.gateway_path(table))
     }
 }

@@ -568,21 +568,13 @@ fn show_store(
     let routes = match super::table_path(file, table.map(Path::to_path_buf)) {
         Some(path) => {
             let table = load_table(&path)?;
-            let active = group
+            let decider = resolve::Decider::new(&table);
+            let allowed: Vec<String> = group
                 .and_then(|g| file.group(g))
-                .filter(|g| g.status == scopegate::runtime::groups::Status::Active);
-            let allowed: Vec<String> = match active {
-                Some(g) => {
-                    let scopes = resolve::group_scopes(file, g, &table);
-                    resolve::Decider::new(&table)
-                        .routes(&scopes)
-                        .into_iter()
-                        .map(|i| &table.routes[i])
-                        .map(|r| format!("{} {}", r.method, r.gateway_path(&table)))
-                        .collect()
-                }
-                None => Vec::new(),
-            };
+                .map_or_else(Vec::new, |g| decider.holder_routes(file, g))
+                .into_iter()
+                .map(|i| decider.label(i))
+                .collect();
             Some((allowed, table.routes.len()))
         }
         None => None,

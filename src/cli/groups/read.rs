@@ -131,11 +131,11 @@ pub(super) fn show(
         Some(path) => {
             let table = load_table(path)?;
             let scopes = resolve::group_scopes(file, g, &table);
-            let routes: Vec<String> = resolve::Decider::new(&table)
+            let decider = resolve::Decider::new(&table);
+            let routes: Vec<String> = decider
                 .routes(&scopes)
                 .into_iter()
-                .map(|i| &table.routes[i])
-                .map(|r| format!("{} {}", r.method, r.gateway_path(&table)))
+                .map(|i| decider.label(i))
                 .collect();
             Some((scopes, routes, table.routes.len()))
         }
