@@ -358,15 +358,7 @@ impl Reader {
                 key if STAMP_KEYS.contains(&key) => self.stamp(&e, &mut store.stamps),
                 _ => self.unknown(
                     &e,
-                    &[
-                        "name",
-                        "group",
-                        "tills",
-                        "created-at",
-                        "created-by",
-                        "updated-at",
-                        "updated-by",
-                    ],
+                    &[&["name", "group", "tills"][..], &STAMP_KEYS].concat(),
                     &within,
                 ),
             }
@@ -388,18 +380,7 @@ impl Reader {
                 "name" => client.name = self.string(e.value, "`name`"),
                 "group" => client.group = self.located(e.value, "`group`"),
                 key if STAMP_KEYS.contains(&key) => self.stamp(&e, &mut client.stamps),
-                _ => self.unknown(
-                    &e,
-                    &[
-                        "name",
-                        "group",
-                        "created-at",
-                        "created-by",
-                        "updated-at",
-                        "updated-by",
-                    ],
-                    &within,
-                ),
+                _ => self.unknown(&e, &[&["name", "group"][..], &STAMP_KEYS].concat(), &within),
             }
         }
         client
