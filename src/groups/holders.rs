@@ -7,7 +7,9 @@
 //! `updated-by`; a new one `created-at` and `created-by` too.
 
 use super::file::{GroupsFile, Store};
-use super::manage::{assignable, fallback, list, valid_id, valid_till, Refusal, Stamp};
+use super::manage::{
+    assignable, fallback, list, stamp_entries, stamp_updated, valid_id, valid_till, Refusal, Stamp,
+};
 use crate::load::edit::{self, Value};
 
 /// A store to add, with its tills.
@@ -68,15 +70,7 @@ pub(super) fn apply(
             .find(|s| s.id == id)
             .ok_or_else(|| Refusal(format!("there is no store `{id}`")))
     };
-    let stamped = |text: String, section: &str, id: &str| -> Result<String, Refusal> {
-        Ok(edit::set_many(
-            &text,
-            &[
-                (vec![section, id, "updated-at"], Value::scalar(&stamp.at)),
-                (vec![section, id, "updated-by"], Value::scalar(&stamp.by)),
-            ],
-        )?)
-    };
+    let stamped = |text: String, section: &str, id: &str| stamp_updated(&text, section, id, stamp);
     Ok(match action {
         HolderAction::AddStores(stores) => {
             let inline = tills_inline(file);
@@ -325,15 +319,6 @@ fn tills_value(file: &GroupsFile, tills: Vec<String>) -> Value {
     } else {
         Value::List(tills)
     }
-}
-
-fn stamp_entries(stamp: &Stamp) -> Vec<(String, Value)> {
-    vec![
-        ("created-at".into(), Value::scalar(&stamp.at)),
-        ("created-by".into(), Value::scalar(&stamp.by)),
-        ("updated-at".into(), Value::scalar(&stamp.at)),
-        ("updated-by".into(), Value::scalar(&stamp.by)),
-    ]
 }
 
 fn store_entry(new: &NewStore, inline: bool, stamp: &Stamp) -> Value {

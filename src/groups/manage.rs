@@ -113,18 +113,7 @@ pub fn apply(
         }
     };
     let assignable = |id: &str| assignable(file, id);
-    let stamp_group = |text: &str, id: &str| -> Result<String, Refusal> {
-        let text = edit::set(
-            text,
-            &["groups", id, "updated-at"],
-            &Value::scalar(&stamp.at),
-        )?;
-        Ok(edit::set(
-            &text,
-            &["groups", id, "updated-by"],
-            &Value::scalar(&stamp.by),
-        )?)
-    };
+    let stamp_group = |text: &str, id: &str| stamp_updated(text, "groups", id, stamp);
     let text = match action {
         Action::Create {
             id,
@@ -151,10 +140,7 @@ pub fn apply(
                 entries.push(("description".into(), Value::scalar(d)));
             }
             entries.push(("status".into(), Value::scalar("active")));
-            entries.push(("created-at".into(), Value::scalar(&stamp.at)));
-            entries.push(("created-by".into(), Value::scalar(&stamp.by)));
-            entries.push(("updated-at".into(), Value::scalar(&stamp.at)));
-            entries.push(("updated-by".into(), Value::scalar(&stamp.by)));
+            entries.extend(stamp_entries(stamp));
             let text = edit::set(text, &["groups", id], &Value::Map(entries))?;
             change_group(&text, id, changes, &[])?
         }
@@ -334,6 +320,32 @@ pub fn apply(
         }
     };
     Ok(Applied { text, notes })
+}
+
+/// `created-at`, `created-by`, `updated-at` and `updated-by` for something new.
+pub(super) fn stamp_entries(stamp: &Stamp) -> Vec<(String, Value)> {
+    vec![
+        ("created-at".into(), Value::scalar(&stamp.at)),
+        ("created-by".into(), Value::scalar(&stamp.by)),
+        ("updated-at".into(), Value::scalar(&stamp.at)),
+        ("updated-by".into(), Value::scalar(&stamp.by)),
+    ]
+}
+
+/// Sets `updated-at` and `updated-by` of the group, store or client `id` under `section`.
+pub(super) fn stamp_updated(
+    text: &str,
+    section: &str,
+    id: &str,
+    stamp: &Stamp,
+) -> Result<String, Refusal> {
+    Ok(edit::set_many(
+        text,
+        &[
+            (vec![section, id, "updated-at"], Value::scalar(&stamp.at)),
+            (vec![section, id, "updated-by"], Value::scalar(&stamp.by)),
+        ],
+    )?)
 }
 
 /// A group stores and clients may be given: one that exists and is active.
