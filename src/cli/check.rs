@@ -113,24 +113,17 @@ pub fn run(args: CheckArgs) -> i32 {
     });
     match args.format {
         CheckFormat::Json => {
-            let route = decision.route().map(|r| {
-                json!({"method": r.method, "path": r.path, "operation_id": r.operation_id, "any_of": r.any_of,
-                       "source": evaluator.table().sources.get(r.source).map(|s| &s.file)})
-            });
-            let mut out = json!({
-                "decision": if decision.is_allow() { "allow" } else { "deny" },
-                "reason": decision.reason(),
-                "route": route,
-                "granted": granted,
-            });
+            let mut out = decision.to_json();
+            // `reason` is the name this output gave the code before 0.2; kept for scripts.
+            out["reason"] = json!(decision.code());
+            if let Some(r) = decision.route() {
+                out["route"]["any_of"] = json!(r.any_of);
+                out["route"]["source"] =
+                    json!(evaluator.table().sources.get(r.source).map(|s| &s.file));
+            }
+            out["granted"] = json!(granted);
             if let Some(c) = client {
                 out["client"] = json!(c);
-            }
-            if let Decision::Deny(Deny::InactiveGroup { group }) = &decision {
-                out["group"] = json!(group);
-            }
-            if let Decision::Deny(Deny::InvalidPath(e)) = &decision {
-                out["path_error"] = json!({"code": e.code(), "message": e.to_string()});
             }
             if let Some(h) = &hint {
                 out["hint"] = json!(h);

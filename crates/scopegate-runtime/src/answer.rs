@@ -18,7 +18,6 @@
 use serde_json::json;
 
 use super::evaluator::{Decision, Deny, Evaluator, Grant};
-use super::table::Route;
 
 /// The authentication scheme a 401 asks for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -68,10 +67,6 @@ fn challenge(scheme: Challenge, realm: &str, error: Option<(&str, &str)>) -> Str
     value
 }
 
-fn route_json(route: &Route) -> serde_json::Value {
-    json!({"method": route.method, "path": route.path, "operation_id": route.operation_id})
-}
-
 /// The scope set to name in `insufficient_scope`: the alternative missing the fewest scopes.
 pub fn closest_set<'a>(
     evaluator: &Evaluator,
@@ -95,24 +90,17 @@ pub fn answer(
     realm: &str,
     decision_id: &str,
 ) -> Answer {
-    let code = decision.reason();
+    let code = decision.code();
     let mut headers = Vec::new();
-    let (status, body) = match decision {
-        Decision::Allow { route } => (
-            200,
-            json!({"decision": "allow", "code": code, "route": route_json(route), "decision_id": decision_id}),
-        ),
-        Decision::Deny(Deny::Unauthenticated { route }) => {
+    let status = match decision {
+        Decision::Allow { .. } => 200,
+        Decision::Deny(Deny::Unauthenticated { .. }) => {
             headers.push(("www-authenticate", challenge(scheme, realm, None)));
-            (
-                401,
-                json!({"decision": "deny", "code": code, "message": "this route needs an authenticated principal",
-                       "route": route_json(route), "decision_id": decision_id}),
-            )
+            401
         }
-        Decision::Deny(Deny::MissingScopes { route, any_of }) => {
-            let needed = closest_set(evaluator, grant, any_of).join(" ");
+        Decision::Deny(Deny::MissingScopes { any_of, .. }) => {
             if scheme == Challenge::Bearer {
+                let needed = closest_set(evaluator, grant, any_of).join(" ");
                 headers.push((
                     "www-authenticate",
                     format!(
@@ -122,35 +110,15 @@ pub fn answer(
                     ),
                 ));
             }
-            (
-                403,
-                json!({"decision": "deny", "code": code, "message": format!("the route needs one of these scope sets: {}",
-                           any_of.iter().map(|s| s.join(" + ")).collect::<Vec<_>>().join(" | ")),
-                       "route": route_json(route), "required": any_of, "decision_id": decision_id}),
-            )
+            403
         }
-        Decision::Deny(Deny::NoRoute) => (
-            403,
-            json!({"decision": "deny", "code": code, "message": "no route of the permission table matches", "decision_id": decision_id}),
-        ),
-        Decision::Deny(Deny::InvalidPath(e)) => (
-            400,
-            json!({"decision": "deny", "code": code, "message": e.to_string(), "path_error": e.code(), "decision_id": decision_id}),
-        ),
-        Decision::Deny(Deny::UnknownClient) => (
-            403,
-            json!({"decision": "deny", "code": code, "message": "the access groups know no such client", "decision_id": decision_id}),
-        ),
-        Decision::Deny(Deny::NoGroup) => (
-            403,
-            json!({"decision": "deny", "code": code, "message": "the client has no access group and there is no default group", "decision_id": decision_id}),
-        ),
-        Decision::Deny(Deny::InactiveGroup { group }) => (
-            403,
-            json!({"decision": "deny", "code": code, "message": format!("the client's access group `{group}` is inactive"),
-                   "group": group, "decision_id": decision_id}),
-        ),
+        Decision::Deny(Deny::InvalidPath(_)) => 400,
+        Decision::Deny(
+            Deny::NoRoute | Deny::UnknownClient | Deny::NoGroup | Deny::InactiveGroup { .. },
+        ) => 403,
     };
+    let mut body = decision.to_json();
+    body["decision_id"] = json!(decision_id);
     Answer {
         status,
         code,
@@ -233,5 +201,41 @@ fn retry_later(
         headers: vec![("retry-after", retry_after.to_string())],
         body: json!({"decision": "deny", "code": code, "message": message, "decision_id": decision_id})
             .to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Options, Principal, Route, Table};
+
+    #[test]
+    fn an_answer_body_is_the_decision_json_and_its_id() {
+        let table = Table::with_routes(
+            "/v1",
+            vec![Route::new("POST", "/orders", &[&["orders.write"]])],
+        );
+        let evaluator = Evaluator::new(table, Options::default());
+        let reader = evaluator.grant(&Principal::from_scope_string("orders.read"));
+        for (method, path) in [
+            ("POST", "/v1/orders"),
+            ("GET", "/v1/orders"),
+            ("POST", "/v1/./orders"),
+        ] {
+            let decision = evaluator.evaluate(&reader, method, path);
+            let answer = answer(
+                &evaluator,
+                &reader,
+                &decision,
+                Challenge::Bearer,
+                "api",
+                "id-1",
+            );
+            let mut body: serde_json::Value = serde_json::from_str(&answer.body).unwrap();
+            assert_eq!(body["decision_id"], "id-1");
+            assert_eq!(body["code"], answer.code);
+            body.as_object_mut().unwrap().remove("decision_id");
+            assert_eq!(body, decision.to_json(), "{method} {path}");
+        }
     }
 }

@@ -1,5 +1,7 @@
 //! What a decision says: allowed (and the route), or denied and why.
 
+use serde_json::json;
+
 use crate::path::PathError;
 use crate::table::Route;
 
@@ -33,6 +35,30 @@ pub enum Deny<'t> {
     },
 }
 
+impl Deny<'_> {
+    /// Why, in words.
+    pub fn message(&self) -> String {
+        match self {
+            Deny::NoRoute => "no route of the permission table matches".into(),
+            Deny::Unauthenticated { .. } => "this route needs an authenticated principal".into(),
+            Deny::MissingScopes { any_of, .. } => format!(
+                "the route needs one of these scope sets: {}",
+                any_of
+                    .iter()
+                    .map(|set| set.join(" + "))
+                    .collect::<Vec<_>>()
+                    .join(" | ")
+            ),
+            Deny::InvalidPath(e) => e.to_string(),
+            Deny::UnknownClient => "the access groups know no such client".into(),
+            Deny::NoGroup => "the client has no access group and there is no default group".into(),
+            Deny::InactiveGroup { group } => {
+                format!("the client's access group `{group}` is inactive")
+            }
+        }
+    }
+}
+
 /// The answer to "may this principal call METHOD PATH?", borrowing from the evaluator's table.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Decision<'t> {
@@ -51,10 +77,11 @@ impl Decision<'_> {
         matches!(self, Decision::Allow { .. })
     }
 
-    /// A stable name for the reason: `allow`, `no-route`, `unauthenticated`,
+    /// The decision's stable code: `allow`, `no-route`, `unauthenticated`,
     /// `missing-scopes`, `invalid-path`, and for clients `unknown-client`, `no-group`,
-    /// `inactive-group`.
-    pub fn reason(&self) -> &'static str {
+    /// `inactive-group`. It is the `code` of every JSON form of a decision
+    /// ([`Decision::to_json`]), the decision server's `X-Scopegate-Code` header and its log.
+    pub fn code(&self) -> &'static str {
         match self {
             Decision::Allow { .. } => "allow",
             Decision::Deny(Deny::NoRoute) => "no-route",
@@ -64,6 +91,55 @@ impl Decision<'_> {
             Decision::Deny(Deny::UnknownClient) => "unknown-client",
             Decision::Deny(Deny::NoGroup) => "no-group",
             Decision::Deny(Deny::InactiveGroup { .. }) => "inactive-group",
+        }
+    }
+
+    /// The same as [`Decision::code`], under the name `scopegate check` printed before 0.2.
+    pub fn reason(&self) -> &'static str {
+        self.code()
+    }
+
+    /// The decision as JSON, the one form the decision server's answers, the tower layer and
+    /// `scopegate check --format json` all start from:
+    ///
+    /// - `decision`: `allow` or `deny`; `code`: [`Decision::code`];
+    /// - `message`: for a denial, why in words;
+    /// - `route`: the matched route's `method`, `path` and `operation_id`, when one matched;
+    /// - `required`: a `missing-scopes` route's scope sets; `path_error`: an `invalid-path`'s
+    ///   [`PathError::code`]; `group`: an `inactive-group`'s group.
+    ///
+    /// ```
+    /// use scopegate_runtime::{Evaluator, Options, Principal, Route, Table};
+    ///
+    /// let table = Table::with_routes("", vec![Route::new("GET", "/orders", &[&["orders.read"]])]);
+    /// let evaluator = Evaluator::new(table, Options::default());
+    /// let anyone = evaluator.grant(&Principal::from_scope_string("uid"));
+    /// let json = evaluator.evaluate(&anyone, "GET", "/orders").to_json();
+    /// assert_eq!(json["code"], "missing-scopes");
+    /// assert_eq!(json["required"], serde_json::json!([["orders.read"]]));
+    /// assert_eq!(json["route"]["path"], "/orders");
+    /// ```
+    pub fn to_json(&self) -> serde_json::Value {
+        let route = |route: &Route| json!({"method": route.method, "path": route.path, "operation_id": route.operation_id});
+        let code = self.code();
+        match self {
+            Decision::Allow { route: r } => {
+                json!({"decision": "allow", "code": code, "route": route(r)})
+            }
+            Decision::Deny(deny) => {
+                let mut out = json!({"decision": "deny", "code": code, "message": deny.message()});
+                match deny {
+                    Deny::Unauthenticated { route: r } => out["route"] = route(r),
+                    Deny::MissingScopes { route: r, any_of } => {
+                        out["route"] = route(r);
+                        out["required"] = json!(any_of);
+                    }
+                    Deny::InvalidPath(e) => out["path_error"] = json!(e.code()),
+                    Deny::InactiveGroup { group } => out["group"] = json!(group),
+                    Deny::NoRoute | Deny::UnknownClient | Deny::NoGroup => {}
+                }
+                out
+            }
         }
     }
 

@@ -68,9 +68,9 @@ const NO_GROUP: usize = usize::MAX;
 /// let reader = evaluator.grant(&Principal::from_scope_string("orders.read"));
 /// assert!(evaluator.evaluate(&reader, "GET", "/orders/v1/orders/42").is_allow());
 /// let denied = evaluator.evaluate(&reader, "DELETE", "/orders/v1/orders/42");
-/// assert_eq!(denied.reason(), "missing-scopes");
+/// assert_eq!(denied.code(), "missing-scopes");
 /// // Anything the table does not know is denied.
-/// assert_eq!(evaluator.evaluate(&reader, "GET", "/admin").reason(), "no-route");
+/// assert_eq!(evaluator.evaluate(&reader, "GET", "/admin").code(), "no-route");
 /// ```
 #[derive(Debug)]
 pub struct Evaluator {
