@@ -18,7 +18,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::diagnostic::Severity;
+use crate::diagnostic::{Diagnostic, Severity, INVALID_CONFIG};
 use crate::load::tree::Entry;
 use crate::load::{self, Kind, NodeRef, SourceFile, Span};
 use crate::model::scope::{Grammar, DEFAULT_APPLICATION_ID, DEFAULT_RESOURCE_ID};
@@ -38,28 +38,10 @@ pub struct Config {
     pub path: Option<PathBuf>,
 }
 
-#[derive(Debug, Clone)]
-pub struct ConfigError {
-    pub path: PathBuf,
-    pub message: String,
-    /// Line and column, when the mistake has a place in the file.
-    pub position: Option<(u32, u32)>,
-}
-
-impl fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.path.display())?;
-        if let Some((line, column)) = self.position {
-            write!(f, ":{line}:{column}")?;
-        }
-        write!(f, ": {}", self.message)
-    }
-}
-
 /// Every mistake found in one configuration file, in file order: a run reports them all at
 /// once rather than one per attempt.
 #[derive(Debug, Clone)]
-pub struct ConfigErrors(pub Vec<ConfigError>);
+pub struct ConfigErrors(pub Vec<Diagnostic>);
 
 impl fmt::Display for ConfigErrors {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -166,12 +148,14 @@ pub fn default_for(root: &Path) -> Config {
 
 /// Reads a configuration file, reporting every mistake in it with its line and column.
 pub fn load(path: &Path) -> Result<Config, ConfigErrors> {
-    let fail = |message: String, position| ConfigError {
-        path: path.to_path_buf(),
-        message,
-        position,
+    let source = load::read_source(path)
+        .map_err(|e| ConfigErrors(vec![Diagnostic::from_load_error(&e).as_rule(INVALID_CONFIG)]))?;
+    let fail = |message: String, span: Option<Span>| match span {
+        Some(span) => {
+            Diagnostic::in_source(INVALID_CONFIG, Severity::Error, message, &source, span)
+        }
+        None => Diagnostic::in_file(INVALID_CONFIG, Severity::Error, message, path, None),
     };
-    let source = load::read_source(path).map_err(|e| ConfigErrors(vec![fail(e.message, None)]))?;
     let mut config = Config {
         root: path.parent().map(Path::to_path_buf).unwrap_or_default(),
         path: Some(path.to_path_buf()),
@@ -181,12 +165,10 @@ pub fn load(path: &Path) -> Result<Config, ConfigErrors> {
     if source.text.lines().all(blank) {
         return Ok(config);
     }
-    let document = load::parse(&source, None).map_err(|e| {
-        let p = e.span.map(|s| position(&source, s));
-        ConfigErrors(vec![fail(e.message, p)])
-    })?;
+    let document =
+        load::parse(&source, None).map_err(|e| ConfigErrors(vec![fail(e.message, e.span)]))?;
     let root = document.tree.root();
-    let at = |node: NodeRef<'_>| Some(position(&source, node.span()));
+    let at = |node: NodeRef<'_>| Some(node.span());
     if root.kind() == Kind::Null {
         return Ok(config);
     }
@@ -196,12 +178,12 @@ pub fn load(path: &Path) -> Result<Config, ConfigErrors> {
             at(root),
         )]));
     }
-    let mut errors: Vec<ConfigError> = Vec::new();
+    let mut errors: Vec<Diagnostic> = Vec::new();
     let mut application = DEFAULT_APPLICATION_ID.to_string();
     let mut resource = DEFAULT_RESOURCE_ID.to_string();
     let mut grammar_at = None;
     for entry in root.members() {
-        let key_at = Some(position(&source, entry.key_span));
+        let key_at = Some(entry.key_span);
         let value = entry.value;
         match entry.key {
             "rules" => {
@@ -214,7 +196,7 @@ pub fn load(path: &Path) -> Result<Config, ConfigErrors> {
                                 rule.key,
                                 suggest::did_you_mean(rule.key, ids)
                             ),
-                            Some(position(&source, rule.key_span)),
+                            Some(rule.key_span),
                         ));
                         continue;
                     };
@@ -268,7 +250,7 @@ pub fn load(path: &Path) -> Result<Config, ConfigErrors> {
                                     "unknown key `grammar.{other}` (expected application-id, resource-id){}",
                                     suggest::did_you_mean(other, parts)
                                 ),
-                                Some(position(&source, part.key_span)),
+                                Some(part.key_span),
                             ));
                             continue;
                         }
@@ -329,25 +311,22 @@ fn mapping<'t>(
     node: NodeRef<'t>,
     name: &str,
     source: &Arc<SourceFile>,
-    errors: &mut Vec<ConfigError>,
+    errors: &mut Vec<Diagnostic>,
 ) -> Vec<Entry<'t>> {
     match node.kind() {
         Kind::Object => node.members().collect(),
         Kind::Null => Vec::new(),
         _ => {
-            errors.push(ConfigError {
-                path: source.path.clone(),
-                message: format!("`{name}` must be a mapping"),
-                position: Some(position(source, node.span())),
-            });
+            errors.push(Diagnostic::in_source(
+                INVALID_CONFIG,
+                Severity::Error,
+                format!("`{name}` must be a mapping"),
+                source,
+                node.span(),
+            ));
             Vec::new()
         }
     }
-}
-
-fn position(source: &SourceFile, span: Span) -> (u32, u32) {
-    let p = source.position(span.start as usize);
-    (p.line, p.column)
 }
 
 #[cfg(test)]
@@ -360,7 +339,7 @@ mod tests {
         std::fs::write(&path, text).unwrap();
         load(&path).map_err(|mut errors| {
             for e in &mut errors.0 {
-                e.path = PathBuf::from("scopegate.yaml");
+                e.path = "scopegate.yaml".into();
             }
             errors
         })

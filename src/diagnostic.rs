@@ -1,10 +1,13 @@
-//! Diagnostics: what every stage reports, with the file, pointer and span it is about.
+//! Diagnostics: everything a user can get wrong in a file (an OpenAPI document, the
+//! configuration, a groups file, a table checked against groups), with the file, pointer and
+//! span it is about. Every output format (`report`) renders them alike.
 
 use std::sync::Arc;
 
 use serde::Serialize;
 
 use crate::load::{LoadError, Pointer, Position, SourceFile, Span};
+#[cfg(feature = "lint")]
 use crate::model::{DocumentProblem, Location};
 
 /// The one severity scale (also used by configuration and groups validation).
@@ -35,9 +38,83 @@ pub struct Diagnostic {
     pub located_end: Option<Position>,
 }
 
+/// A file that is not a readable OpenAPI document, or a part the model cannot read.
 pub const INVALID_DOCUMENT: &str = "invalid-document";
+/// A mistake in `scopegate.yaml`.
+pub const INVALID_CONFIG: &str = "invalid-config";
+/// A mistake in an access-groups file: its shape, or its consistency (a missing group, a
+/// redefined built-in, a duplicate client).
+pub const INVALID_GROUPS: &str = "invalid-groups";
+/// `groups validate`: a permission or listed scope that grants no scope of the table, a group
+/// that grants nothing, an inactive default, an application of unknown kind.
+pub const GROUPS_TABLE: &str = "groups-table";
+
+/// The diagnostics that are not lint rules (`invalid-document` is listed with the rules), with
+/// what each means: SARIF describes them beside the rules.
+pub const NOT_RULES: [(&str, &str); 3] = [
+    (INVALID_CONFIG, "A mistake in scopegate.yaml."),
+    (
+        INVALID_GROUPS,
+        "A mistake in an access-groups file: its shape or its consistency.",
+    ),
+    (
+        GROUPS_TABLE,
+        "Access groups that do not fit the permission table they are checked against.",
+    ),
+];
 
 impl Diagnostic {
+    /// At `span` of a file that was read.
+    pub fn in_source(
+        rule: &'static str,
+        severity: Severity,
+        message: impl Into<String>,
+        source: &Arc<SourceFile>,
+        span: Span,
+    ) -> Diagnostic {
+        Diagnostic {
+            rule,
+            severity,
+            message: message.into(),
+            path: source.display_path(),
+            source: Some(source.clone()),
+            pointer: None,
+            span: Some(span),
+            operation: None,
+            located: None,
+            located_end: None,
+        }
+    }
+
+    /// About a file as a whole, or at a position known without its text.
+    pub fn in_file(
+        rule: &'static str,
+        severity: Severity,
+        message: impl Into<String>,
+        path: &std::path::Path,
+        position: Option<Position>,
+    ) -> Diagnostic {
+        Diagnostic {
+            rule,
+            severity,
+            message: message.into(),
+            path: path.to_string_lossy().replace('\\', "/"),
+            source: None,
+            pointer: None,
+            span: None,
+            operation: None,
+            located: position,
+            located_end: None,
+        }
+    }
+
+    /// The same diagnostic under another id (a load error of a configuration or groups file is
+    /// that file's mistake, not an `invalid-document`).
+    pub fn as_rule(self, rule: &'static str) -> Diagnostic {
+        Diagnostic { rule, ..self }
+    }
+
+    #[cfg(feature = "lint")]
     pub fn at(
         rule: &'static str,
         severity: Severity,
@@ -74,6 +151,7 @@ impl Diagnostic {
         }
     }
 
+    #[cfg(feature = "lint")]
     /// Something the model could not read (a broken `$ref`, a field of the wrong type).
     pub fn from_problem(problem: &DocumentProblem) -> Diagnostic {
         Diagnostic::at(
@@ -90,6 +168,17 @@ impl Diagnostic {
             return self.located;
         }
         Some(self.source.as_ref()?.position(self.span?.start as usize))
+    }
+}
+
+/// `file:line:col: message` (or `file: message` without a place): the short form commands print
+/// for a file they cannot go on with. Reports (`report`) add the severity and the id.
+impl std::fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.position() {
+            Some(p) => write!(f, "{}:{}:{}: {}", self.path, p.line, p.column, self.message),
+            None => write!(f, "{}: {}", self.path, self.message),
+        }
     }
 }
 

@@ -19,7 +19,7 @@
 pub mod compile;
 #[cfg(feature = "lint")]
 pub mod config;
-#[cfg(feature = "lint")]
+#[cfg(feature = "groups")]
 pub mod diagnostic;
 #[cfg(feature = "groups")]
 pub mod groups;

@@ -561,6 +561,56 @@ fn validate_reports_grants_that_reach_nothing() {
     });
 }
 
+#[test]
+fn validate_speaks_the_lint_report_formats() {
+    let b = Brand::new();
+    b.write(&b.text().replace(
+        "groups:\n",
+        "groups:\n  idle:\n    name: Idle\n    scopes: [loyalty.nope]\n",
+    ));
+    let text = stdout(&b.groups(&["validate", "--table", "table.json"]));
+    let github = b.groups(&["validate", "--table", "table.json", "--format", "github"]);
+    assert_eq!(github.status.code(), Some(1));
+    // One annotation per text line, at the same place.
+    let github = stdout(&github);
+    let annotations: Vec<&str> = github.lines().collect();
+    assert_eq!(annotations.len(), text.lines().count(), "{text}");
+    assert!(
+        annotations
+            .iter()
+            .any(|a| a.starts_with("::error file=groups.yaml,line=")
+                && a.contains("title=scopegate groups-table")
+                && a.contains("scope `loyalty.nope` is not in the table")),
+        "{annotations:?}"
+    );
+    let sarif: serde_json::Value = serde_json::from_str(&stdout(&b.groups(&[
+        "validate",
+        "--table",
+        "table.json",
+        "--format",
+        "sarif",
+    ])))
+    .unwrap();
+    let run = &sarif["runs"][0];
+    for r in run["results"].as_array().unwrap() {
+        let index = r["ruleIndex"].as_u64().unwrap() as usize;
+        assert_eq!(run["tool"]["driver"]["rules"][index]["id"], r["ruleId"]);
+    }
+    let json: serde_json::Value = serde_json::from_str(&stdout(&b.groups(&[
+        "validate",
+        "--table",
+        "table.json",
+        "--format",
+        "json",
+    ])))
+    .unwrap();
+    assert!(json
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["rule"] == "groups-table" && f["severity"] == "error"));
+}
+
 /// The table file's modification time, which the matrix shows, pinned for the snapshots.
 fn pin_written(text: &str) -> String {
     let (head, rest) = text

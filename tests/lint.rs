@@ -203,6 +203,85 @@ fn configuration_is_found_upwards_and_errors_exit_2() {
 }
 
 #[test]
+fn configuration_mistakes_reach_machine_formats_at_their_line() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        repo().join("tests/fixtures/lint/guideline-example.yaml"),
+        dir.path().join("spec.yaml"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("scopegate.yaml"),
+        "rules:\n  no-such-rule: off\n",
+    )
+    .unwrap();
+    let out = scopegate(
+        &[
+            "lint",
+            "--format",
+            "sarif",
+            "--sarif-file",
+            "also.sarif",
+            "spec.yaml",
+        ],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let sarif: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let written: Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("also.sarif")).unwrap()).unwrap();
+    assert_eq!(sarif, written);
+    let run = &sarif["runs"][0];
+    let result = &run["results"][0];
+    assert_eq!(result["ruleId"], "invalid-config");
+    let index = result["ruleIndex"].as_u64().unwrap() as usize;
+    assert_eq!(
+        run["tool"]["driver"]["rules"][index]["id"],
+        "invalid-config"
+    );
+    let location = &result["locations"][0]["physicalLocation"];
+    assert_eq!(location["artifactLocation"]["uri"], "scopegate.yaml");
+    assert_eq!(location["region"]["startLine"], 2);
+    assert_eq!(location["region"]["startColumn"], 3);
+
+    let out = scopegate(&["lint", "--format", "github", "spec.yaml"], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    let annotations = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        annotations.starts_with("::error file=scopegate.yaml,line=2,col=3"),
+        "{annotations}"
+    );
+}
+
+#[test]
+fn every_sarif_result_names_its_own_rule_entry() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("broken.yaml"), "openapi: 3.0.3\ninfo: [\n").unwrap();
+    std::fs::copy(
+        repo().join("tests/fixtures/lint/guideline-example.yaml"),
+        dir.path().join("spec.yaml"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("scopegate.yaml"),
+        "rules:\n  oauth2-flow-valid: error\n",
+    )
+    .unwrap();
+    let out = scopegate(&["lint", "--format", "sarif", "."], dir.path());
+    let sarif: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let run = &sarif["runs"][0];
+    let results = run["results"].as_array().unwrap();
+    assert!(
+        results.iter().any(|r| r["ruleId"] == "invalid-document"),
+        "{sarif}"
+    );
+    for r in results {
+        let index = r["ruleIndex"].as_u64().unwrap() as usize;
+        assert_eq!(run["tool"]["driver"]["rules"][index]["id"], r["ruleId"]);
+    }
+}
+
+#[test]
 fn each_file_uses_the_configuration_nearest_to_it() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();

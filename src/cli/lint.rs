@@ -7,7 +7,7 @@ use std::sync::Arc;
 use clap::{Args, ValueEnum};
 
 use scopegate::config::{self, Config};
-use scopegate::diagnostic::Severity;
+use scopegate::diagnostic::{Diagnostic, Severity};
 use scopegate::lint::{self, baseline::Baseline, inputs, Options, Outcome};
 use scopegate::load::walk;
 use scopegate::report::{self, formats, markdown};
@@ -152,15 +152,19 @@ pub fn load_config(explicit: Option<&Path>) -> Result<Config, String> {
 }
 
 /// The files to lint with their configurations; the excluded named files said on stderr.
-fn inputs_with_configs(args: &LintArgs) -> Result<Vec<(walk::Input, Arc<Config>)>, String> {
-    let cwd = std::env::current_dir().map_err(|e| format!("working directory: {e}"))?;
+fn inputs_with_configs(args: &LintArgs) -> Result<Vec<(walk::Input, Arc<Config>)>, Stop> {
+    let cwd =
+        std::env::current_dir().map_err(|e| Stop::Other(format!("working directory: {e}")))?;
     let found = inputs::discover(
         &args.paths,
         args.config.as_deref(),
         args.stdin_filename.as_deref(),
         &cwd,
     )
-    .map_err(|errors| errors.join("\nscopegate: "))?;
+    .map_err(|e| match e {
+        inputs::InputsError::Config(diagnostics) => Stop::Config(diagnostics),
+        walk => Stop::Other(walk.to_string()),
+    })?;
     for path in found.excluded.iter().filter(|_| !args.quiet) {
         eprintln!(
             "scopegate: {}: not linted: an `ignore` glob of the configuration excludes it",
@@ -177,7 +181,17 @@ fn lint(args: LintArgs) -> Result<i32, String> {
             .num_threads(n.max(1))
             .build_global();
     }
-    let jobs = inputs_with_configs(&args)?;
+    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
+    let format = args.format.unwrap_or(if to_terminal {
+        Format::Pretty
+    } else {
+        Format::Plain
+    });
+    let jobs = match inputs_with_configs(&args) {
+        Ok(jobs) => jobs,
+        Err(Stop::Other(message)) => return Err(message),
+        Err(Stop::Config(diagnostics)) => return config_mistakes(&args, format, diagnostics),
+    };
     let inputs: Vec<(walk::Input, &scopegate::rules::Settings)> = jobs
         .iter()
         .map(|(input, config)| (input.clone(), &config.settings))
@@ -188,12 +202,6 @@ fn lint(args: LintArgs) -> Result<i32, String> {
             bar.inc(1);
         }
     };
-    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
-    let format = args.format.unwrap_or(if to_terminal {
-        Format::Pretty
-    } else {
-        Format::Plain
-    });
     let options = Options {
         skip_non_openapi: args.skip_non_openapi,
         keep_sources: format == Format::Pretty,
@@ -251,6 +259,45 @@ fn lint(args: LintArgs) -> Result<i32, String> {
     } else {
         exit::OK
     })
+}
+
+/// Why a lint stopped before reading a file.
+enum Stop {
+    /// Mistakes in configuration files.
+    Config(Vec<Diagnostic>),
+    Other(String),
+}
+
+/// Configuration mistakes stop the run (exit 2). They are said on stderr as always, and a
+/// machine format (and `--sarif-file`) reports them too, so that CI annotates the line of the
+/// configuration instead of failing without a word.
+fn config_mistakes(
+    args: &LintArgs,
+    format: Format,
+    diagnostics: Vec<Diagnostic>,
+) -> Result<i32, String> {
+    eprintln!(
+        "scopegate: {}",
+        inputs::InputsError::Config(diagnostics.clone())
+    );
+    let mut outcome = Outcome {
+        diagnostics,
+        ..Outcome::default()
+    };
+    scopegate::diagnostic::locate(&mut outcome.diagnostics);
+    if let Some(path) = &args.sarif_file {
+        std::fs::write(path, formats::sarif(&outcome))
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+    if !matches!(format, Format::Plain | Format::Pretty) {
+        let report = Report {
+            format,
+            color: false,
+            summary: false,
+        };
+        report.print(&outcome, args.output.as_deref())?;
+    }
+    Ok(exit::USAGE)
 }
 
 /// Appends, as GitHub's `$GITHUB_OUTPUT` and `$GITHUB_STEP_SUMMARY` expect.

@@ -18,4 +18,4 @@ pub mod roster;
 pub mod transaction;
 pub mod validate;
 
-pub use file::{load, GroupsFile, Problem};
+pub use file::{load, GroupsFile};

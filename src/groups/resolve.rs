@@ -11,7 +11,8 @@ use crate::runtime::groups::{AccessGroups, ClientGroup, ClientKind, GroupGrant, 
 use crate::runtime::table::{AccessType, ScopeInfo, Table};
 use crate::runtime::{Evaluator, Grant, Options, Principal};
 
-use super::file::{ApiKind, Group, GroupsFile, Permission, Problem};
+use super::file::{ApiKind, Group, GroupsFile, Permission};
+use crate::diagnostic::Diagnostic;
 
 /// The resource a scope belongs to: its resource-id, or its application id when standard.
 pub fn resource_of(scope: &ScopeInfo) -> &str {
@@ -44,7 +45,7 @@ pub fn group_scopes(file: &GroupsFile, group: &Group, table: &Table) -> BTreeSet
 
 /// The runtime form: refused while the files are inconsistent (a missing group, a redefined
 /// built-in, a duplicate client id).
-pub fn resolve(file: &GroupsFile, table: &Table) -> Result<AccessGroups, Vec<Problem>> {
+pub fn resolve(file: &GroupsFile, table: &Table) -> Result<AccessGroups, Vec<Diagnostic>> {
     let problems = file.consistency();
     if !problems.is_empty() {
         return Err(problems);

@@ -10,10 +10,11 @@ use std::path::{Path, PathBuf};
 
 use crate::runtime::table::Table;
 
-use super::file::{self, GroupsFile, Problem};
+use super::file::{self, GroupsFile};
 use super::manage::{self, Action, Refusal, Stamp};
 use super::moves::{self, Moved};
-use super::validate::{self, Finding, Severity};
+use super::validate::{self, Severity};
+use crate::diagnostic::Diagnostic;
 
 /// A change worked out and checked, not yet written.
 #[derive(Debug)]
@@ -33,11 +34,11 @@ pub enum Refused {
     /// An action broke a rule (a built-in group, a store still assigned, ...).
     Action(Refusal),
     /// The result would have problems the files did not have before.
-    Inconsistent(Vec<Problem>),
+    Inconsistent(Vec<Diagnostic>),
     /// The result grants what the table does not know (a typo until proven otherwise).
-    Unfit(Vec<Finding>),
+    Unfit(Vec<Diagnostic>),
     /// The edited text does not read back: a bug in the editor, never written.
-    Unreadable(Vec<Problem>),
+    Unreadable(Vec<Diagnostic>),
 }
 
 impl std::fmt::Display for Refused {
@@ -89,7 +90,7 @@ pub fn prepare(
         };
     }
     let known: Vec<String> = file.consistency().into_iter().map(|p| p.message).collect();
-    let new_problems: Vec<Problem> = current
+    let new_problems: Vec<Diagnostic> = current
         .consistency()
         .into_iter()
         .filter(|p| !known.contains(&p.message))
@@ -100,11 +101,11 @@ pub fn prepare(
     if let Some(table) = table {
         let known: Vec<String> = validate::validate(file, table)
             .into_iter()
-            .map(|f| f.problem.message)
+            .map(|f| f.message)
             .collect();
-        let new_errors: Vec<Finding> = validate::validate(&current, table)
+        let new_errors: Vec<Diagnostic> = validate::validate(&current, table)
             .into_iter()
-            .filter(|f| f.severity == Severity::Error && !known.contains(&f.problem.message))
+            .filter(|f| f.severity == Severity::Error && !known.contains(&f.message))
             .collect();
         if !new_errors.is_empty() {
             return Err(Refused::Unfit(new_errors));

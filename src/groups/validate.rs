@@ -9,43 +9,18 @@ use std::collections::BTreeSet;
 
 use crate::runtime::table::{AccessType, Table};
 
-use super::file::{GroupsFile, Layer, Problem};
+use super::file::{GroupsFile, Layer};
 use super::resolve::{grants, group_scopes, resource_of};
+use crate::diagnostic::{Diagnostic, GROUPS_TABLE};
 use crate::runtime::groups::Status;
 
 /// The severity scale of every finding (validation uses `Error` and `Warning`).
 pub use crate::severity::Severity;
 
-#[derive(Debug, Clone)]
-pub struct Finding {
-    pub severity: Severity,
-    pub problem: Problem,
-}
-
-impl std::fmt::Display for Finding {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let p = &self.problem;
-        let severity = self.severity.name();
-        write!(
-            f,
-            "{}:{}:{}: {severity}: {}",
-            p.file.display(),
-            p.line,
-            p.column,
-            p.message
-        )
-    }
-}
-
-pub fn validate(file: &GroupsFile, table: &Table) -> Vec<Finding> {
-    let mut out: Vec<Finding> = file
-        .consistency()
-        .into_iter()
-        .map(|problem| Finding {
-            severity: Severity::Error,
-            problem,
-        })
-        .collect();
+/// Every finding is a [`Diagnostic`]: the file's consistency problems as `invalid-groups`, the
+/// rest as `groups-table`.
+pub fn validate(file: &GroupsFile, table: &Table) -> Vec<Diagnostic> {
+    let mut out: Vec<Diagnostic> = file.consistency();
     let kinds = file.application_kinds();
     let declared: BTreeSet<&str> = table
         .scopes
@@ -113,9 +88,9 @@ pub fn validate(file: &GroupsFile, table: &Table) -> Vec<Finding> {
                         p.resource
                     )
                 };
-                out.push(Finding {
-                    severity: Severity::Error,
-                    problem: layer.problem(
+                out.push(finding(
+                    Severity::Error,
+                    layer.problem(
                         p.span,
                         format!(
                             "group `{}`: `{}: {}: {}` grants no scope of the table: {why}",
@@ -125,13 +100,13 @@ pub fn validate(file: &GroupsFile, table: &Table) -> Vec<Finding> {
                             p.level.name()
                         ),
                     ),
-                });
+                ));
             }
             for s in &group.scopes {
                 if !declared.contains(s.value.as_str()) {
-                    out.push(Finding {
-                        severity: Severity::Error,
-                        problem: layer.problem(
+                    out.push(finding(
+                        Severity::Error,
+                        layer.problem(
                             s.span,
                             format!(
                                 "group `{}`: scope `{}` is not in the table{}",
@@ -140,18 +115,15 @@ pub fn validate(file: &GroupsFile, table: &Table) -> Vec<Finding> {
                                 crate::suggest::did_you_mean(&s.value, declared.iter().copied())
                             ),
                         ),
-                    });
+                    ));
                 }
             }
             let granted = group_scopes(file, group, table);
             if !granted.iter().any(|s| declared.contains(s.as_str())) {
-                out.push(Finding {
-                    severity: Severity::Error,
-                    problem: layer.problem(
+                out.push(finding(Severity::Error, layer.problem(
                         group.span,
                         format!("group `{}` grants nothing: none of its permissions or scopes reaches a scope of the table", group.id),
-                    ),
-                });
+                    )));
             }
         }
     }
@@ -160,13 +132,10 @@ pub fn validate(file: &GroupsFile, table: &Table) -> Vec<Finding> {
             .group(&d.value)
             .is_some_and(|g| g.status == Status::Inactive)
         {
-            out.push(Finding {
-                severity: Severity::Warning,
-                problem: file.brand.problem(
+            out.push(finding(Severity::Warning, file.brand.problem(
                     d.span,
                     format!("the default group `{}` is inactive: stores and clients without a group are denied", d.value),
-                ),
-            });
+                )));
         }
     }
     let unclassified: BTreeSet<&str> = table
@@ -176,27 +145,23 @@ pub fn validate(file: &GroupsFile, table: &Table) -> Vec<Finding> {
         .filter(|a| !kinds.contains_key(a))
         .collect();
     for app in unclassified {
-        out.push(Finding {
-            severity: Severity::Warning,
-            problem: file.brand.problem(
+        out.push(finding(Severity::Warning, file.brand.problem(
                 crate::load::Span::empty(0),
                 format!("application `{app}` of the table is not listed under `applications` (data or config): only scopes listed by name reach it"),
-            ),
-        });
+            )));
     }
     out.sort_by(|a, b| {
-        (
-            &a.problem.file,
-            a.problem.line,
-            a.problem.column,
-            &a.problem.message,
-        )
-            .cmp(&(
-                &b.problem.file,
-                b.problem.line,
-                b.problem.column,
-                &b.problem.message,
-            ))
+        let key = |d: &Diagnostic| (d.path.clone(), d.position(), d.message.clone());
+        key(a).cmp(&key(b))
     });
     out
+}
+
+/// A finding against the table, at the place `at` names.
+fn finding(severity: Severity, at: Diagnostic) -> Diagnostic {
+    Diagnostic {
+        rule: GROUPS_TABLE,
+        severity,
+        ..at
+    }
 }

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::config::{self, Config, ConfigErrors};
+use crate::diagnostic::Diagnostic;
 use crate::load::walk::{self, Input};
 
 /// The files to lint and the named files an `ignore` glob excluded.
@@ -16,6 +17,26 @@ pub struct Inputs {
     /// Files named on the command line that a configuration's `ignore` globs exclude (so the
     /// user can be told why they were not linted).
     pub excluded: Vec<PathBuf>,
+}
+
+/// Why the files to lint could not be found.
+#[derive(Debug)]
+pub enum InputsError {
+    /// Mistakes in configuration files: every one, each once.
+    Config(Vec<Diagnostic>),
+    /// A path that cannot be walked, or an `ignore` glob that does not parse.
+    Walk(String),
+}
+
+impl std::fmt::Display for InputsError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            InputsError::Config(errors) => {
+                f.write_str(&config_error(&ConfigErrors(errors.clone())))
+            }
+            InputsError::Walk(message) => f.write_str(message),
+        }
+    }
 }
 
 /// Every configuration mistake, one per line, each starting `configuration: `.
@@ -37,20 +58,40 @@ pub fn discover(
     explicit: Option<&Path>,
     stdin_name: Option<&Path>,
     cwd: &Path,
-) -> Result<Inputs, Vec<String>> {
-    let mut resolver = config::Resolver::new(explicit, cwd).map_err(|e| vec![config_error(&e)])?;
-    let mut errors: Vec<String> = Vec::new();
+) -> Result<Inputs, InputsError> {
+    let mut errors: Vec<Diagnostic> = Vec::new();
+    let mut note = |e: ConfigErrors| {
+        for mut d in e.0 {
+            // Named as the files linted are: relative to the working directory, under it.
+            if let Ok(relative) = Path::new(&d.path).strip_prefix(cwd) {
+                d.path = relative.to_string_lossy().replace('\\', "/");
+            }
+            let seen = errors.iter().any(|o| {
+                (&o.path, o.position(), &o.message) == (&d.path, d.position(), &d.message)
+            });
+            if !seen {
+                errors.push(d);
+            }
+        }
+    };
+    let mut resolver = match config::Resolver::new(explicit, cwd) {
+        Ok(resolver) => resolver,
+        Err(e) => {
+            note(e);
+            return Err(InputsError::Config(errors));
+        }
+    };
     // The working directory's configuration (or `--config`'s) steers the walk; a mistake in
     // it is reported with those of the files' own.
     let top = match resolver.for_dir(Path::new("")) {
         Ok(top) => top,
         Err(e) => {
-            errors.push(config_error(&e));
+            note(e);
             Arc::new(config::default_for(cwd))
         }
     };
     let (mut inputs, mut excluded) =
-        walk::discover_noting_excluded(paths, &top.ignore, &top.root).map_err(|e| vec![e])?;
+        walk::discover_noting_excluded(paths, &top.ignore, &top.root).map_err(InputsError::Walk)?;
     if let Some(name) = stdin_name {
         for input in inputs.iter_mut().filter(|i| i.path == Path::new("-")) {
             input.name = Some(name.to_path_buf());
@@ -62,10 +103,7 @@ pub fn discover(
         let config = match resolver.for_file(input.shown_as()) {
             Ok(config) => config,
             Err(e) => {
-                let e = config_error(&e);
-                if !errors.contains(&e) {
-                    errors.push(e);
-                }
+                note(e);
                 continue;
             }
         };
@@ -73,9 +111,9 @@ pub fn discover(
             let key = config.path.clone().unwrap_or_default();
             let own = match globs.entry(key) {
                 std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
-                std::collections::hash_map::Entry::Vacant(e) => {
-                    e.insert(walk::Globs::new(&config.ignore, &config.root).map_err(|e| vec![e])?)
-                }
+                std::collections::hash_map::Entry::Vacant(e) => e.insert(
+                    walk::Globs::new(&config.ignore, &config.root).map_err(InputsError::Walk)?,
+                ),
             };
             if own.exclude(&cwd.join(input.shown_as())) {
                 if input.explicit {
@@ -87,7 +125,7 @@ pub fn discover(
         jobs.push((input, config));
     }
     if !errors.is_empty() {
-        return Err(errors);
+        return Err(InputsError::Config(errors));
     }
     Ok(Inputs { jobs, excluded })
 }

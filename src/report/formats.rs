@@ -6,7 +6,7 @@ use std::fmt::Write;
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use crate::diagnostic::{Diagnostic, OperationRef, Severity};
+use crate::diagnostic::{Diagnostic, OperationRef, Severity, NOT_RULES};
 use crate::lint::{FileSummary, Outcome};
 use crate::rules;
 
@@ -88,7 +88,8 @@ pub fn json(outcome: &Outcome) -> String {
 #[serde(rename_all = "camelCase")]
 struct SarifResult<'a> {
     rule_id: &'a str,
-    rule_index: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rule_index: Option<usize>,
     level: &'static str,
     message: Text<'a>,
     partial_fingerprints: Fingerprints,
@@ -158,7 +159,7 @@ fn sarif_level(s: Severity) -> &'static str {
 
 /// SARIF 2.1.0, for GitHub code scanning.
 pub fn sarif(outcome: &Outcome) -> String {
-    let rules: Vec<Value> = rules::ALL
+    let mut rules: Vec<Value> = rules::ALL
         .iter()
         .map(|r| {
             json!({
@@ -176,12 +177,30 @@ pub fn sarif(outcome: &Outcome) -> String {
             })
         })
         .collect();
+    // What is not a lint rule (an unreadable document, a configuration or groups file
+    // mistake) is described too, so that every result's `ruleIndex` names its own entry.
+    rules.extend(NOT_RULES.iter().map(|(id, summary)| {
+        json!({
+            "id": id,
+            "name": id,
+            "shortDescription": {"text": summary},
+            "fullDescription": {"text": summary},
+            "defaultConfiguration": {"level": "error"},
+        })
+    }));
+    let rule_index = |id: &str| {
+        rules::ALL
+            .iter()
+            .map(|r| r.id)
+            .chain(NOT_RULES.iter().map(|(id, _)| *id))
+            .position(|known| known == id)
+    };
     let results: Vec<SarifResult<'_>> = outcome
         .diagnostics
         .iter()
         .map(|d| SarifResult {
             rule_id: d.rule,
-            rule_index: rules::ALL.iter().position(|r| r.id == d.rule).unwrap_or(0),
+            rule_index: rule_index(d.rule),
             level: sarif_level(d.severity),
             message: Text { text: &d.message },
             partial_fingerprints: Fingerprints {

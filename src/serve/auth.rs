@@ -109,7 +109,7 @@ impl Authenticator {
             let claims = decode_claims(raw).map_err(|e| bearer(&e))?;
             identity::current(&claims, identity::unix_now(), self.leeway_seconds)
                 .map_err(|e| bearer(&e))?;
-            let principal = Principal::from_claims(&claims).map_err(|e| bearer(&e))?;
+            let principal = Principal::from_claims(&claims).map_err(|e| bearer(&e.to_string()))?;
             let label = identity::label(&claims).map_err(|e| bearer(&e))?;
             return known(Identity::new(principal, label), Challenge::Bearer);
         }

@@ -190,7 +190,7 @@ impl JwtVerifier {
         let claims = self.verify_signature(token)?;
         let exp = claims.get("exp").and_then(Value::as_u64).unwrap_or(now);
         let verified = Arc::new(Identity {
-            principal: Principal::from_claims(&claims)?,
+            principal: Principal::from_claims(&claims).map_err(|e| e.to_string())?,
             label: label(&claims)?,
             until: exp
                 .saturating_add(self.leeway)

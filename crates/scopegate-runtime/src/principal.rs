@@ -53,7 +53,7 @@ impl Principal {
     /// array of strings) or `scopes` (an array of strings), all that are present. A claim of
     /// the wrong type is an error, so that a malformed token never gains or silently loses
     /// scopes.
-    pub fn from_claims(claims: &Value) -> Result<Principal, String> {
+    pub fn from_claims(claims: &Value) -> Result<Principal, ClaimsError> {
         let mut scopes: Vec<String> = Vec::new();
         let words = |s: &str| {
             s.split(' ')
@@ -61,30 +61,35 @@ impl Principal {
                 .map(str::to_string)
                 .collect::<Vec<_>>()
         };
-        let strings = |name: &str, v: &Vec<Value>| -> Result<Vec<String>, String> {
+        let strings = |claim: &'static str, v: &Vec<Value>| -> Result<Vec<String>, ClaimsError> {
             v.iter()
                 .map(|s| {
-                    s.as_str()
-                        .map(str::to_string)
-                        .ok_or_else(|| format!("`{name}` holds a non-string"))
+                    s.as_str().map(str::to_string).ok_or(ClaimsError {
+                        claim,
+                        kind: ClaimsErrorKind::NonStringItem,
+                    })
                 })
                 .collect()
+        };
+        let wrong_type = |claim| ClaimsError {
+            claim,
+            kind: ClaimsErrorKind::WrongType,
         };
         match claims.get("scope") {
             None => {}
             Some(Value::String(s)) => scopes.extend(words(s)),
-            Some(_) => return Err("`scope` must be a space-delimited string".into()),
+            Some(_) => return Err(wrong_type("scope")),
         }
         match claims.get("scp") {
             None => {}
             Some(Value::String(s)) => scopes.extend(words(s)),
             Some(Value::Array(v)) => scopes.extend(strings("scp", v)?),
-            Some(_) => return Err("`scp` must be a string or an array of strings".into()),
+            Some(_) => return Err(wrong_type("scp")),
         }
         match claims.get("scopes") {
             None => {}
             Some(Value::Array(v)) => scopes.extend(strings("scopes", v)?),
-            Some(_) => return Err("`scopes` must be an array of strings".into()),
+            Some(_) => return Err(wrong_type("scopes")),
         }
         Ok(Principal::with_scopes(scopes))
     }
@@ -103,6 +108,61 @@ impl Principal {
         Principal::Client(id.into())
     }
 }
+
+/// Why a token's scope claims were refused: which claim, and what is wrong with it.
+///
+/// ```
+/// use scopegate_runtime::principal::{ClaimsErrorKind, Principal};
+///
+/// let e = Principal::from_claims(&serde_json::json!({"scp": ["a.read", 7]})).unwrap_err();
+/// assert_eq!((e.claim(), e.kind()), ("scp", ClaimsErrorKind::NonStringItem));
+/// assert_eq!(e.to_string(), "`scp` holds a non-string");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClaimsError {
+    claim: &'static str,
+    kind: ClaimsErrorKind,
+}
+
+/// What is wrong with a scope claim.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ClaimsErrorKind {
+    /// `scope` is not a string, `scp` neither a string nor an array, `scopes` not an array.
+    WrongType,
+    /// An array claim holds something other than a string.
+    NonStringItem,
+}
+
+impl ClaimsError {
+    /// The claim: `scope`, `scp` or `scopes`.
+    pub fn claim(&self) -> &'static str {
+        self.claim
+    }
+
+    /// What is wrong with it.
+    pub fn kind(&self) -> ClaimsErrorKind {
+        self.kind
+    }
+}
+
+impl std::fmt::Display for ClaimsError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let claim = self.claim;
+        match (self.kind, claim) {
+            (ClaimsErrorKind::NonStringItem, _) => write!(f, "`{claim}` holds a non-string"),
+            (ClaimsErrorKind::WrongType, "scope") => {
+                write!(f, "`scope` must be a space-delimited string")
+            }
+            (ClaimsErrorKind::WrongType, "scp") => {
+                write!(f, "`scp` must be a string or an array of strings")
+            }
+            (ClaimsErrorKind::WrongType, _) => write!(f, "`{claim}` must be an array of strings"),
+        }
+    }
+}
+
+impl std::error::Error for ClaimsError {}
 
 #[cfg(test)]
 mod tests {

@@ -53,6 +53,22 @@ pub enum Format {
     Json,
 }
 
+/// `groups validate`'s formats: its own text and JSON list, and the lint report's machine
+/// formats for CI (findings are diagnostics like lint's).
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum ValidateFormat {
+    /// file:line:col: severity: message
+    Text,
+    /// a JSON array of findings (file, line, column, severity, rule, message)
+    Json,
+    /// SARIF 2.1.0, for GitHub code scanning
+    Sarif,
+    /// GitHub Actions workflow commands (annotations)
+    Github,
+    /// JUnit XML
+    Junit,
+}
+
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
 pub enum DiffFormat {
     Text,
@@ -178,7 +194,7 @@ pub enum GroupsCommand {
         #[arg(long, value_name = "FILE", env = "SCOPEGATE_TABLE")]
         table: Option<PathBuf>,
         #[arg(long, value_enum, default_value = "text")]
-        format: Format,
+        format: ValidateFormat,
     },
     /// Group × route: allowed or denied.
     Matrix {
@@ -425,22 +441,9 @@ fn execute(path: &Path, command: GroupsCommand) -> Result<i32, String> {
         ),
         GroupsCommand::Validate { table, format } => {
             let (_, table) = required_table(&file, table)?;
-            let findings = validate::validate(&file, &table);
-            if format == Format::Json {
-                let out: Vec<_> = findings
-                    .iter()
-                    .map(|f| {
-                        json!({"file": f.problem.file, "line": f.problem.line,
-                               "column": f.problem.column, "severity": f.severity.name(),
-                               "message": f.problem.message})
-                    })
-                    .collect();
-                println!("{}", serde_json::to_string_pretty(&out).expect("json"));
-            } else {
-                for f in &findings {
-                    println!("{f}");
-                }
-            }
+            let mut findings = validate::validate(&file, &table);
+            scopegate::diagnostic::locate(&mut findings);
+            print!("{}", validation_report(findings.clone(), format));
             let errors = findings
                 .iter()
                 .filter(|f| f.severity == validate::Severity::Error)
@@ -606,4 +609,46 @@ fn changes(
         remove_scopes: remove_scopes.to_vec(),
         ..Changes::default()
     })
+}
+
+/// `groups validate`'s findings in `format`.
+fn validation_report(
+    findings: Vec<scopegate::diagnostic::Diagnostic>,
+    format: ValidateFormat,
+) -> String {
+    use scopegate::report::formats;
+    let outcome = || scopegate::lint::Outcome {
+        diagnostics: findings.clone(),
+        ..Default::default()
+    };
+    match format {
+        ValidateFormat::Text => findings
+            .iter()
+            .map(|f| match f.position() {
+                Some(p) => format!(
+                    "{}:{}:{}: {}: {}\n",
+                    f.path,
+                    p.line,
+                    p.column,
+                    f.severity.name(),
+                    f.message
+                ),
+                None => format!("{}: {}: {}\n", f.path, f.severity.name(), f.message),
+            })
+            .collect(),
+        ValidateFormat::Json => {
+            let out: Vec<_> = findings
+                .iter()
+                .map(|f| {
+                    let p = f.position();
+                    json!({"file": f.path, "line": p.map(|p| p.line), "column": p.map(|p| p.column),
+                           "severity": f.severity.name(), "rule": f.rule, "message": f.message})
+                })
+                .collect();
+            serde_json::to_string_pretty(&out).expect("json") + "\n"
+        }
+        ValidateFormat::Sarif => formats::sarif(&outcome()),
+        ValidateFormat::Github => formats::github(&outcome()),
+        ValidateFormat::Junit => formats::junit(&outcome()),
+    }
 }

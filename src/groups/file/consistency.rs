@@ -2,13 +2,14 @@
 
 use std::collections::BTreeMap;
 
-use super::model::{GroupsFile, Problem};
+use super::model::GroupsFile;
+use crate::diagnostic::Diagnostic;
 
 impl GroupsFile {
     /// The consistency rules, beyond each file's own shape: built-in ids are not redefined,
     /// references point at groups that exist, client ids are unique across tills and API
     /// clients, and an application has one kind.
-    pub fn consistency(&self) -> Vec<Problem> {
+    pub fn consistency(&self) -> Vec<Diagnostic> {
         let mut problems = Vec::new();
         let brand = &self.brand;
         if let Some(platform) = &self.platform {

@@ -44,16 +44,17 @@ pub use reader::parse_layer;
 
 use std::path::Path;
 
+use crate::diagnostic::{Diagnostic, INVALID_GROUPS};
 use crate::load;
 
 /// Reads the brand file at `path` and the platform file it names.
-pub fn load(path: &Path) -> Result<GroupsFile, Vec<Problem>> {
+pub fn load(path: &Path) -> Result<GroupsFile, Vec<Diagnostic>> {
     with_platform(load_layer(path, false)?)
 }
 
 /// A brand layer (read from disk or from elsewhere, such as a git revision) with the platform
 /// file it names, read from disk.
-pub fn with_platform(brand: Layer) -> Result<GroupsFile, Vec<Problem>> {
+pub fn with_platform(brand: Layer) -> Result<GroupsFile, Vec<Diagnostic>> {
     let platform = match &brand.platform_file {
         None => None,
         Some(file) => {
@@ -69,18 +70,8 @@ pub fn with_platform(brand: Layer) -> Result<GroupsFile, Vec<Problem>> {
     Ok(GroupsFile { brand, platform })
 }
 
-fn load_layer(path: &Path, platform: bool) -> Result<Layer, Vec<Problem>> {
-    let source = load::read_source(path).map_err(|e| {
-        let at = match (&e.source, e.span) {
-            (Some(source), Some(span)) => Some(source.position(span.start as usize)),
-            _ => None,
-        };
-        vec![Problem {
-            file: path.to_path_buf(),
-            line: at.map_or(1, |p| p.line),
-            column: at.map_or(1, |p| p.column),
-            message: e.message,
-        }]
-    })?;
+fn load_layer(path: &Path, platform: bool) -> Result<Layer, Vec<Diagnostic>> {
+    let source = load::read_source(path)
+        .map_err(|e| vec![Diagnostic::from_load_error(&e).as_rule(INVALID_GROUPS)])?;
     reader::read_layer(source, platform)
 }

@@ -1,40 +1,18 @@
 //! The groups file's types: layers, groups, stores, tills, clients, each with where it was read.
 
 use std::collections::BTreeMap;
-use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use crate::diagnostic::{Diagnostic, Severity, INVALID_GROUPS};
 use crate::load::{SourceFile, Span};
 use crate::runtime::groups::{Status, Via};
 
 /// The only groups file version this build reads.
 pub const VERSION: u32 = 1;
 
-/// A mistake in a groups file, at its place.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Problem {
-    pub file: PathBuf,
-    pub line: u32,
-    pub column: u32,
-    pub message: String,
-}
-
-impl fmt::Display for Problem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}:{}:{}: {}",
-            self.file.display(),
-            self.line,
-            self.column,
-            self.message
-        )
-    }
-}
-
 /// Problems, one per line.
-pub fn list_problems(problems: &[Problem]) -> String {
+pub fn list_problems(problems: &[Diagnostic]) -> String {
     problems
         .iter()
         .map(|p| p.to_string())
@@ -190,14 +168,9 @@ pub struct GroupsFile {
 }
 
 impl Layer {
-    pub fn problem(&self, span: Span, message: impl Into<String>) -> Problem {
-        let p = self.source.position(span.start as usize);
-        Problem {
-            file: self.source.path.clone(),
-            line: p.line,
-            column: p.column,
-            message: message.into(),
-        }
+    /// A mistake in this layer's file (`invalid-groups`), at `span`.
+    pub fn problem(&self, span: Span, message: impl Into<String>) -> Diagnostic {
+        Diagnostic::in_source(INVALID_GROUPS, Severity::Error, message, &self.source, span)
     }
 }
 

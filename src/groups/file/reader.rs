@@ -3,13 +3,14 @@
 use std::path::Path;
 use std::sync::Arc;
 
+use crate::diagnostic::{Diagnostic, Severity, INVALID_GROUPS};
 use crate::load::{self, Kind, NodeRef, SourceFile, Span};
 use crate::runtime::groups::Status;
 
 use super::model::*;
 
 /// Reads one layer from text (for edits, which check their result before writing it).
-pub fn parse_layer(path: &Path, text: String, platform: bool) -> Result<Layer, Vec<Problem>> {
+pub fn parse_layer(path: &Path, text: String, platform: bool) -> Result<Layer, Vec<Diagnostic>> {
     let source = SourceFile::new(path, text);
     read_layer(source, platform)
 }
@@ -17,18 +18,22 @@ pub fn parse_layer(path: &Path, text: String, platform: bool) -> Result<Layer, V
 /// Reading one file: every shape mistake is collected, not only the first.
 struct Reader {
     layer: Layer,
-    problems: Vec<Problem>,
+    problems: Vec<Diagnostic>,
 }
 
-pub(super) fn read_layer(source: Arc<SourceFile>, platform: bool) -> Result<Layer, Vec<Problem>> {
+pub(super) fn read_layer(
+    source: Arc<SourceFile>,
+    platform: bool,
+) -> Result<Layer, Vec<Diagnostic>> {
     let document = load::parse(&source, None).map_err(|e| {
-        let at = e.span.map(|s| source.position(s.start as usize));
-        vec![Problem {
-            file: source.path.clone(),
-            line: at.map_or(1, |p| p.line),
-            column: at.map_or(1, |p| p.column),
-            message: e.message,
-        }]
+        let span = e.span.unwrap_or(Span::empty(0));
+        vec![Diagnostic::in_source(
+            INVALID_GROUPS,
+            Severity::Error,
+            e.message,
+            &source,
+            span,
+        )]
     })?;
     let mut reader = Reader {
         layer: Layer {
