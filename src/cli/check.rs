@@ -202,7 +202,9 @@ fn describe(decision: &Decision<'_>, granted: &[&str]) -> String {
 fn load(args: &CheckArgs, options: Options) -> Result<Evaluator, String> {
     let mut table = Table::read(&args.table).map_err(|e| e.to_string())?;
     if let Some(g) = &args.groups {
-        table.access_groups = Some(groups::resolve::from_file(g, &table)?);
+        table.access_groups = Some(
+            groups::resolve::from_file(g, &table).map_err(|p| groups::file::list_problems(&p))?,
+        );
     }
     Ok(Evaluator::new(table, options))
 }

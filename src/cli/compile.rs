@@ -79,7 +79,7 @@ pub fn run(args: CompileArgs) -> i32 {
         match scopegate::groups::resolve::from_file(path, &table) {
             Ok(groups) => table.access_groups = Some(groups),
             Err(e) => {
-                eprintln!("{e}");
+                eprintln!("{}", scopegate::groups::file::list_problems(&e));
                 eprintln!("scopegate: not compiled: the access groups do not resolve");
                 return exit::FINDINGS;
             }

@@ -222,7 +222,9 @@ fn lint(args: LintArgs) -> Result<i32, String> {
         return Ok(exit::OK);
     }
     if let Some(path) = &args.baseline {
-        let silenced = Baseline::read(path)?.silence(&mut outcome.diagnostics);
+        let silenced = Baseline::read(path)
+            .map_err(|e| e.to_string())?
+            .silence(&mut outcome.diagnostics);
         if silenced > 0 && !args.quiet {
             eprintln!(
                 "scopegate: {silenced} known finding(s) silenced by {}",

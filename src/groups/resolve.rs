@@ -104,10 +104,9 @@ pub fn resolve(file: &GroupsFile, table: &Table) -> Result<AccessGroups, Vec<Dia
 }
 
 /// Loads the groups file at `path` (and its platform layer) and resolves it against `table`;
-/// the error lists every problem with its place.
-pub fn from_file(path: &std::path::Path, table: &Table) -> Result<AccessGroups, String> {
-    let file = super::load(path).map_err(|p| super::file::list_problems(&p))?;
-    resolve(&file, table).map_err(|p| super::file::list_problems(&p))
+/// the error is every problem, at its place.
+pub fn from_file(path: &std::path::Path, table: &Table) -> Result<AccessGroups, Vec<Diagnostic>> {
+    resolve(&super::load(path)?, table)
 }
 
 /// What holding scopes allows, decided by the evaluator's own rule

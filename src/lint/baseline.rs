@@ -104,18 +104,26 @@ impl Baseline {
         serde_json::to_string_pretty(self).expect("a baseline serializes") + "\n"
     }
 
-    pub fn read(path: &Path) -> Result<Baseline, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        let baseline: Baseline = serde_json::from_str(&text)
-            .map_err(|e| format!("{}: not a scopegate baseline: {e}", path.display()))?;
-        let mut baseline = baseline;
+    pub fn read(path: &Path) -> Result<Baseline, BaselineError> {
+        let fail = |kind, message: String| BaselineError {
+            kind,
+            message: format!("{}: {message}", path.display()),
+        };
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| fail(BaselineErrorKind::Io, e.to_string()))?;
+        let mut baseline: Baseline = serde_json::from_str(&text).map_err(|e| {
+            fail(
+                BaselineErrorKind::NotABaseline,
+                format!("not a scopegate baseline: {e}"),
+            )
+        })?;
         baseline.base = match baseline.version {
             1 => absolute(Path::new("")),
             2 => base_of(path),
             v => {
-                return Err(format!(
-                    "{}: unknown baseline version {v} (this scopegate reads 1 and 2)",
-                    path.display()
+                return Err(fail(
+                    BaselineErrorKind::UnknownVersion,
+                    format!("unknown baseline version {v} (this scopegate reads 1 and 2)"),
                 ))
             }
         };
@@ -139,3 +147,36 @@ impl Baseline {
         before - diagnostics.len()
     }
 }
+
+/// Why a baseline file was refused.
+#[derive(Debug)]
+pub struct BaselineError {
+    kind: BaselineErrorKind,
+    message: String,
+}
+
+/// What is wrong with a baseline file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum BaselineErrorKind {
+    /// It could not be read.
+    Io,
+    /// Not JSON of a baseline's shape.
+    NotABaseline,
+    /// A `version` this build does not read.
+    UnknownVersion,
+}
+
+impl BaselineError {
+    pub fn kind(&self) -> BaselineErrorKind {
+        self.kind
+    }
+}
+
+impl std::fmt::Display for BaselineError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for BaselineError {}

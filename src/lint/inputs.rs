@@ -25,7 +25,7 @@ pub enum InputsError {
     /// Mistakes in configuration files: every one, each once.
     Config(Vec<Diagnostic>),
     /// A path that cannot be walked, or an `ignore` glob that does not parse.
-    Walk(String),
+    Walk(walk::WalkError),
 }
 
 impl std::fmt::Display for InputsError {
@@ -34,7 +34,7 @@ impl std::fmt::Display for InputsError {
             InputsError::Config(errors) => {
                 f.write_str(&config_error(&ConfigErrors(errors.clone())))
             }
-            InputsError::Walk(message) => f.write_str(message),
+            InputsError::Walk(e) => write!(f, "{e}"),
         }
     }
 }

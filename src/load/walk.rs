@@ -48,7 +48,7 @@ pub fn discover(
     paths: &[PathBuf],
     ignore_globs: &[String],
     globs_root: &Path,
-) -> Result<Vec<Input>, String> {
+) -> Result<Vec<Input>, WalkError> {
     discover_noting_excluded(paths, ignore_globs, globs_root).map(|(inputs, _)| inputs)
 }
 
@@ -56,7 +56,7 @@ pub fn discover(
 pub struct Globs(Override);
 
 impl Globs {
-    pub fn new(globs: &[String], root: &Path) -> Result<Globs, String> {
+    pub fn new(globs: &[String], root: &Path) -> Result<Globs, WalkError> {
         build_ignores(globs, root).map(Globs)
     }
 
@@ -72,7 +72,7 @@ pub fn discover_noting_excluded(
     paths: &[PathBuf],
     ignore_globs: &[String],
     globs_root: &Path,
-) -> Result<(Vec<Input>, Vec<PathBuf>), String> {
+) -> Result<(Vec<Input>, Vec<PathBuf>), WalkError> {
     let ignores = build_ignores(ignore_globs, globs_root)?;
     let ignored = |path: &Path, is_dir: bool| ignores.matched(path, is_dir).is_ignore();
     let mut excluded = Vec::new();
@@ -96,7 +96,10 @@ pub fn discover_noting_excluded(
             .require_git(false)
             .build();
         for entry in walker {
-            let entry = entry.map_err(|e| format!("{}: {e}", path.display()))?;
+            let entry = entry.map_err(|source| WalkError::Walk {
+                path: path.clone(),
+                source,
+            })?;
             let is_file = entry.file_type().is_some_and(|t| t.is_file());
             if is_file && has_spec_extension(entry.path()) {
                 found.push(entry.into_path());
@@ -108,14 +111,56 @@ pub fn discover_noting_excluded(
     Ok((inputs, excluded))
 }
 
-fn build_ignores(globs: &[String], root: &Path) -> Result<Override, String> {
+fn build_ignores(globs: &[String], root: &Path) -> Result<Override, WalkError> {
     let mut builder = OverrideBuilder::new(root);
     for glob in globs {
         builder
             .add(&format!("!{glob}"))
-            .map_err(|e| format!("ignore glob `{glob}`: {e}"))?;
+            .map_err(|source| WalkError::Glob {
+                glob: Some(glob.clone()),
+                source,
+            })?;
     }
-    builder.build().map_err(|e| format!("ignore globs: {e}"))
+    builder
+        .build()
+        .map_err(|source| WalkError::Glob { glob: None, source })
+}
+
+/// Why the files to read could not be listed.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum WalkError {
+    /// An `ignore` glob that does not parse (`None`: the set as a whole).
+    Glob {
+        glob: Option<String>,
+        source: ignore::Error,
+    },
+    /// A directory that could not be walked (a missing path, no permission, a loop).
+    Walk {
+        path: PathBuf,
+        source: ignore::Error,
+    },
+}
+
+impl std::fmt::Display for WalkError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            WalkError::Glob {
+                glob: Some(glob),
+                source,
+            } => write!(f, "ignore glob `{glob}`: {source}"),
+            WalkError::Glob { glob: None, source } => write!(f, "ignore globs: {source}"),
+            WalkError::Walk { path, source } => write!(f, "{}: {source}", path.display()),
+        }
+    }
+}
+
+impl std::error::Error for WalkError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            WalkError::Glob { source, .. } | WalkError::Walk { source, .. } => Some(source),
+        }
+    }
 }
 
 #[cfg(test)]
