@@ -251,6 +251,59 @@ fn trusted_headers_on_a_public_listener_need_an_allowlist_or_a_secret() {
     );
 }
 
+/// Traefik and Caddy pass a client's headers through to the check from the gateway's own
+/// address: in forward-auth mode a trusted header (or a client address from anything but
+/// X-Forwarded-For, which both set) needs the gateway's secret, even on loopback.
+#[test]
+fn forward_auth_mode_refuses_trusted_headers_without_a_secret() {
+    let work = Work::new();
+    for extra in [
+        &["--trusted-client-header", "X-Scopegate-Client"][..],
+        &["--trusted-claims-header", "X-Verified-Claims"],
+        &["--client-address-header", "X-Real-IP"],
+    ] {
+        let mut args = vec![
+            "serve",
+            "--gateway",
+            "forward-auth",
+            "--table",
+            "table.json",
+            "--listen",
+            "127.0.0.1:0",
+        ];
+        args.extend(extra);
+        let e = start_fails(&work, &args);
+        assert!(
+            e.contains("--gateway forward-auth") && e.contains("--gateway-secret-file"),
+            "{extra:?}: {e}"
+        );
+    }
+    let s = serve(
+        &work,
+        &[
+            "--gateway",
+            "forward-auth",
+            "--client-address-header",
+            "X-Forwarded-For",
+        ],
+    );
+    let r = request(
+        s.port,
+        "GET",
+        "/",
+        &[
+            ("X-Forwarded-Method", "GET"),
+            ("X-Forwarded-Uri", "/customers/v1/customers"),
+        ],
+    )
+    .unwrap();
+    assert_eq!(
+        (r.status, r.code().as_str()),
+        (401, "unauthenticated"),
+        "{r:?}"
+    );
+}
+
 /// Attack 1: a forwarded claims header with an expired `exp`.
 #[test]
 fn expired_trusted_claims_are_refused() {

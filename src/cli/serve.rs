@@ -33,6 +33,9 @@ pub enum GatewayArg {
     Nginx,
     /// Envoy `ext_authz` HTTP service: method and path from the check request's line only.
     EnvoyHttp,
+    /// Traefik `forwardAuth` and Caddy `forward_auth`: method and URI from
+    /// `X-Forwarded-Method` and `X-Forwarded-Uri` only (never `X-Original-*`).
+    ForwardAuth,
 }
 
 #[derive(Args, Debug)]
@@ -202,6 +205,26 @@ fn trust(args: &ServeArgs, trusted_headers: bool) -> Result<Trust, String> {
             ))
         }
     };
+    if args.gateway == GatewayArg::ForwardAuth && secret.is_none() {
+        // Traefik and Caddy pass every client header to the check except the X-Forwarded-*
+        // ones they set: from the gateway's own address, a client's copy of a trusted header
+        // would be believed. Only a secret the gateway adds tells its headers apart.
+        let client_copies = args
+            .trusted_claims_header
+            .iter()
+            .chain(&args.trusted_client_header)
+            .chain(
+                args.client_address_header
+                    .iter()
+                    .filter(|h| !h.eq_ignore_ascii_case("x-forwarded-for")),
+            )
+            .next();
+        if let Some(header) = client_copies {
+            return Err(format!(
+                "--gateway forward-auth: Traefik and Caddy pass a client's `{header}` through                  to the check; a trusted header needs --gateway-secret-file (the gateway adds                  the secret, see docs/serve.md), and the client's address is read from                  X-Forwarded-For, which both gateways set themselves"
+            ));
+        }
+    }
     if trusted_headers && !is_loopback(&args.listen) && peers.is_empty() && secret.is_none() {
         return Err(format!(
             "trusted headers on a non-loopback listener ({}) need --trusted-peer (the gateway's \
@@ -291,6 +314,7 @@ fn serve(args: ServeArgs) -> Result<(), String> {
         GatewayArg::EnvoyHttp => Mode::EnvoyHttp {
             path_prefix: args.path_prefix.clone(),
         },
+        GatewayArg::ForwardAuth => Mode::ForwardAuth,
     };
     let defaults = LoginLimits::default();
     let config = Config {

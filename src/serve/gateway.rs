@@ -5,9 +5,13 @@
 //! |---|---|---|---|
 //! | `nginx` (`auth_request`) | `X-Original-Method` | `X-Original-URI` (`$request_uri`) | the request line |
 //! | `envoy-http` (`ext_authz` HTTP service) | the request line | the request line, after `--path-prefix` | `X-Original-*` |
+//! | `forward-auth` (Traefik `forwardAuth`, Caddy `forward_auth`) | `X-Forwarded-Method` | `X-Forwarded-Uri` | the request line, `X-Original-*` |
 //!
-//! A mode never falls back to the other place: in nginx mode a missing header is a 400, and in
-//! Envoy mode a client's `X-Original-URI` is just a header. Two copies of a header that decides
+//! A mode never falls back to the other place: in nginx and forward-auth modes a missing header
+//! is a 400, and in the other modes a client's `X-Original-URI` is just a header. Forward-auth
+//! gateways set their `X-Forwarded-*` headers themselves, replacing a client's copies, but pass
+//! every other client header (`X-Original-URI` among them) through to the check: that mode
+//! reads nothing else. Two copies of a header that decides
 //! anything (the original method and target, `Authorization`, the trusted headers, the gateway
 //! secret) are a 400: two readings of one request are never resolved by picking one.
 
@@ -33,7 +37,15 @@ pub enum Mode {
         /// Envoy's `path_prefix`, removed from the check request's path.
         path_prefix: String,
     },
+    /// Traefik's `forwardAuth` and Caddy's `forward_auth`: the original request in the
+    /// `X-Forwarded-Method` and `X-Forwarded-Uri` headers the gateway sets.
+    ForwardAuth,
 }
+
+/// Forward-auth gateways' header with the original method.
+pub const FORWARDED_METHOD: &str = "x-forwarded-method";
+/// Forward-auth gateways' header with the original request URI (path and query).
+pub const FORWARDED_URI: &str = "x-forwarded-uri";
 
 /// The request the client sent to the gateway.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,6 +100,22 @@ fn text(value: &HeaderValue) -> String {
     value.to_str().unwrap_or(UNREADABLE).to_string()
 }
 
+/// The original method and target from one copy each of two headers; never the request line.
+fn from_headers(
+    headers: &HeaderMap,
+    method_header: &str,
+    uri_header: &str,
+) -> Result<Original, Unreadable> {
+    let target =
+        single(headers, uri_header)?.ok_or_else(|| Unreadable::Missing(uri_header.to_string()))?;
+    let method = single(headers, method_header)?
+        .ok_or_else(|| Unreadable::Missing(method_header.to_string()))?;
+    Ok(Original {
+        method: text(method),
+        target: text(target),
+    })
+}
+
 impl Mode {
     /// The original method and target.
     pub fn original(
@@ -100,16 +128,8 @@ impl Mode {
             Mode::Nginx {
                 method_header,
                 uri_header,
-            } => {
-                let target = single(headers, uri_header)?
-                    .ok_or_else(|| Unreadable::Missing(uri_header.clone()))?;
-                let method = single(headers, method_header)?
-                    .ok_or_else(|| Unreadable::Missing(method_header.clone()))?;
-                Ok(Original {
-                    method: text(method),
-                    target: text(target),
-                })
-            }
+            } => from_headers(headers, method_header, uri_header),
+            Mode::ForwardAuth => from_headers(headers, FORWARDED_METHOD, FORWARDED_URI),
             Mode::EnvoyHttp { path_prefix } => {
                 // Origin-form only: an absolute-form (`http://host/...`) or authority-form
                 // (`host:443`) target has no path of its own to decide.
@@ -140,6 +160,7 @@ impl Mode {
                 method_header,
                 uri_header,
             } => vec![method_header, uri_header],
+            Mode::ForwardAuth => vec![FORWARDED_METHOD, FORWARDED_URI],
             Mode::EnvoyHttp { .. } => Vec::new(),
         }
     }
@@ -281,6 +302,48 @@ mod tests {
             .original(&Method::GET, &"/orders/7".parse().unwrap(), &h)
             .unwrap();
         assert_eq!(o.target, UNREADABLE);
+    }
+
+    #[test]
+    fn forward_auth_mode_reads_the_forwarded_headers_and_never_x_original() {
+        // Attack: behind Traefik or Caddy a client's X-Original-URI reaches the check as sent.
+        let h = headers(&[
+            ("x-original-uri", "/customers/v1/customers"),
+            ("x-original-method", "GET"),
+            ("x-forwarded-uri", "/sales/v1/transactions"),
+            ("x-forwarded-method", "POST"),
+        ]);
+        let o = Mode::ForwardAuth
+            .original(&Method::GET, &"/check".parse().unwrap(), &h)
+            .unwrap();
+        assert_eq!(
+            (o.method.as_str(), o.target.as_str()),
+            ("POST", "/sales/v1/transactions")
+        );
+        // No fallback to X-Original-* or the request line.
+        let only_original = headers(&[
+            ("x-original-uri", "/customers/v1/customers"),
+            ("x-original-method", "GET"),
+        ]);
+        let e = Mode::ForwardAuth
+            .original(
+                &Method::GET,
+                &"/customers/v1/customers".parse().unwrap(),
+                &only_original,
+            )
+            .unwrap_err();
+        assert_eq!(e, Unreadable::Missing("x-forwarded-uri".into()));
+        let twice = headers(&[
+            ("x-forwarded-uri", "/a"),
+            ("x-forwarded-uri", "/b"),
+            ("x-forwarded-method", "GET"),
+        ]);
+        assert_eq!(
+            Mode::ForwardAuth
+                .original(&Method::GET, &"/".parse().unwrap(), &twice)
+                .unwrap_err(),
+            Unreadable::Duplicate("x-forwarded-uri".into())
+        );
     }
 
     #[test]

@@ -421,14 +421,14 @@ async fn serve_connection(
         server.epoch.elapsed().as_millis() as u64 + 1,
     ));
     // What the HTTP parser hides about the original request: a fragment in Envoy mode's
-    // request line, whitespace around nginx mode's original method and URI.
+    // request line, whitespace around the original method and URI headers (nginx, forward-auth).
     let notes = raw::Notes::default();
     let watcher = match &server.mode {
         _ if is_admin => raw::Watcher::new(notes.clone(), head_since.clone(), false, Vec::new()),
         Mode::EnvoyHttp { .. } => {
             raw::Watcher::new(notes.clone(), head_since.clone(), true, Vec::new())
         }
-        Mode::Nginx { .. } => raw::Watcher::new(
+        Mode::Nginx { .. } | Mode::ForwardAuth => raw::Watcher::new(
             notes.clone(),
             head_since.clone(),
             false,
@@ -637,6 +637,8 @@ impl Server {
             .filter(|_| from_gateway)
             .and_then(|h| headers.get(h))
             .and_then(|v| v.to_str().ok())
+            // A list (`X-Forwarded-For: a, b`): the last entry, the one the gateway added.
+            .and_then(|v| v.rsplit(',').next())
             .and_then(|v| v.trim().parse().ok())
             .unwrap_or(peer)
     }
