@@ -14,6 +14,7 @@ use scopegate::serve::credentials;
 use scopegate::serve::gateway::{Mode, Trust};
 use scopegate::serve::jwt::{JwtConfig, JwtVerifier};
 use scopegate::serve::logins::LoginLimits;
+use scopegate::serve::provider::{Provider, ProviderConfig};
 use scopegate::serve::state::{Files, State};
 use scopegate::serve::{self, Config, Limits};
 use sha2::Digest;
@@ -103,6 +104,24 @@ pub struct ServeArgs {
     /// A JWKS file (keys chosen by `kid`). Repeatable.
     #[arg(long, value_name = "FILE")]
     jwt_jwks: Vec<PathBuf>,
+    /// The identity provider's issuer: its keys are found by OpenID discovery
+    /// (`ISSUER/.well-known/openid-configuration`, whose `issuer` must be exactly this), fetched
+    /// over HTTPS and kept fresh; it is also the accepted `iss` unless --jwt-issuer says.
+    #[arg(long, value_name = "URL")]
+    oidc_issuer: Option<String>,
+    /// The identity provider's JWKS URL, without discovery (HTTPS; http only to loopback).
+    #[arg(long, value_name = "URL")]
+    jwks_url: Option<String>,
+    /// Seconds between two refetches of the provider's keys for a token with an unknown `kid`.
+    #[arg(long, default_value_t = 10, value_name = "SECONDS")]
+    jwks_refetch_interval: u64,
+    /// The least seconds a fetched key set is kept (the provider's Cache-Control max-age is
+    /// followed above it, up to a day; five minutes without one).
+    #[arg(long, default_value_t = 60, value_name = "SECONDS")]
+    jwks_min_refresh: u64,
+    /// Seconds one exchange with the identity provider may take.
+    #[arg(long, default_value_t = 5, value_name = "SECONDS")]
+    provider_timeout: u64,
     /// Accepted `iss` values (repeatable). Required with JWT keys, unless --jwt-any-issuer.
     #[arg(long, value_name = "ISSUER")]
     jwt_issuer: Vec<String>,
@@ -244,11 +263,27 @@ fn trust(args: &ServeArgs, trusted_headers: bool) -> Result<Trust, String> {
 }
 
 fn serve(args: ServeArgs) -> Result<(), String> {
+    let provider = if args.oidc_issuer.is_some() || args.jwks_url.is_some() {
+        Some(Provider::new(ProviderConfig {
+            issuer: args.oidc_issuer.clone(),
+            jwks_url: args.jwks_url.clone(),
+            refetch_interval: Duration::from_secs(args.jwks_refetch_interval),
+            min_refresh: Duration::from_secs(args.jwks_min_refresh.max(1)),
+            timeout: Duration::from_secs(args.provider_timeout.max(1)),
+        })?)
+    } else {
+        None
+    };
+    let mut issuers = args.jwt_issuer.clone();
+    if issuers.is_empty() {
+        issuers.extend(args.oidc_issuer.clone());
+    }
     let jwt_config = JwtConfig {
         hs256_secret_files: args.jwt_hs256_secret.clone(),
         public_key_files: args.jwt_public_key.clone(),
         jwks_files: args.jwt_jwks.clone(),
-        issuers: args.jwt_issuer.clone(),
+        provider: provider.clone(),
+        issuers,
         audiences: args.jwt_audience.clone(),
         typ: args.jwt_typ.clone(),
         leeway_seconds: args.jwt_leeway,
@@ -318,6 +353,7 @@ fn serve(args: ServeArgs) -> Result<(), String> {
     };
     let defaults = LoginLimits::default();
     let config = Config {
+        provider,
         listen: args.listen,
         admin_listen: args.admin_listen,
         mode,

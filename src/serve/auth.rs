@@ -42,6 +42,24 @@ pub enum Presented {
     Basic { user: String, password: String },
 }
 
+/// Why [`Authenticator::authenticate_with`] gave no principal.
+#[derive(Debug, Clone)]
+pub enum Unsettled {
+    /// A credential that was presented and fails: 401.
+    Failed(Failure),
+    /// A bearer JWT naming a `kid` no key has: worth a refetch from the identity provider
+    /// before it is judged (then `authenticate_with(.., refetched: true)`).
+    UnknownKid,
+    /// A bearer token, and the identity provider's keys were never fetched: 503, not 401.
+    ProviderUnavailable,
+}
+
+impl From<Failure> for Unsettled {
+    fn from(f: Failure) -> Unsettled {
+        Unsettled::Failed(f)
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Failure {
     pub reason: String,
@@ -70,6 +88,7 @@ pub const UNTRUSTED: &str = "a trusted gateway header came from outside the gate
 pub const MALFORMED_AUTHORIZATION: &str = "malformed Authorization header";
 pub const UNSUPPORTED_SCHEME: &str = "unsupported authorization scheme";
 pub const MALFORMED_BASIC: &str = "malformed basic credentials";
+pub const PROVIDER_UNAVAILABLE: &str = "the identity provider's keys are not fetched yet";
 
 impl Authenticator {
     /// The names of the trusted headers in use.
@@ -81,13 +100,32 @@ impl Authenticator {
     }
 
     /// What the request presents. `from_gateway` says whether trusted headers may be believed;
-    /// `jwt` is the verifier in force (keys reload).
+    /// `jwt` is the verifier in force (keys reload). A token is judged with the keys at hand.
     pub fn authenticate(
         &self,
         headers: &dyn Headers,
         from_gateway: bool,
         jwt: Option<&JwtVerifier>,
     ) -> Result<Presented, Failure> {
+        self.authenticate_with(headers, from_gateway, jwt, true)
+            .map_err(|e| match e {
+                Unsettled::Failed(f) => f,
+                Unsettled::UnknownKid | Unsettled::ProviderUnavailable => Failure {
+                    reason: PROVIDER_UNAVAILABLE.into(),
+                    scheme: Challenge::Bearer,
+                },
+            })
+    }
+
+    /// [`Authenticator::authenticate`], which before `refetched` answers
+    /// [`Unsettled::UnknownKid`] for a token the provider's next key set may verify.
+    pub fn authenticate_with(
+        &self,
+        headers: &dyn Headers,
+        from_gateway: bool,
+        jwt: Option<&JwtVerifier>,
+        refetched: bool,
+    ) -> Result<Presented, Unsettled> {
         let bearer = |reason: &str| Failure {
             reason: reason.to_string(),
             scheme: Challenge::Bearer,
@@ -99,7 +137,7 @@ impl Authenticator {
             }))
         };
         if self.trusted_headers().any(|h| headers.get(h).is_some()) && !from_gateway {
-            return Err(bearer(UNTRUSTED));
+            return Err(Unsettled::Failed(bearer(UNTRUSTED)));
         }
         if let Some(raw) = self
             .trusted_claims_header
@@ -119,9 +157,9 @@ impl Authenticator {
             .and_then(|h| headers.get(h))
         {
             if !header_safe(id) {
-                return Err(bearer(
+                return Err(Unsettled::Failed(bearer(
                     "the trusted client id is not 1 to 256 visible ASCII characters",
-                ));
+                )));
             }
             return known(
                 Identity::new(Principal::client(id), format!("client:{id}")),
@@ -137,22 +175,30 @@ impl Authenticator {
         // RFC 9110: credentials = auth-scheme [ 1*SP ( token68 / #auth-param ) ]. One space,
         // then one token: anything else (tabs, several words) is malformed.
         let Some((scheme, credential)) = authorization.split_once(' ') else {
-            return Err(Failure {
+            return Err(Unsettled::Failed(Failure {
                 reason: MALFORMED_AUTHORIZATION.into(),
                 scheme: self.challenge,
-            });
+            }));
         };
         let credential = credential.trim_start_matches(' ');
         if credential.is_empty() || !credential.bytes().all(|b| b.is_ascii_graphic()) {
-            return Err(Failure {
+            return Err(Unsettled::Failed(Failure {
                 reason: MALFORMED_AUTHORIZATION.into(),
                 scheme: self.challenge,
-            });
+            }));
         }
         if scheme.eq_ignore_ascii_case("bearer") {
             let Some(jwt) = jwt else {
-                return Err(bearer("bearer tokens are not accepted here"));
+                return Err(Unsettled::Failed(bearer(
+                    "bearer tokens are not accepted here",
+                )));
             };
+            if jwt.waiting_for_provider() {
+                return Err(Unsettled::ProviderUnavailable);
+            }
+            if !refetched && jwt.unknown_kid(credential) {
+                return Err(Unsettled::UnknownKid);
+            }
             let identity = jwt.verify(credential).map_err(|e| bearer(&e))?;
             return Ok(Presented::Known(Authenticated {
                 identity,
@@ -165,7 +211,9 @@ impl Authenticator {
                 scheme: Challenge::Basic,
             };
             if !self.basic {
-                return Err(basic("basic authentication is not accepted here"));
+                return Err(Unsettled::Failed(basic(
+                    "basic authentication is not accepted here",
+                )));
             }
             let decoded = base64::engine::general_purpose::STANDARD
                 .decode(credential)
@@ -176,17 +224,17 @@ impl Authenticator {
                 .split_once(':')
                 .ok_or_else(|| basic(MALFORMED_BASIC))?;
             if !header_safe(user) || password.len() > 1024 {
-                return Err(basic(MALFORMED_BASIC));
+                return Err(Unsettled::Failed(basic(MALFORMED_BASIC)));
             }
             return Ok(Presented::Basic {
                 user: user.to_string(),
                 password: password.to_string(),
             });
         }
-        Err(Failure {
+        Err(Unsettled::Failed(Failure {
             reason: UNSUPPORTED_SCHEME.into(),
             scheme: self.challenge,
-        })
+        }))
     }
 }
 

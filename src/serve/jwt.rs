@@ -1,5 +1,6 @@
 //! Bearer JWTs verified here: HS256, RS256 and ES256 with keys from files (HS secrets, PEM
-//! public keys, JWKS), `exp` required, `nbf`, `iss`, `aud` and optionally `typ` checked.
+//! public keys, JWKS) and from the identity provider (`provider`), `exp` required, `nbf`,
+//! `iss`, `aud` and optionally `typ` checked.
 //!
 //! A verified token is remembered until it expires (five minutes at most) in a cache bounded in
 //! bytes that holds only what a decision needs: the principal, its label and the expiry. The
@@ -7,6 +8,7 @@
 //! key removed from the JWKS stops opening doors at the next reload, not five minutes later.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -17,6 +19,7 @@ use sha2::{Digest, Sha256};
 use crate::runtime::Principal;
 
 use super::identity::{label, unix_now, Identity};
+use super::provider::Provider;
 
 /// Where JWT keys come from and what a token must say.
 #[derive(Debug, Clone, Default)]
@@ -25,6 +28,8 @@ pub struct JwtConfig {
     /// PEM public keys: RSA for RS256, EC P-256 for ES256.
     pub public_key_files: Vec<PathBuf>,
     pub jwks_files: Vec<PathBuf>,
+    /// Keys fetched from the identity provider (`--oidc-issuer`, `--jwks-url`).
+    pub provider: Option<Arc<Provider>>,
     /// Accepted `iss` values; empty means any issuer (an explicit opt-in at the CLI).
     pub issuers: Vec<String>,
     /// Accepted `aud` values; empty means any audience (an explicit opt-in at the CLI).
@@ -42,6 +47,7 @@ impl JwtConfig {
         self.hs256_secret_files.is_empty()
             && self.public_key_files.is_empty()
             && self.jwks_files.is_empty()
+            && self.provider.is_none()
     }
 
     /// Every file the keys come from, for change detection.
@@ -60,14 +66,38 @@ const DEFAULT_CACHE_BYTES: u64 = 16 << 20;
 /// is known or not: the text must not tell an attacker which key ids exist.
 pub const BAD_SIGNATURE: &str = "the token's signature does not verify";
 
-struct Key {
-    kid: Option<String>,
+/// A verification key and the algorithm it is for.
+pub struct Key {
+    pub kid: Option<String>,
     algorithm: Algorithm,
     key: DecodingKey,
 }
 
+/// The keys of a JWKS this server can use (RSA for RS256, EC for ES256, oct for HS256); keys
+/// of other types are skipped.
+pub fn keys_of_jwks(set: &jsonwebtoken::jwk::JwkSet) -> Result<Vec<Key>, String> {
+    let mut keys = Vec::new();
+    for jwk in &set.keys {
+        let algorithm = match &jwk.algorithm {
+            jsonwebtoken::jwk::AlgorithmParameters::RSA(_) => Algorithm::RS256,
+            jsonwebtoken::jwk::AlgorithmParameters::EllipticCurve(_) => Algorithm::ES256,
+            jsonwebtoken::jwk::AlgorithmParameters::OctetKey(_) => Algorithm::HS256,
+            _ => continue,
+        };
+        keys.push(Key {
+            kid: jwk.common.key_id.clone(),
+            algorithm,
+            key: DecodingKey::from_jwk(jwk).map_err(|e| e.to_string())?,
+        });
+    }
+    Ok(keys)
+}
+
 pub struct JwtVerifier {
     keys: Vec<Key>,
+    provider: Option<Arc<Provider>>,
+    /// The provider's key generation the cached tokens were verified under.
+    provider_generation: AtomicU64,
     issuers: Vec<String>,
     audiences: Vec<String>,
     typ: Option<String>,
@@ -140,23 +170,9 @@ impl JwtVerifier {
             let text = read(path)?;
             let set: jsonwebtoken::jwk::JwkSet = serde_json::from_slice(&text)
                 .map_err(|e| format!("{}: not a JWKS: {e}", path.display()))?;
-            for jwk in &set.keys {
-                let algorithm = match &jwk.algorithm {
-                    jsonwebtoken::jwk::AlgorithmParameters::RSA(_) => Algorithm::RS256,
-                    jsonwebtoken::jwk::AlgorithmParameters::EllipticCurve(_) => Algorithm::ES256,
-                    jsonwebtoken::jwk::AlgorithmParameters::OctetKey(_) => Algorithm::HS256,
-                    _ => continue,
-                };
-                let key =
-                    DecodingKey::from_jwk(jwk).map_err(|e| format!("{}: {e}", path.display()))?;
-                keys.push(Key {
-                    kid: jwk.common.key_id.clone(),
-                    algorithm,
-                    key,
-                });
-            }
+            keys.extend(keys_of_jwks(&set).map_err(|e| format!("{}: {e}", path.display()))?);
         }
-        if keys.is_empty() {
+        if keys.is_empty() && config.provider.is_none() {
             return Err("no JWT keys".into());
         }
         let budget = if config.cache_bytes == 0 {
@@ -166,6 +182,10 @@ impl JwtVerifier {
         };
         Ok(JwtVerifier {
             keys,
+            provider: config.provider.clone(),
+            provider_generation: AtomicU64::new(
+                config.provider.as_ref().map_or(0, |p| p.generation()),
+            ),
             issuers: config.issuers.clone(),
             audiences: config.audiences.clone(),
             typ: config.typ.clone(),
@@ -180,6 +200,14 @@ impl JwtVerifier {
 
     /// The principal a token proves, from the cache or by verifying it.
     pub fn verify(&self, token: &str) -> Result<Arc<Identity>, String> {
+        if let Some(provider) = &self.provider {
+            // Keys rotated out at the provider stop opening doors now, not when the tokens
+            // they verified leave the cache.
+            let generation = provider.generation();
+            if self.provider_generation.swap(generation, Ordering::AcqRel) != generation {
+                self.verified.invalidate_all();
+            }
+        }
         let key: [u8; 32] = Sha256::digest(token.as_bytes()).into();
         let now = unix_now();
         if let Some(hit) = self.verified.get(&key) {
@@ -198,6 +226,29 @@ impl JwtVerifier {
         });
         self.verified.insert(key, verified.clone());
         Ok(verified)
+    }
+
+    /// Whether the token names a `kid` that neither the key files nor the provider's key set
+    /// in force has (worth a refetch from the provider, which may have rotated it in).
+    pub fn unknown_kid(&self, token: &str) -> bool {
+        let Some(provider) = &self.provider else {
+            return false;
+        };
+        let Ok(header) = jsonwebtoken::decode_header(token) else {
+            return false;
+        };
+        header.kid.is_some_and(|kid| {
+            !self
+                .keys
+                .iter()
+                .any(|k| k.kid.as_deref() == Some(kid.as_str()))
+                && !provider.knows(&kid)
+        })
+    }
+
+    /// Whether keys are expected from the provider and none was fetched yet.
+    pub fn waiting_for_provider(&self) -> bool {
+        self.keys.is_empty() && self.provider.as_ref().is_some_and(|p| !p.ready())
     }
 
     /// Verified tokens held now, and their weight in bytes (for tests and metrics).
@@ -223,9 +274,11 @@ impl JwtVerifier {
                 return Err(format!("the token's `typ` is not `{want}`"));
             }
         }
+        let fetched = self.provider.as_ref().and_then(|p| p.keys());
         let candidates = self
             .keys
             .iter()
+            .chain(fetched.iter().flat_map(|k| k.iter()))
             .filter(|k| k.algorithm == header.alg)
             .filter(|k| match (&header.kid, &k.kid) {
                 (Some(want), Some(have)) => want == have,

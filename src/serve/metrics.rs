@@ -128,6 +128,11 @@ impl Default for Metrics {
 }
 
 impl Metrics {
+    /// Adds the identity provider's figures.
+    pub fn register_provider(&mut self, provider: &crate::serve::provider::ProviderMetrics) {
+        provider.register(&mut self.registry);
+    }
+
     pub fn decision(&self, allowed: bool, reason: &str, seconds: f64) {
         self.decisions
             .get_or_create(&DecisionLabels {

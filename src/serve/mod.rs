@@ -22,12 +22,14 @@
 
 pub mod auth;
 pub mod credentials;
+pub mod fetch;
 pub mod gateway;
 pub mod identity;
 pub mod jwt;
 pub mod log;
 pub mod logins;
 pub mod metrics;
+pub mod provider;
 pub mod raw;
 pub mod state;
 
@@ -52,7 +54,7 @@ use tokio::sync::{watch, Semaphore};
 use crate::runtime::answer::{self, Answer};
 use crate::runtime::ids::DecisionIds;
 
-use auth::{Authenticator, Headers, Presented};
+use auth::{Authenticator, Headers, Presented, Unsettled};
 use gateway::{Mode, Trust, Unreadable};
 use log::DecisionLog;
 use logins::{LoginLimits, LoginRefusal, Logins};
@@ -119,6 +121,9 @@ pub struct Config {
     pub poll: Duration,
     pub limits: Limits,
     pub logins: LoginLimits,
+    /// The identity provider whose keys are fetched and kept fresh (the JWT verifier reads
+    /// them through its own handle).
+    pub provider: Option<Arc<provider::Provider>>,
 }
 
 struct Server {
@@ -137,6 +142,7 @@ struct Server {
     epoch: Instant,
     /// Every header that decides something, each allowed once per request.
     deciding: Vec<HeaderName>,
+    provider: Option<Arc<provider::Provider>>,
 }
 
 struct HeaderMapView<'a>(&'a hyper::HeaderMap);
@@ -185,13 +191,23 @@ pub async fn run(mut config: Config, state: State, auth: Authenticator) -> std::
         state,
         auth,
         logins: Logins::new(config.logins),
-        metrics: Metrics::default(),
+        metrics: {
+            let mut metrics = Metrics::default();
+            if let Some(p) = &config.provider {
+                metrics.register_provider(&p.metrics);
+            }
+            metrics
+        },
         log: config.decision_log.map(DecisionLog::start),
         ids: DecisionIds::default(),
         limits: config.limits,
         epoch: Instant::now(),
         deciding,
+        provider: config.provider.clone(),
     });
+    if let Some(provider) = config.provider.clone() {
+        tokio::spawn(provider.run());
+    }
     {
         let s = server.clone();
         let _ = tokio::task::spawn_blocking(move || s.reload("start")).await;
@@ -543,11 +559,15 @@ impl Server {
     fn admin(&self, req: &Request<Incoming>) -> Response<Full<Bytes>> {
         match req.uri().path() {
             "/healthz" => plain(StatusCode::OK, "ok\n"),
-            "/readyz" if self.state.evaluator().is_some() => plain(StatusCode::OK, "ready\n"),
-            "/readyz" => plain(
+            "/readyz" if self.state.evaluator().is_none() => plain(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "no valid permission table\n",
             ),
+            "/readyz" if self.provider.as_ref().is_some_and(|p| !p.ready()) => plain(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "no key set fetched from the identity provider yet\n",
+            ),
+            "/readyz" => plain(StatusCode::OK, "ready\n"),
             "/metrics" => plain(StatusCode::OK, &self.metrics.render()),
             _ => plain(
                 StatusCode::NOT_FOUND,
@@ -688,13 +708,30 @@ impl Server {
             outcome.answer = answer::no_table(id);
             return outcome;
         };
-        let presented = self.auth.authenticate(
+        let mut presented = self.auth.authenticate_with(
             &HeaderMapView(headers),
             from_gateway,
             current.jwt.as_deref(),
+            false,
         );
+        if matches!(presented, Err(Unsettled::UnknownKid)) {
+            if let Some(provider) = &self.provider {
+                provider.refetch_for_unknown_kid().await;
+            }
+            presented = self.auth.authenticate_with(
+                &HeaderMapView(headers),
+                from_gateway,
+                current.jwt.as_deref(),
+                true,
+            );
+        }
         let authenticated = match presented {
             Ok(Presented::Known(a)) => a,
+            Err(Unsettled::ProviderUnavailable | Unsettled::UnknownKid) => {
+                outcome.answer = answer::provider_unavailable(1, id);
+                outcome.principal = "unverified".into();
+                return outcome;
+            }
             Ok(Presented::Basic { user, password }) => {
                 let refused = |reason: &str| {
                     answer::invalid_credentials(
@@ -745,7 +782,7 @@ impl Server {
                     }
                 }
             }
-            Err(failure) => {
+            Err(Unsettled::Failed(failure)) => {
                 outcome.answer =
                     answer::invalid_credentials(failure.scheme, &self.realm, &failure.reason, id);
                 outcome.principal = "invalid".into();

@@ -14,6 +14,7 @@
 //! | the gateway's request cannot be read (two copies of a deciding header, ...) | 400 | `duplicate-header`, `no-original-request` |
 //! | too many failed logins for the user or address | 429 + `Retry-After` | `too-many-failed-logins` |
 //! | the password-hashing pool is full | 503 + `Retry-After` | `busy` |
+//! | the identity provider cannot be reached to judge a token | 503 + `Retry-After` | `provider-unavailable` |
 
 use serde_json::json;
 
@@ -172,6 +173,18 @@ pub fn too_many_failed_logins(retry_after: u64, decision_id: &str) -> Answer {
         429,
         "too-many-failed-logins",
         "too many failed logins; try again later",
+        retry_after,
+        decision_id,
+    )
+}
+
+/// 503: the identity provider's keys (or its introspection endpoint) cannot be reached and
+/// nothing in force can judge the token; nothing was allowed.
+pub fn provider_unavailable(retry_after: u64, decision_id: &str) -> Answer {
+    retry_later(
+        503,
+        "provider-unavailable",
+        "the identity provider cannot be reached to check the token; try again shortly",
         retry_after,
         decision_id,
     )
