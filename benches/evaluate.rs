@@ -142,6 +142,7 @@ fn access_groups(scopes: &[String]) -> AccessGroups {
                 store: Some(format!("store-{}", i / 10)),
                 group: Some("everything".into()),
                 via: Via::Store,
+                token_scopes: Default::default(),
             })
             .collect(),
     }

@@ -2118,3 +2118,96 @@ fn random_transactions_read_back_and_stay_consistent() {
         "written {written}, refused {refused}"
     );
 }
+
+#[test]
+fn api_clients_choose_what_their_group_does_to_their_tokens_scopes() {
+    let b = Brand::new();
+    let out = b.groups(&[
+        "client",
+        "add",
+        "shop-sync",
+        "--group",
+        "instore",
+        "--token-scopes",
+        "intersect",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        b.text()
+            .contains("  shop-sync:\n    group: instore\n    token-scopes: intersect\n"),
+        "{}",
+        b.text()
+    );
+    let listed: serde_json::Value =
+        serde_json::from_slice(&b.groups(&["client", "list", "--format", "json"]).stdout).unwrap();
+    let modes: Vec<(&str, &str)> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["id"].as_str().unwrap(),
+                c["token_scopes"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        modes,
+        [("bi-export", "replace"), ("shop-sync", "intersect")]
+    );
+
+    // The table carries it; the runtime intersects the token's scopes with the group's.
+    let out = b.run(&[
+        "compile",
+        "loyalty.yaml",
+        "customers.yaml",
+        "sales.yaml",
+        "store-admin.yaml",
+        "--groups",
+        "groups.yaml",
+        "-o",
+        "with-groups.json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = std::fs::read_to_string(b.path("with-groups.json")).unwrap();
+    validate_table_schema(&text);
+    let evaluator = Evaluator::new(Table::from_json(&text).unwrap(), Options::default());
+    let token = Principal::from_scope_string("customer.read customer.write");
+    let grant = evaluator.token_grant(&token, Some("shop-sync"));
+    assert!(evaluator
+        .evaluate(&grant, "GET", "/customers/v1/customers")
+        .is_allow());
+    assert_eq!(
+        evaluator
+            .evaluate(&grant, "POST", "/customers/v1/customers")
+            .code(),
+        "missing-scopes"
+    );
+    // bi-export replaces: its reporting group reads transactions whatever its token says.
+    let grant = evaluator.token_grant(&token, Some("bi-export"));
+    assert!(evaluator
+        .evaluate(&grant, "GET", "/sales/v1/transactions")
+        .is_allow());
+    assert!(!evaluator
+        .evaluate(&grant, "GET", "/customers/v1/customers")
+        .is_allow());
+    // A till's id in a token's client_id is not an API client: the token keeps its scopes.
+    let grant = evaluator.token_grant(&token, Some("bm-till-1"));
+    assert!(evaluator
+        .evaluate(&grant, "POST", "/customers/v1/customers")
+        .is_allow());
+
+    // A mistake in the file is refused at its place.
+    b.write(
+        &b.text()
+            .replace("token-scopes: intersect", "token-scopes: both"),
+    );
+    let out = b.groups(&["client", "list"]);
+    assert_ne!(out.status.code(), Some(0));
+    assert!(
+        stderr(&out)
+            .contains("client `shop-sync`: `token-scopes` is `replace` or `intersect`, not `both`"),
+        "{}",
+        stderr(&out)
+    );
+}

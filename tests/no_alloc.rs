@@ -125,5 +125,6 @@ fn client(id: &str, group: Option<&str>) -> ClientGroup {
         } else {
             Via::None
         },
+        token_scopes: Default::default(),
     }
 }

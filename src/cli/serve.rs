@@ -119,6 +119,11 @@ pub struct ServeArgs {
     /// followed above it, up to a day; five minutes without one).
     #[arg(long, default_value_t = 60, value_name = "SECONDS")]
     jwks_min_refresh: u64,
+    /// The claim a token's OAuth client is read from (repeatable, first present wins; default
+    /// `client_id`, then `azp`). A client the groups file lists under `clients` gets its
+    /// group's grant (see `token-scopes` there).
+    #[arg(long, value_name = "CLAIM")]
+    token_client_claim: Vec<String>,
     /// Seconds one exchange with the identity provider may take.
     #[arg(long, default_value_t = 5, value_name = "SECONDS")]
     provider_timeout: u64,
@@ -288,6 +293,7 @@ fn serve(args: ServeArgs) -> Result<(), String> {
         typ: args.jwt_typ.clone(),
         leeway_seconds: args.jwt_leeway,
         cache_bytes: args.token_cache_mib.max(1) << 20,
+        client_claims: args.token_client_claim.clone(),
     };
     let jwt = if jwt_config.is_empty() {
         None

@@ -11,6 +11,7 @@ use super::manage::{
     assignable, fallback, list, stamp_entries, stamp_updated, valid_id, valid_till, Refusal, Stamp,
 };
 use crate::load::edit::{self, Value};
+use crate::runtime::groups::TokenScopes;
 
 /// A store to add, with its tills.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -51,6 +52,8 @@ pub enum HolderAction {
         id: String,
         name: Option<String>,
         group: Option<String>,
+        /// What the group does to the scopes of the client's own tokens (`None`: replace).
+        token_scopes: Option<TokenScopes>,
     },
     RemoveClient(String),
 }
@@ -209,7 +212,12 @@ pub(super) fn apply(
             )?;
             stamped(text, "stores", &from.id)?
         }
-        HolderAction::AddClient { id, name, group } => {
+        HolderAction::AddClient {
+            id,
+            name,
+            group,
+            token_scopes,
+        } => {
             if !valid_id(id) {
                 return Err(Refusal(format!(
                     "`{id}` is not a valid client id: use lower case letters, digits, `-` and `_` (at most 64)"
@@ -232,6 +240,9 @@ pub(super) fn apply(
             }
             if let Some(group) = group {
                 entries.push(("group".to_string(), Value::scalar(group)));
+            }
+            if let Some(mode) = token_scopes {
+                entries.push(("token-scopes".to_string(), Value::scalar(mode.name())));
             }
             entries.extend(stamp_entries(stamp));
             notes.push(format!(

@@ -7,7 +7,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::runtime::groups::{AccessGroups, ClientGroup, ClientKind, GroupGrant, Status, Via};
+use crate::runtime::groups::{
+    AccessGroups, ClientGroup, ClientKind, GroupGrant, Status, TokenScopes, Via,
+};
 use crate::runtime::table::{AccessType, ScopeInfo, Table};
 use crate::runtime::{Evaluator, Grant, Options, Principal};
 
@@ -76,6 +78,7 @@ pub fn resolve(file: &GroupsFile, table: &Table) -> Result<AccessGroups, Vec<Dia
                 store: Some(store.id.clone()),
                 group,
                 via,
+                token_scopes: TokenScopes::Replace,
             });
         }
     }
@@ -87,6 +90,10 @@ pub fn resolve(file: &GroupsFile, table: &Table) -> Result<AccessGroups, Vec<Dia
             store: None,
             group,
             via,
+            token_scopes: client
+                .token_scopes
+                .as_ref()
+                .map_or(TokenScopes::Replace, |t| t.value),
         });
     }
     clients.sort_by(|a, b| a.id.cmp(&b.id));

@@ -14,6 +14,9 @@ pub struct Identity {
     pub label: String,
     /// Unix seconds after which a cached identity no longer counts (`u64::MAX`: not cached).
     pub until: u64,
+    /// The OAuth client a token was issued to (`client_id`, `azp`, or the configured claim):
+    /// when the access groups know it as an API client, its group decides.
+    pub client: Option<String>,
 }
 
 impl Identity {
@@ -22,8 +25,35 @@ impl Identity {
             principal,
             label,
             until: u64::MAX,
+            client: None,
         }
     }
+}
+
+/// The claims a token's client is read from, first present wins, when none is configured:
+/// `client_id` (RFC 9068 access tokens, RFC 7662 introspection), then `azp` (OpenID Connect).
+pub const CLIENT_CLAIMS: [&str; 2] = ["client_id", "azp"];
+
+/// The token's client: the first of `claims` present. One that is not a string that can be a
+/// header value is refused, so that a token never reaches another client's group by a
+/// reading of the claim.
+pub fn client(claims: &Value, names: &[String]) -> Result<Option<String>, String> {
+    let mut names: Vec<&str> = names.iter().map(String::as_str).collect();
+    if names.is_empty() {
+        names = CLIENT_CLAIMS.to_vec();
+    }
+    for name in names {
+        match claims.get(name) {
+            None | Some(Value::Null) => continue,
+            Some(Value::String(id)) if header_safe(id) => return Ok(Some(id.clone())),
+            Some(_) => {
+                return Err(format!(
+                    "the `{name}` claim is not a client id (1 to 256 visible ASCII characters)"
+                ))
+            }
+        }
+    }
+    Ok(None)
 }
 
 pub fn unix_now() -> u64 {

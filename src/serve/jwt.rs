@@ -18,7 +18,7 @@ use sha2::{Digest, Sha256};
 
 use crate::runtime::Principal;
 
-use super::identity::{label, unix_now, Identity};
+use super::identity::{client, label, unix_now, Identity};
 use super::provider::Provider;
 
 /// Where JWT keys come from and what a token must say.
@@ -40,6 +40,8 @@ pub struct JwtConfig {
     pub leeway_seconds: u64,
     /// The verified-token cache's budget in bytes (0: the default, 16 MiB).
     pub cache_bytes: u64,
+    /// The claims a token's client is read from (empty: `client_id`, then `azp`).
+    pub client_claims: Vec<String>,
 }
 
 impl JwtConfig {
@@ -102,6 +104,7 @@ pub struct JwtVerifier {
     audiences: Vec<String>,
     typ: Option<String>,
     leeway: u64,
+    client_claims: Vec<String>,
     verified: moka::sync::Cache<[u8; 32], Arc<Identity>>,
 }
 
@@ -190,6 +193,7 @@ impl JwtVerifier {
             audiences: config.audiences.clone(),
             typ: config.typ.clone(),
             leeway: config.leeway_seconds,
+            client_claims: config.client_claims.clone(),
             verified: moka::sync::Cache::builder()
                 .max_capacity(budget)
                 .weigher(|_, v: &Arc<Identity>| weight(v))
@@ -220,6 +224,7 @@ impl JwtVerifier {
         let verified = Arc::new(Identity {
             principal: Principal::from_claims(&claims).map_err(|e| e.to_string())?,
             label: label(&claims)?,
+            client: client(&claims, &self.client_claims)?,
             until: exp
                 .saturating_add(self.leeway)
                 .min(now + REMEMBER_TOKENS_FOR),

@@ -789,7 +789,8 @@ impl Server {
                 return outcome;
             }
         };
-        let grant = evaluator.grant_for(&authenticated.identity.principal);
+        let identity = &authenticated.identity;
+        let grant = evaluator.token_grant(&identity.principal, identity.client.as_deref());
         let decision = evaluator.evaluate(&grant, &outcome.method, &outcome.target);
         outcome.route = decision.route().map(|r| format!("{} {}", r.method, r.path));
         outcome.answer = answer::answer(

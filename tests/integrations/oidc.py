@@ -8,6 +8,8 @@ Usage: tests/integrations/oidc.py SCOPEGATE_BINARY OIDC_DIR
 
 - discovery: serve finds the JWKS through /.well-known/openid-configuration and verifies the
   provider's client_credentials JWT access tokens (200 / 403 by scope);
+- OAuth API clients registered in the groups file with `scopegate groups client add`: a token's
+  client_id gets its group's grant, replacing the token's scopes or intersected with them;
 - key rotation at the provider (restarted with a new key, the old one gone), serve not
   restarted: the first token signed with the new key is accepted (the seconds from the
   provider's restart to that 200 are printed), and a token signed with the old key is refused;
@@ -120,6 +122,31 @@ def main():
         print(f"    /metrics: discovery fetches ok {discovered:.0f}, JWKS fetches ok {fetched:.0f}, keys {keys:.0f}")
         check(discovered == 1 and fetched == 1 and keys == 1, "provider metrics")
 
+        print("--- OAuth API clients in access groups (registered with `scopegate groups client add`)")
+        for args in (["pos-integration", "--group", "pos"],
+                     ["shop-sync", "--group", "instore", "--token-scopes", "intersect"]):
+            out = subprocess.run([scopegate, "groups", "--file", "groups.yaml", "client", "add", *args],
+                                 cwd=work, capture_output=True, text=True)
+            print(f"    scopegate groups client add {' '.join(args)} -> {out.returncode}")
+            check(out.returncode == 0, f"groups client add {args}: {out.stderr}")
+        writer = provider.token("shop-sync", "customer.read customer.write")
+        cases = [
+            # pos-integration's token says customer.read; its group pos (replace) decides.
+            ("pos-integration (customer.read), group pos", reader, "POST", "/sales/v1/transactions", 200),
+            ("pos-integration (customer.read), group pos", reader, "POST", "/store-admin/v1/stores", 403),
+            # shop-sync's token says customer.read customer.write; instore reads only (intersect).
+            ("shop-sync (customer.read customer.write), instore ∩ token", writer, "GET", "/customers/v1/customers", 200),
+            ("shop-sync (customer.read customer.write), instore ∩ token", writer, "POST", "/customers/v1/customers", 403),
+            ("shop-sync (customer.read customer.write), instore ∩ token", writer, "GET", "/loyalty/v1/members/7/points", 403),
+        ]
+        end = time.time() + 10
+        while time.time() < end and get(reader, "POST", "/sales/v1/transactions")[0] != 200:
+            time.sleep(0.1)  # the groups file is reloaded when its content changes
+        for who, token, method, path, want in cases:
+            status, _, body = get(token, method, path)
+            print(f"    {method} {path} [{who}] -> {status} {json.loads(body)['code']}")
+            check(status == want, f"{who} {method} {path}: {status}, wanted {want}")
+
         print("--- key rotation at the provider (restarted with key-2; key-1 gone), serve running")
         provider.stop()
         rotated_at = provider.start("key-2")
@@ -149,8 +176,8 @@ def main():
         print(f"    a token with an unknown kid -> {status}; failed JWKS fetches counted: "
               f"{errors_before:.0f} -> {errors_after:.0f}")
         check(status == 401 and errors_after > errors_before, f"provider down, unknown kid: {status}, {errors_after}")
-        status, _, _ = get(unseen, "POST")
-        print(f"    a shop-sync token never seen before (key-2), POST /customers/v1/customers -> {status}")
+        status, _, _ = get(unseen)
+        print(f"    a shop-sync token never seen before (key-2), GET /customers/v1/customers -> {status}")
         check(status == 200, f"the key set in force with the provider down: {status}")
         check(request(admin, "GET", "/readyz")[0] == 200, "ready with the provider down")
 

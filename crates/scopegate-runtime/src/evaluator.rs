@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 pub use crate::decision::{Decision, Deny};
-use crate::groups::Status;
+use crate::groups::{ClientKind, Status, TokenScopes};
 use crate::path::{RequestPath, Scratch, MAX_PATH_BYTES};
 use crate::principal::{Principal, UID};
 use crate::router::Router;
@@ -187,6 +187,71 @@ impl Evaluator {
             Principal::Client(id) => std::borrow::Cow::Borrowed(self.client_grant(id)),
             other => std::borrow::Cow::Owned(self.grant(other)),
         }
+    }
+
+    /// What a token's principal holds when the token was issued to `client` (its `client_id`
+    /// or `azp`): when the access groups know that client as an API client, its group decides,
+    /// replacing the token's scopes or keeping only those the group grants too, as the groups
+    /// file says for the client (an inactive group, or none, refuses as for any client). A
+    /// client the groups do not know as an API client (a till's id included) keeps the token's
+    /// own scopes.
+    ///
+    /// ```
+    /// use scopegate_runtime::groups::{AccessGroups, ClientGroup, ClientKind, GroupGrant, Status,
+    ///     TokenScopes, Via};
+    /// use scopegate_runtime::{Evaluator, Options, Principal, Route, Table};
+    ///
+    /// let mut table = Table::with_routes("", vec![
+    ///     Route::new("GET", "/orders", &[&["orders.read"]]),
+    ///     Route::new("POST", "/orders", &[&["orders.write"]]),
+    /// ]);
+    /// let client = |id: &str, token_scopes| ClientGroup { id: id.into(), kind: ClientKind::ApiClient,
+    ///     store: None, group: Some("readers".into()), via: Via::Client, token_scopes };
+    /// table.access_groups = Some(AccessGroups {
+    ///     default_group: None,
+    ///     groups: vec![GroupGrant { id: "readers".into(), name: "Readers".into(),
+    ///         status: Status::Active, builtin: false, scopes: vec!["orders.read".into()] }],
+    ///     clients: vec![client("bi-export", TokenScopes::Replace),
+    ///                   client("shop-sync", TokenScopes::Intersect)],
+    /// });
+    /// let evaluator = Evaluator::new(table, Options::default());
+    /// let writer = Principal::from_scope_string("orders.write");
+    /// // Replace: the group's read, not the token's write.
+    /// let g = evaluator.token_grant(&writer, Some("bi-export"));
+    /// assert!(evaluator.evaluate(&g, "GET", "/orders").is_allow());
+    /// assert!(!evaluator.evaluate(&g, "POST", "/orders").is_allow());
+    /// // Intersect: write is not in the group, read is not in the token.
+    /// let g = evaluator.token_grant(&writer, Some("shop-sync"));
+    /// assert!(!evaluator.evaluate(&g, "POST", "/orders").is_allow());
+    /// assert!(!evaluator.evaluate(&g, "GET", "/orders").is_allow());
+    /// // A client the groups do not know keeps its token's scopes.
+    /// let g = evaluator.token_grant(&writer, Some("someone-else"));
+    /// assert!(evaluator.evaluate(&g, "POST", "/orders").is_allow());
+    /// ```
+    pub fn token_grant(
+        &self,
+        principal: &Principal,
+        client: Option<&str>,
+    ) -> std::borrow::Cow<'_, Grant> {
+        let known = client.and_then(|id| {
+            self.table
+                .access_groups
+                .as_ref()?
+                .client(id)
+                .filter(|c| c.kind == ClientKind::ApiClient)
+        });
+        let Some(known) = known else {
+            return self.grant_for(principal);
+        };
+        let group = self.client_grant(&known.id);
+        if known.token_scopes == TokenScopes::Replace || group.refusal.is_some() {
+            return std::borrow::Cow::Borrowed(group);
+        }
+        let mut both = self.grant(principal);
+        for (mine, theirs) in both.bits.iter_mut().zip(&group.bits) {
+            *mine &= theirs;
+        }
+        std::borrow::Cow::Owned(both)
     }
 
     /// The bitset of what `principal` holds. For a client, a copy of `client_grant`.

@@ -103,6 +103,37 @@ pub struct ClientGroup {
     pub group: Option<String>,
     /// Where its group comes from: its store, its own assignment, the default, or nowhere.
     pub via: Via,
+    /// For an API client that presents tokens with scopes of their own: whether its group
+    /// replaces them (the default) or only what both grant is granted.
+    #[serde(default, skip_serializing_if = "TokenScopes::is_replace")]
+    pub token_scopes: TokenScopes,
+}
+
+/// What an API client's group does to the scopes of the client's own tokens.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum TokenScopes {
+    /// The group's scopes are granted, whatever the token says.
+    #[default]
+    Replace,
+    /// Only scopes both the token and the group grant are granted.
+    Intersect,
+}
+
+impl TokenScopes {
+    /// As the groups file and the table write it.
+    pub fn name(self) -> &'static str {
+        match self {
+            TokenScopes::Replace => "replace",
+            TokenScopes::Intersect => "intersect",
+        }
+    }
+
+    fn is_replace(&self) -> bool {
+        *self == TokenScopes::Replace
+    }
 }
 
 impl AccessGroups {

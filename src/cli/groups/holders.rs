@@ -11,7 +11,7 @@ use scopegate::groups::file::{Stamps, Store};
 use scopegate::groups::holders::{HolderAction, NewStore};
 use scopegate::groups::manage::Action;
 use scopegate::groups::{matrix, resolve, roster, GroupsFile};
-use scopegate::runtime::groups::Via;
+use scopegate::runtime::groups::{TokenScopes, Via};
 use scopegate::serve::credentials;
 
 use super::super::exit;
@@ -158,6 +158,12 @@ pub enum TillCommand {
     },
 }
 
+#[derive(Clone, Copy, Debug, clap::ValueEnum, PartialEq, Eq)]
+pub enum TokenScopesArg {
+    Replace,
+    Intersect,
+}
+
 #[derive(Subcommand, Debug)]
 pub enum ClientCommand {
     /// Register an OAuth API client, with its group (without one it gets the default group).
@@ -167,6 +173,10 @@ pub enum ClientCommand {
         name: Option<String>,
         #[arg(long)]
         group: Option<String>,
+        /// When the client's tokens carry scopes of their own: `replace` (the default) grants
+        /// the group's scopes, `intersect` only what both the token and the group grant.
+        #[arg(long, value_enum, value_name = "HOW")]
+        token_scopes: Option<TokenScopesArg>,
         #[command(flatten)]
         by: By,
         #[command(flatten)]
@@ -414,10 +424,19 @@ pub fn client(path: &Path, file: &GroupsFile, command: ClientCommand) -> Result<
             id,
             name,
             group,
+            token_scopes,
             by,
             preview,
         } => {
-            let actions = holder(HolderAction::AddClient { id, name, group });
+            let actions = holder(HolderAction::AddClient {
+                id,
+                name,
+                group,
+                token_scopes: token_scopes.map(|t| match t {
+                    TokenScopesArg::Replace => TokenScopes::Replace,
+                    TokenScopesArg::Intersect => TokenScopes::Intersect,
+                }),
+            });
             change(path, file, &actions, &by, &preview).map(|o| o.code())
         }
         ClientCommand::Remove { id, by, preview } => {
@@ -705,7 +724,9 @@ fn list_clients(file: &GroupsFile, format: Format) -> i32 {
             .iter()
             .map(|(c, g, via)| {
                 json!({"id": c.id, "name": c.name, "group": g,
-                       "by_default": *via == Via::Default, "stamps": stamps_json(&c.stamps)})
+                       "by_default": *via == Via::Default,
+                       "token_scopes": c.token_scopes.as_ref().map_or(TokenScopes::Replace, |t| t.value).name(),
+                       "stamps": stamps_json(&c.stamps)})
             })
             .collect();
         println!("{}", serde_json::to_string_pretty(&out).expect("json"));
@@ -717,7 +738,11 @@ fn list_clients(file: &GroupsFile, format: Format) -> i32 {
             [
                 c.id.clone(),
                 c.name.clone().unwrap_or_default(),
-                group_label(*g, *via),
+                match c.token_scopes.as_ref().map(|t| t.value) {
+                    // Only what both the group and the client's token grant.
+                    Some(TokenScopes::Intersect) => format!("{} ∩ token", group_label(*g, *via)),
+                    _ => group_label(*g, *via),
+                },
             ]
         })
         .collect();

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use crate::diagnostic::{Diagnostic, Severity, INVALID_GROUPS};
 use crate::load::{SourceFile, Span};
-use crate::runtime::groups::{Status, Via};
+use crate::runtime::groups::{Status, TokenScopes, Via};
 
 /// The only groups file version this build reads.
 pub const VERSION: u32 = 1;
@@ -140,6 +140,8 @@ pub struct Client {
     pub span: Span,
     pub name: Option<String>,
     pub group: Option<Spanned<String>>,
+    /// `token-scopes`: what the group does to the scopes of the client's own tokens.
+    pub token_scopes: Option<Spanned<TokenScopes>>,
     pub stamps: Stamps,
 }
 

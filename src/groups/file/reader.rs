@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use crate::diagnostic::{Diagnostic, Severity, INVALID_GROUPS};
 use crate::load::{self, Kind, NodeRef, SourceFile, Span};
-use crate::runtime::groups::Status;
+use crate::runtime::groups::{Status, TokenScopes};
 
 use super::model::*;
 
@@ -377,6 +377,7 @@ impl Reader {
             span: entry.key_span,
             name: None,
             group: None,
+            token_scopes: None,
             stamps: Stamps::default(),
         };
         let within = format!("client `{}`", entry.key);
@@ -384,8 +385,33 @@ impl Reader {
             match e.key {
                 "name" => client.name = self.string(e.value, "`name`"),
                 "group" => client.group = self.located(e.value, "`group`"),
+                "token-scopes" => {
+                    client.token_scopes = self.located(e.value, "`token-scopes`").and_then(|v| {
+                        match v.value.as_str() {
+                            "replace" => Some(TokenScopes::Replace),
+                            "intersect" => Some(TokenScopes::Intersect),
+                            other => {
+                                self.fail(
+                                    v.span,
+                                    format!(
+                                        "{within}: `token-scopes` is `replace` or `intersect`, not `{other}`"
+                                    ),
+                                );
+                                None
+                            }
+                        }
+                        .map(|value| Spanned {
+                            value,
+                            span: v.span,
+                        })
+                    })
+                }
                 key if STAMP_KEYS.contains(&key) => self.stamp(&e, &mut client.stamps),
-                _ => self.unknown(&e, &[&["name", "group"][..], &STAMP_KEYS].concat(), &within),
+                _ => self.unknown(
+                    &e,
+                    &[&["name", "group", "token-scopes"][..], &STAMP_KEYS].concat(),
+                    &within,
+                ),
             }
         }
         client
