@@ -3,6 +3,7 @@
 use std::io::{BufRead, IsTerminal};
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Args, Subcommand, ValueEnum};
@@ -12,6 +13,7 @@ use scopegate::runtime::Options;
 use scopegate::serve::auth::Authenticator;
 use scopegate::serve::credentials;
 use scopegate::serve::gateway::{Mode, Trust};
+use scopegate::serve::introspect::{IntrospectionConfig, Introspector};
 use scopegate::serve::jwt::{JwtConfig, JwtVerifier};
 use scopegate::serve::logins::LoginLimits;
 use scopegate::serve::provider::{Provider, ProviderConfig};
@@ -124,6 +126,27 @@ pub struct ServeArgs {
     /// group's grant (see `token-scopes` there).
     #[arg(long, value_name = "CLAIM")]
     token_client_claim: Vec<String>,
+    /// Opaque (non-JWT) bearer tokens are introspected here (RFC 7662; HTTPS, http only to
+    /// loopback). Without it, --introspection-client-id with --oidc-issuer uses the endpoint
+    /// discovery finds.
+    #[arg(long, value_name = "URL")]
+    introspection_url: Option<String>,
+    /// This server's client id at the introspection endpoint (HTTP basic auth).
+    #[arg(long, value_name = "ID")]
+    introspection_client_id: Option<String>,
+    /// A file holding this server's client secret at the introspection endpoint.
+    #[arg(long, value_name = "FILE")]
+    introspection_client_secret_file: Option<PathBuf>,
+    /// The longest an active answer is remembered (also bounded by the token's `exp`): a
+    /// revoked opaque token keeps working this long at most.
+    #[arg(long, default_value_t = 60, value_name = "SECONDS")]
+    introspection_max_age: u64,
+    /// The introspection cache's budget, in MiB.
+    #[arg(long, default_value_t = 16, value_name = "MIB")]
+    introspection_cache_mib: u64,
+    /// Introspections in flight at once; a token that finds no room in time is a 503.
+    #[arg(long, default_value_t = 32, value_name = "N")]
+    introspection_concurrency: usize,
     /// Seconds one exchange with the identity provider may take.
     #[arg(long, default_value_t = 5, value_name = "SECONDS")]
     provider_timeout: u64,
@@ -283,6 +306,37 @@ fn serve(args: ServeArgs) -> Result<(), String> {
     if issuers.is_empty() {
         issuers.extend(args.oidc_issuer.clone());
     }
+    let introspector = match &args.introspection_client_id {
+        None if args.introspection_url.is_some() => {
+            return Err("--introspection-url needs --introspection-client-id and \
+                        --introspection-client-secret-file"
+                .into())
+        }
+        None => None,
+        Some(id) => {
+            let path = args
+                .introspection_client_secret_file
+                .as_ref()
+                .ok_or("--introspection-client-id needs --introspection-client-secret-file")?;
+            let secret =
+                std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+            Some(Arc::new(Introspector::new(
+                IntrospectionConfig {
+                    url: args.introspection_url.clone(),
+                    client_id: id.clone(),
+                    client_secret: secret.trim().to_string(),
+                    max_age: Duration::from_secs(args.introspection_max_age),
+                    cache_bytes: args.introspection_cache_mib.max(1) << 20,
+                    concurrency: args.introspection_concurrency,
+                    timeout: Duration::from_secs(args.provider_timeout.max(1)),
+                    issuers: issuers.clone(),
+                    audiences: args.jwt_audience.clone(),
+                    client_claims: args.token_client_claim.clone(),
+                },
+                provider.clone(),
+            )?))
+        }
+    };
     let jwt_config = JwtConfig {
         hs256_secret_files: args.jwt_hs256_secret.clone(),
         public_key_files: args.jwt_public_key.clone(),
@@ -294,6 +348,7 @@ fn serve(args: ServeArgs) -> Result<(), String> {
         leeway_seconds: args.jwt_leeway,
         cache_bytes: args.token_cache_mib.max(1) << 20,
         client_claims: args.token_client_claim.clone(),
+        introspection: introspector.is_some(),
     };
     let jwt = if jwt_config.is_empty() {
         None
@@ -360,6 +415,7 @@ fn serve(args: ServeArgs) -> Result<(), String> {
     let defaults = LoginLimits::default();
     let config = Config {
         provider,
+        introspector,
         listen: args.listen,
         admin_listen: args.admin_listen,
         mode,

@@ -52,6 +52,8 @@ pub enum Unsettled {
     UnknownKid,
     /// A bearer token, and the identity provider's keys were never fetched: 503, not 401.
     ProviderUnavailable,
+    /// An opaque bearer token, for the provider's introspection endpoint.
+    Opaque(String),
 }
 
 impl From<Failure> for Unsettled {
@@ -110,10 +112,12 @@ impl Authenticator {
         self.authenticate_with(headers, from_gateway, jwt, true)
             .map_err(|e| match e {
                 Unsettled::Failed(f) => f,
-                Unsettled::UnknownKid | Unsettled::ProviderUnavailable => Failure {
-                    reason: PROVIDER_UNAVAILABLE.into(),
-                    scheme: Challenge::Bearer,
-                },
+                Unsettled::UnknownKid | Unsettled::ProviderUnavailable | Unsettled::Opaque(_) => {
+                    Failure {
+                        reason: PROVIDER_UNAVAILABLE.into(),
+                        scheme: Challenge::Bearer,
+                    }
+                }
             })
     }
 
@@ -193,6 +197,9 @@ impl Authenticator {
                     "bearer tokens are not accepted here",
                 )));
             };
+            if jwt.opaque(credential) {
+                return Err(Unsettled::Opaque(credential.to_string()));
+            }
             if jwt.waiting_for_provider() {
                 return Err(Unsettled::ProviderUnavailable);
             }

@@ -42,6 +42,8 @@ pub struct JwtConfig {
     pub cache_bytes: u64,
     /// The claims a token's client is read from (empty: `client_id`, then `azp`).
     pub client_claims: Vec<String>,
+    /// Bearer tokens that are not JWTs go to the provider's introspection endpoint.
+    pub introspection: bool,
 }
 
 impl JwtConfig {
@@ -50,6 +52,7 @@ impl JwtConfig {
             && self.public_key_files.is_empty()
             && self.jwks_files.is_empty()
             && self.provider.is_none()
+            && !self.introspection
     }
 
     /// Every file the keys come from, for change detection.
@@ -105,6 +108,7 @@ pub struct JwtVerifier {
     typ: Option<String>,
     leeway: u64,
     client_claims: Vec<String>,
+    introspection: bool,
     verified: moka::sync::Cache<[u8; 32], Arc<Identity>>,
 }
 
@@ -175,7 +179,7 @@ impl JwtVerifier {
                 .map_err(|e| format!("{}: not a JWKS: {e}", path.display()))?;
             keys.extend(keys_of_jwks(&set).map_err(|e| format!("{}: {e}", path.display()))?);
         }
-        if keys.is_empty() && config.provider.is_none() {
+        if keys.is_empty() && config.provider.is_none() && !config.introspection {
             return Err("no JWT keys".into());
         }
         let budget = if config.cache_bytes == 0 {
@@ -194,6 +198,7 @@ impl JwtVerifier {
             typ: config.typ.clone(),
             leeway: config.leeway_seconds,
             client_claims: config.client_claims.clone(),
+            introspection: config.introspection,
             verified: moka::sync::Cache::builder()
                 .max_capacity(budget)
                 .weigher(|_, v: &Arc<Identity>| weight(v))
@@ -249,6 +254,11 @@ impl JwtVerifier {
                 .any(|k| k.kid.as_deref() == Some(kid.as_str()))
                 && !provider.knows(&kid)
         })
+    }
+
+    /// Whether the token is opaque (not a JWT) and goes to introspection.
+    pub fn opaque(&self, token: &str) -> bool {
+        self.introspection && jsonwebtoken::decode_header(token).is_err()
     }
 
     /// Whether keys are expected from the provider and none was fetched yet.

@@ -25,6 +25,7 @@ pub mod credentials;
 pub mod fetch;
 pub mod gateway;
 pub mod identity;
+pub mod introspect;
 pub mod jwt;
 pub mod log;
 pub mod logins;
@@ -124,6 +125,8 @@ pub struct Config {
     /// The identity provider whose keys are fetched and kept fresh (the JWT verifier reads
     /// them through its own handle).
     pub provider: Option<Arc<provider::Provider>>,
+    /// Opaque bearer tokens are introspected by it.
+    pub introspector: Option<Arc<introspect::Introspector>>,
 }
 
 struct Server {
@@ -143,6 +146,7 @@ struct Server {
     /// Every header that decides something, each allowed once per request.
     deciding: Vec<HeaderName>,
     provider: Option<Arc<provider::Provider>>,
+    introspector: Option<Arc<introspect::Introspector>>,
 }
 
 struct HeaderMapView<'a>(&'a hyper::HeaderMap);
@@ -193,8 +197,10 @@ pub async fn run(mut config: Config, state: State, auth: Authenticator) -> std::
         logins: Logins::new(config.logins),
         metrics: {
             let mut metrics = Metrics::default();
-            if let Some(p) = &config.provider {
-                metrics.register_provider(&p.metrics);
+            match (&config.provider, &config.introspector) {
+                (Some(p), _) => metrics.register_provider(&p.metrics),
+                (None, Some(i)) => metrics.register_provider(i.metrics()),
+                (None, None) => {}
             }
             metrics
         },
@@ -204,6 +210,7 @@ pub async fn run(mut config: Config, state: State, auth: Authenticator) -> std::
         epoch: Instant::now(),
         deciding,
         provider: config.provider.clone(),
+        introspector: config.introspector.clone(),
     });
     if let Some(provider) = config.provider.clone() {
         tokio::spawn(provider.run());
@@ -725,9 +732,27 @@ impl Server {
                 true,
             );
         }
+        if let Err(Unsettled::Opaque(token)) = &presented {
+            use introspect::Introspected;
+            let answer = match &self.introspector {
+                Some(i) => i.introspect(token).await,
+                None => Introspected::Unavailable,
+            };
+            presented = match answer {
+                Introspected::Active(identity) => Ok(Presented::Known(auth::Authenticated {
+                    identity,
+                    scheme: crate::runtime::answer::Challenge::Bearer,
+                })),
+                Introspected::Refused(reason) => Err(Unsettled::Failed(auth::Failure {
+                    reason: reason.into(),
+                    scheme: crate::runtime::answer::Challenge::Bearer,
+                })),
+                Introspected::Unavailable => Err(Unsettled::ProviderUnavailable),
+            };
+        }
         let authenticated = match presented {
             Ok(Presented::Known(a)) => a,
-            Err(Unsettled::ProviderUnavailable | Unsettled::UnknownKid) => {
+            Err(Unsettled::ProviderUnavailable | Unsettled::UnknownKid | Unsettled::Opaque(_)) => {
                 outcome.answer = answer::provider_unavailable(1, id);
                 outcome.principal = "unverified".into();
                 return outcome;

@@ -13,8 +13,12 @@ Usage: tests/integrations/oidc.py SCOPEGATE_BINARY OIDC_DIR
 - key rotation at the provider (restarted with a new key, the old one gone), serve not
   restarted: the first token signed with the new key is accepted (the seconds from the
   provider's restart to that 200 are printed), and a token signed with the old key is refused;
-- the provider down: the key set in force stays, a token not seen before still verifies, and
-  the failed fetches are counted in /metrics;
+- opaque tokens introspected (RFC 7662) at the discovered endpoint with serve's own client
+  credentials: an active one allowed by its client's group, one the provider never issued a
+  401, answers remembered (one call per token);
+- the provider down: the key set in force stays, a token not seen before still verifies, a
+  remembered opaque token still passes, an opaque token not seen before is a 503 (never an
+  allow), and the failed fetches are counted in /metrics;
 - an issuer that does not match the discovered one is refused: serve never becomes ready.
 """
 
@@ -91,11 +95,14 @@ def main():
         provider.start("key-1")
         issuer = f"http://127.0.0.1:{provider.port}"
         sg_port, admin = free_port(), free_port()
+        with open(os.path.join(work, "introspection-secret"), "w") as f:
+            f.write("scopegate-secret-0123456789abcdef\n")
         sg_err = open(os.path.join(work, "scopegate.err"), "w")
         sg = subprocess.Popen([
             scopegate, "serve", "--gateway", "envoy-http", "--table", "table.json", "--groups", "groups.yaml",
             "--oidc-issuer", issuer, "--jwt-audience", "retail-api", "--jwt-typ", "at+jwt",
-            "--jwks-refetch-interval", "5", "--listen", f"127.0.0.1:{sg_port}",
+            "--jwks-refetch-interval", "5",
+            "--introspection-client-id", "scopegate", "--introspection-client-secret-file", "introspection-secret", "--listen", f"127.0.0.1:{sg_port}",
             "--admin-listen", f"127.0.0.1:{admin}", "--decision-log", "off",
         ], cwd=work, stderr=sg_err)
         procs.append(sg)
@@ -147,6 +154,27 @@ def main():
             print(f"    {method} {path} [{who}] -> {status} {json.loads(body)['code']}")
             check(status == want, f"{who} {method} {path}: {status}, wanted {want}")
 
+        print("--- opaque tokens, introspected at the discovered endpoint")
+        opaque = provider.token("bi-export", "customer.read")
+        before = metric(admin, 'scopegate_provider_fetches_total{document="introspection",result="ok"}')
+        cases = [
+            # bi-export is in the groups file with group reporting (replace).
+            ("bi-export's opaque token, group reporting", opaque, "GET", "/sales/v1/transactions", 200, "allow"),
+            ("bi-export's opaque token, group reporting", opaque, "GET", "/customers/v1/customers", 403,
+             "missing-scopes"),
+            ("bi-export's opaque token again (remembered)", opaque, "GET", "/sales/v1/transactions", 200, "allow"),
+            ("an opaque token the provider never issued", "n0t-a-real-token-Zm9vYmFy", "GET", "/sales/v1/transactions",
+             401, "invalid-credentials"),
+        ]
+        for who, token, method, path, want, code in cases:
+            status, h, body = get(token, method, path)
+            print(f"    {method} {path} [{who}] -> {status} {json.loads(body)['code']} "
+                  f"{h.get('www-authenticate', '') if status == 401 else ''}")
+            check((status, json.loads(body)["code"]) == (want, code), f"{who}: {status} {body}")
+        after = metric(admin, 'scopegate_provider_fetches_total{document="introspection",result="ok"}')
+        print(f"    introspection calls: {after - before:.0f} for 4 requests with 2 distinct tokens")
+        check(after - before == 2, f"introspection calls: {after - before}")
+
         print("--- key rotation at the provider (restarted with key-2; key-1 gone), serve running")
         provider.stop()
         rotated_at = provider.start("key-2")
@@ -166,6 +194,7 @@ def main():
 
         print("--- the provider down")
         unseen = provider.token("shop-sync", "customer.read customer.write")
+        unseen_opaque = provider.token("bi-export", "customer.read")
         errors_before = metric(admin, 'scopegate_provider_fetches_total{document="jwks",result="error"}')
         provider.stop()
         time.sleep(5.2)  # past --jwks-refetch-interval: the next unknown kid refetches
@@ -179,6 +208,14 @@ def main():
         status, _, _ = get(unseen)
         print(f"    a shop-sync token never seen before (key-2), GET /customers/v1/customers -> {status}")
         check(status == 200, f"the key set in force with the provider down: {status}")
+        status, _, body = get(opaque, "GET", "/sales/v1/transactions")
+        print(f"    bi-export's remembered opaque token -> {status}")
+        check(status == 200, f"a remembered introspection with the provider down: {status}")
+        status, h, body = get(unseen_opaque, "GET", "/sales/v1/transactions")
+        print(f"    an opaque token not seen before -> {status} {json.loads(body)['code']} "
+              f"(Retry-After: {h.get('retry-after')})")
+        check(status == 503 and json.loads(body)["code"] == "provider-unavailable",
+              f"introspection with the provider down: {status} {body}")
         check(request(admin, "GET", "/readyz")[0] == 200, "ready with the provider down")
 
         print("--- an issuer that is not the discovered one")
