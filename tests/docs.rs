@@ -27,6 +27,7 @@ fn deployment_pages_show_the_tested_configurations_verbatim() {
         ("docs/deploy/nginx.md", 1),
         ("docs/deploy/traefik.md", 2),
         ("docs/deploy/caddy.md", 1),
+        ("docs/deploy/envoy.md", 2),
     ] {
         let text = std::fs::read_to_string(repo().join(page)).unwrap();
         let shown = shown_files(&text);

@@ -39,6 +39,9 @@ pub enum GatewayArg {
     /// Traefik `forwardAuth` and Caddy `forward_auth`: method and URI from
     /// `X-Forwarded-Method` and `X-Forwarded-Uri` only (never `X-Original-*`).
     ForwardAuth,
+    /// Envoy and Istio gRPC ext_authz (`envoy.service.auth.v3.Authorization/Check`) on
+    /// --listen: method and path from the check message's request fields.
+    EnvoyGrpc,
 }
 
 #[derive(Args, Debug)]
@@ -411,6 +414,7 @@ fn serve(args: ServeArgs) -> Result<(), String> {
             path_prefix: args.path_prefix.clone(),
         },
         GatewayArg::ForwardAuth => Mode::ForwardAuth,
+        GatewayArg::EnvoyGrpc => Mode::EnvoyGrpc,
     };
     let defaults = LoginLimits::default();
     let config = Config {

@@ -40,6 +40,9 @@ pub enum Mode {
     /// Traefik's `forwardAuth` and Caddy's `forward_auth`: the original request in the
     /// `X-Forwarded-Method` and `X-Forwarded-Uri` headers the gateway sets.
     ForwardAuth,
+    /// Envoy's and Istio's gRPC ext_authz: the original request is a field of the check
+    /// message (`grpc`); the listener speaks gRPC only.
+    EnvoyGrpc,
 }
 
 /// Forward-auth gateways' header with the original method.
@@ -61,6 +64,8 @@ pub enum Unreadable {
     Duplicate(String),
     /// The header the mode reads from is absent.
     Missing(String),
+    /// A header that decides something cannot be read as a header value.
+    Malformed(String),
 }
 
 impl Unreadable {
@@ -68,6 +73,7 @@ impl Unreadable {
         match self {
             Unreadable::Duplicate(_) => "duplicate-header",
             Unreadable::Missing(_) => "no-original-request",
+            Unreadable::Malformed(_) => "malformed-header",
         }
     }
 
@@ -78,6 +84,9 @@ impl Unreadable {
             }
             Unreadable::Missing(h) => {
                 format!("the gateway sent no `{h}` header")
+            }
+            Unreadable::Malformed(h) => {
+                format!("the `{h}` header is not a readable header value")
             }
         }
     }
@@ -130,6 +139,8 @@ impl Mode {
                 uri_header,
             } => from_headers(headers, method_header, uri_header),
             Mode::ForwardAuth => from_headers(headers, FORWARDED_METHOD, FORWARDED_URI),
+            // Never asked: the gRPC listener reads the check message (`grpc::read`).
+            Mode::EnvoyGrpc => Err(Unreadable::Missing("a gRPC check message".into())),
             Mode::EnvoyHttp { path_prefix } => {
                 // Origin-form only: an absolute-form (`http://host/...`) or authority-form
                 // (`host:443`) target has no path of its own to decide.
@@ -161,7 +172,7 @@ impl Mode {
                 uri_header,
             } => vec![method_header, uri_header],
             Mode::ForwardAuth => vec![FORWARDED_METHOD, FORWARDED_URI],
-            Mode::EnvoyHttp { .. } => Vec::new(),
+            Mode::EnvoyHttp { .. } | Mode::EnvoyGrpc => Vec::new(),
         }
     }
 }

@@ -24,6 +24,7 @@ pub mod auth;
 pub mod credentials;
 pub mod fetch;
 pub mod gateway;
+mod grpc;
 pub mod identity;
 pub mod introspect;
 pub mod jwt;
@@ -254,13 +255,22 @@ pub async fn run(mut config: Config, state: State, auth: Authenticator) -> std::
     let decisions = Arc::new(Semaphore::new(server.limits.max_connections));
     let admins = Arc::new(Semaphore::new(ADMIN_CONNECTIONS));
     let loops = [
-        tokio::spawn(accept(
-            listener,
-            server.clone(),
-            false,
-            decisions.clone(),
-            stopping.clone(),
-        )),
+        if matches!(server.mode, Mode::EnvoyGrpc) {
+            tokio::spawn(grpc::serve(
+                listener,
+                server.clone(),
+                decisions.clone(),
+                stopping.clone(),
+            ))
+        } else {
+            tokio::spawn(accept(
+                listener,
+                server.clone(),
+                false,
+                decisions.clone(),
+                stopping.clone(),
+            ))
+        },
         tokio::spawn(accept(
             admin,
             server.clone(),
@@ -448,7 +458,7 @@ async fn serve_connection(
     let notes = raw::Notes::default();
     let watcher = match &server.mode {
         _ if is_admin => raw::Watcher::new(notes.clone(), head_since.clone(), false, Vec::new()),
-        Mode::EnvoyHttp { .. } => {
+        Mode::EnvoyHttp { .. } | Mode::EnvoyGrpc => {
             raw::Watcher::new(notes.clone(), head_since.clone(), true, Vec::new())
         }
         Mode::Nginx { .. } | Mode::ForwardAuth => raw::Watcher::new(
@@ -590,30 +600,9 @@ impl Server {
         peer: IpAddr,
         hidden: bool,
     ) -> Response<Full<Bytes>> {
-        let started = Instant::now();
-        let id = self.ids.next();
-        let outcome = self.decide(&req, peer, hidden, &id).await;
+        let original = self.mode.original(req.method(), req.uri(), req.headers());
+        let (outcome, id) = self.decided(original, req.headers(), peer, hidden).await;
         let answer = &outcome.answer;
-        let seconds = started.elapsed().as_secs_f64();
-        self.metrics
-            .decision(answer.is_allow(), answer.code, seconds);
-        if let Some(log) = &self.log {
-            let line = json!({
-                "ts": std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64),
-                "decision_id": id,
-                "method": log::field(&outcome.method),
-                // The query string is dropped: it may carry tokens or personal data.
-                "path": log::field(outcome.target.split('?').next().unwrap_or("")),
-                "principal": log::field(&outcome.principal),
-                "status": answer.status,
-                "code": answer.code,
-                "route": outcome.route,
-                "us": (seconds * 1e6) as u64,
-            });
-            if !log.write(line.to_string()) {
-                self.metrics.decision_log_dropped.inc();
-            }
-        }
         let mut response = Response::builder()
             .status(answer.status)
             .header("content-type", "application/json")
@@ -670,17 +659,53 @@ impl Server {
             .unwrap_or(peer)
     }
 
+    /// Decides the original request (or refuses the unreadable one) and records the decision:
+    /// metrics and the decision log. Every listener's requests come through here.
+    async fn decided(
+        &self,
+        original: Result<gateway::Original, Unreadable>,
+        headers: &hyper::HeaderMap,
+        peer: IpAddr,
+        hidden: bool,
+    ) -> (Outcome, String) {
+        let started = Instant::now();
+        let id = self.ids.next();
+        let outcome = self.decide(original, headers, peer, hidden, &id).await;
+        let answer = &outcome.answer;
+        let seconds = started.elapsed().as_secs_f64();
+        self.metrics
+            .decision(answer.is_allow(), answer.code, seconds);
+        if let Some(log) = &self.log {
+            let line = json!({
+                "ts": std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64),
+                "decision_id": id,
+                "method": log::field(&outcome.method),
+                // The query string is dropped: it may carry tokens or personal data.
+                "path": log::field(outcome.target.split('?').next().unwrap_or("")),
+                "principal": log::field(&outcome.principal),
+                "status": answer.status,
+                "code": answer.code,
+                "route": outcome.route,
+                "us": (seconds * 1e6) as u64,
+            });
+            if !log.write(line.to_string()) {
+                self.metrics.decision_log_dropped.inc();
+            }
+        }
+        (outcome, id)
+    }
+
     async fn decide(
         &self,
-        req: &Request<Incoming>,
+        original: Result<gateway::Original, Unreadable>,
+        headers: &hyper::HeaderMap,
         peer: IpAddr,
         hidden: bool,
         id: &str,
     ) -> Outcome {
-        let headers = req.headers();
         let unreadable =
             |e: Unreadable| Outcome::early(answer::bad_request(e.code(), &e.message(), id));
-        let mut original = match self.mode.original(req.method(), req.uri(), headers) {
+        let mut original = match original {
             Ok(o) => o,
             Err(e) => return unreadable(e),
         };
