@@ -43,7 +43,7 @@ def configure(gateway, work, ports):
     sg_port, upstream_port, gateway_port = ports
     moves = [("127.0.0.1:8181", f"127.0.0.1:{sg_port}"), ("127.0.0.1:8080", f"127.0.0.1:{upstream_port}"),
              ("127.0.0.1:8000", f"127.0.0.1:{gateway_port}")]
-    files = {"traefik": ["traefik.yaml", "scopegate.yaml"], "caddy": ["Caddyfile"]}[gateway]
+    files = {"traefik": ["traefik.yaml", "dynamic.yaml"], "caddy": ["Caddyfile"]}[gateway]
     here = os.path.join(work, gateway)
     os.makedirs(here, exist_ok=True)
     for name in files:
