@@ -114,6 +114,14 @@ fn bench(c: &mut Criterion) {
             }
         })
     });
+    group.bench_function("token (grant from the scope string per request)", |b| {
+        b.iter(|| {
+            for (m, p) in &requests {
+                let grant = evaluator.grant_from_scope_string(&token);
+                std::hint::black_box(evaluator.evaluate(&grant, m, p).is_allow());
+            }
+        })
+    });
     group.bench_function("client (group lookup per request)", |b| {
         b.iter(|| {
             for ((m, p), till) in requests.iter().zip(&tills) {
@@ -121,6 +129,20 @@ fn bench(c: &mut Criterion) {
             }
         })
     });
+    group.finish();
+
+    // Building a token's grant alone, per request: from the scope string without allocating,
+    // and through a `Principal` (a set of owned strings) as before, in the same run.
+    let three = all_scopes[..3].join(" ");
+    let mut group = c.benchmark_group("grant");
+    for (name, scopes) in [("3 scopes", &three), ("94 scopes", &token)] {
+        group.bench_function(format!("{name}, from the scope string"), |b| {
+            b.iter(|| std::hint::black_box(evaluator.grant_from_scope_string(scopes)))
+        });
+        group.bench_function(format!("{name}, through a Principal"), |b| {
+            b.iter(|| std::hint::black_box(evaluator.grant(&Principal::from_scope_string(scopes))))
+        });
+    }
     group.finish();
 }
 

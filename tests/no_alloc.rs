@@ -128,3 +128,73 @@ fn client(id: &str, group: Option<&str>) -> ClientGroup {
         token_scopes: Default::default(),
     }
 }
+
+#[test]
+fn a_grant_from_a_tokens_scopes_allocates_nothing_and_equals_the_principals() {
+    let table = Table::with_routes(
+        "/api",
+        vec![
+            Route::new("GET", "/orders/{id}", &[&["o.read"]]),
+            Route::new("POST", "/orders/{id}", &[&["o.write", "o.read"]]),
+            Route::new("DELETE", "/orders/{id}", &[&["o.admin"]]),
+        ],
+    );
+    let evaluator = Evaluator::new(table, Options::default());
+    let strings = [
+        "",
+        "o.read",
+        "  o.read   o.write ",
+        "o.write unknown.scope o.read",
+        "o.admin o.admin",
+    ];
+    let claims: Vec<serde_json::Value> = vec![
+        serde_json::json!({"scope": "o.read o.write"}),
+        serde_json::json!({"scp": ["o.admin", "x"], "scopes": ["o.read"]}),
+        serde_json::json!({"scp": "o.write"}),
+    ];
+    let requests = [
+        ("GET", "/api/orders/1"),
+        ("POST", "/api/orders/1"),
+        ("DELETE", "/api/orders/1"),
+    ];
+    for s in strings {
+        let principal = evaluator.grant(&Principal::from_scope_string(s));
+        let before = allocations();
+        let grant = evaluator.grant_from_scope_string(s);
+        assert_eq!(allocations() - before, 0, "{s:?} allocated");
+        assert_eq!(
+            evaluator.granted_scopes(&grant),
+            evaluator.granted_scopes(&principal),
+            "{s:?}"
+        );
+        for (m, p) in requests {
+            assert_eq!(
+                evaluator.evaluate(&grant, m, p),
+                evaluator.evaluate(&principal, m, p)
+            );
+        }
+    }
+    for c in &claims {
+        let principal = evaluator.grant(&Principal::from_claims(c).unwrap());
+        let before = allocations();
+        let grant = evaluator.grant_from_claims(c).unwrap();
+        assert_eq!(allocations() - before, 0, "{c} allocated");
+        assert_eq!(
+            evaluator.granted_scopes(&grant),
+            evaluator.granted_scopes(&principal),
+            "{c}"
+        );
+    }
+    // The same refusals as the principal's.
+    for bad in [
+        serde_json::json!({"scope": ["o.read"]}),
+        serde_json::json!({"scp": ["o.read", 7]}),
+        serde_json::json!({"scope": "o.read", "scopes": "o.write"}),
+    ] {
+        assert_eq!(
+            evaluator.grant_from_claims(&bad).err(),
+            Principal::from_claims(&bad).err(),
+            "{bad}"
+        );
+    }
+}

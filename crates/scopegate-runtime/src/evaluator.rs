@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 
+use crate::bits::{ScopeIndex, Words};
 pub use crate::decision::{Decision, Deny};
 use crate::groups::{ClientKind, Status, TokenScopes};
 use crate::path::{RequestPath, Scratch, MAX_PATH_BYTES};
@@ -25,7 +26,7 @@ pub struct Options {
 /// principal; precomputed per access group when the table loads.
 #[derive(Debug, Clone)]
 pub struct Grant {
-    bits: Vec<u64>,
+    bits: Words,
     authenticated: bool,
     refusal: Option<ClientRefusal>,
 }
@@ -77,7 +78,7 @@ pub struct Evaluator {
     table: Table,
     router: Router,
     /// Interned scope names.
-    scopes: HashMap<String, usize>,
+    scopes: ScopeIndex,
     words: usize,
     /// Per route, its scope sets as bitsets of `words` words each, flattened.
     requirements: Vec<Vec<u64>>,
@@ -89,16 +90,15 @@ pub struct Evaluator {
 impl Evaluator {
     /// Compiles `table` for deciding. The table is kept (see [`table`](Self::table)).
     pub fn new(table: Table, options: Options) -> Evaluator {
-        let mut scopes: HashMap<String, usize> = HashMap::new();
-        scopes.insert(UID.to_string(), 0);
+        let mut scopes = ScopeIndex::default();
+        scopes.insert(UID);
         for name in table
             .scopes
             .iter()
             .map(|s| &s.name)
             .chain(table.routes.iter().flat_map(|r| r.any_of.iter().flatten()))
         {
-            let next = scopes.len();
-            scopes.entry(name.clone()).or_insert(next);
+            scopes.insert(name);
         }
         let words = scopes.len().div_ceil(64);
         let requirements = table
@@ -108,7 +108,7 @@ impl Evaluator {
                 let mut bits = vec![0u64; words * r.any_of.len()];
                 for (i, set) in r.any_of.iter().enumerate() {
                     for scope in set {
-                        let bit = scopes[scope];
+                        let bit = scopes.get(scope).expect("interned above");
                         bits[i * words + bit / 64] |= 1 << (bit % 64);
                     }
                 }
@@ -116,7 +116,7 @@ impl Evaluator {
             })
             .collect();
         let refused = |refusal| Grant {
-            bits: vec![0; words],
+            bits: Words::zeroed(words),
             authenticated: true,
             refusal: Some(refusal),
         };
@@ -248,25 +248,79 @@ impl Evaluator {
             return std::borrow::Cow::Borrowed(group);
         }
         let mut both = self.grant(principal);
-        for (mine, theirs) in both.bits.iter_mut().zip(&group.bits) {
+        for (mine, theirs) in both
+            .bits
+            .as_mut_slice()
+            .iter_mut()
+            .zip(group.bits.as_slice())
+        {
             *mine &= theirs;
         }
         std::borrow::Cow::Owned(both)
     }
 
+    /// The grant of a token's space-delimited `scope` string (RFC 6749 section 3.3), built
+    /// without allocating for tables of up to 512 scopes: what a server or middleware calls per
+    /// request instead of building a [`Principal`]. Equal to
+    /// `grant(&Principal::from_scope_string(scope))`.
+    ///
+    /// ```
+    /// use scopegate_runtime::{Evaluator, Options, Principal, Route, Table};
+    ///
+    /// let table = Table::with_routes("", vec![Route::new("GET", "/orders", &[&["orders.read"]])]);
+    /// let evaluator = Evaluator::new(table, Options::default());
+    /// let grant = evaluator.grant_from_scope_string("profile orders.read");
+    /// assert!(evaluator.evaluate(&grant, "GET", "/orders").is_allow());
+    /// ```
+    pub fn grant_from_scope_string(&self, scope: &str) -> Grant {
+        let mut bits = Words::zeroed(self.words);
+        for name in scope.split(' ').filter(|s| !s.is_empty()) {
+            if let Some(bit) = self.scopes.get(name) {
+                bits.set(bit);
+            }
+        }
+        bits.set(0); // uid
+        Grant {
+            bits,
+            authenticated: true,
+            refusal: None,
+        }
+    }
+
+    /// The grant of verified token claims (`scope`, `scp` or `scopes`, as
+    /// [`Principal::from_claims`] reads them, with the same refusals), built without
+    /// allocating for tables of up to 512 scopes.
+    pub fn grant_from_claims(
+        &self,
+        claims: &serde_json::Value,
+    ) -> Result<Grant, crate::principal::ClaimsError> {
+        let mut bits = Words::zeroed(self.words);
+        crate::principal::each_claimed_scope(claims, |name| {
+            if let Some(bit) = self.scopes.get(name) {
+                bits.set(bit);
+            }
+        })?;
+        bits.set(0); // uid
+        Ok(Grant {
+            bits,
+            authenticated: true,
+            refusal: None,
+        })
+    }
+
     /// The bitset of what `principal` holds. For a client, a copy of `client_grant`.
     pub fn grant(&self, principal: &Principal) -> Grant {
-        let mut bits = vec![0u64; self.words];
+        let mut bits = Words::zeroed(self.words);
         let authenticated = match principal {
             Principal::Client(id) => return self.client_grant(id).clone(),
             Principal::Anonymous => false,
             Principal::Scopes(held) => {
                 for scope in held {
-                    if let Some(&bit) = self.scopes.get(scope) {
-                        bits[bit / 64] |= 1 << (bit % 64);
+                    if let Some(bit) = self.scopes.get(scope) {
+                        bits.set(bit);
                     }
                 }
-                bits[0] |= 1; // uid
+                bits.set(0); // uid
                 true
             }
         };
@@ -282,8 +336,8 @@ impl Evaluator {
         let mut names: Vec<&str> = self
             .scopes
             .iter()
-            .filter(|(_, &bit)| grant.bits[bit / 64] & (1 << (bit % 64)) != 0)
-            .map(|(name, _)| name.as_str())
+            .filter(|&(_, bit)| grant.bits.get(bit))
+            .map(|(name, _)| name)
             .collect();
         names.sort_unstable();
         names
@@ -304,13 +358,10 @@ impl Evaluator {
     /// Whether `grant` holds every scope of one of route `index`'s scope sets.
     #[inline]
     fn satisfied(&self, grant: &Grant, index: usize) -> bool {
+        let held = grant.bits.as_slice();
         self.requirements[index]
             .chunks_exact(self.words)
-            .any(|set| {
-                set.iter()
-                    .zip(&grant.bits)
-                    .all(|(need, have)| need & !have == 0)
-            })
+            .any(|set| set.iter().zip(held).all(|(need, have)| need & !have == 0))
     }
 
     /// May the holder of `grant` call `method raw_path`?

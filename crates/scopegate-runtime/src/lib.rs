@@ -25,6 +25,7 @@
 //! ```
 
 pub mod answer;
+mod bits;
 pub mod decision;
 pub mod error;
 pub mod evaluator;

@@ -55,42 +55,7 @@ impl Principal {
     /// scopes.
     pub fn from_claims(claims: &Value) -> Result<Principal, ClaimsError> {
         let mut scopes: Vec<String> = Vec::new();
-        let words = |s: &str| {
-            s.split(' ')
-                .filter(|w| !w.is_empty())
-                .map(str::to_string)
-                .collect::<Vec<_>>()
-        };
-        let strings = |claim: &'static str, v: &Vec<Value>| -> Result<Vec<String>, ClaimsError> {
-            v.iter()
-                .map(|s| {
-                    s.as_str().map(str::to_string).ok_or(ClaimsError {
-                        claim,
-                        kind: ClaimsErrorKind::NonStringItem,
-                    })
-                })
-                .collect()
-        };
-        let wrong_type = |claim| ClaimsError {
-            claim,
-            kind: ClaimsErrorKind::WrongType,
-        };
-        match claims.get("scope") {
-            None => {}
-            Some(Value::String(s)) => scopes.extend(words(s)),
-            Some(_) => return Err(wrong_type("scope")),
-        }
-        match claims.get("scp") {
-            None => {}
-            Some(Value::String(s)) => scopes.extend(words(s)),
-            Some(Value::Array(v)) => scopes.extend(strings("scp", v)?),
-            Some(_) => return Err(wrong_type("scp")),
-        }
-        match claims.get("scopes") {
-            None => {}
-            Some(Value::Array(v)) => scopes.extend(strings("scopes", v)?),
-            Some(_) => return Err(wrong_type("scopes")),
-        }
+        each_claimed_scope(claims, |s| scopes.push(s.to_string()))?;
         Ok(Principal::with_scopes(scopes))
     }
 
@@ -107,6 +72,52 @@ impl Principal {
     pub fn client(id: impl Into<String>) -> Principal {
         Principal::Client(id.into())
     }
+}
+
+/// Calls `each` with every scope the claims grant: the words of `scope` (a space-delimited
+/// string), of `scp` (a string, or each string of an array) and each string of `scopes`. A
+/// claim of the wrong type is refused before any scope of a later claim is given.
+pub(crate) fn each_claimed_scope(
+    claims: &Value,
+    mut each: impl FnMut(&str),
+) -> Result<(), ClaimsError> {
+    let wrong_type = |claim| ClaimsError {
+        claim,
+        kind: ClaimsErrorKind::WrongType,
+    };
+    let strings = |claim: &'static str, v: &[Value]| -> Result<(), ClaimsError> {
+        match v.iter().all(Value::is_string) {
+            true => Ok(()),
+            false => Err(ClaimsError {
+                claim,
+                kind: ClaimsErrorKind::NonStringItem,
+            }),
+        }
+    };
+    // Every claim is checked before any scope is given, so that a refusal leaves nothing half
+    // granted.
+    match claims.get("scope") {
+        None | Some(Value::String(_)) => {}
+        Some(_) => return Err(wrong_type("scope")),
+    }
+    match claims.get("scp") {
+        None | Some(Value::String(_)) => {}
+        Some(Value::Array(v)) => strings("scp", v)?,
+        Some(_) => return Err(wrong_type("scp")),
+    }
+    match claims.get("scopes") {
+        None => {}
+        Some(Value::Array(v)) => strings("scopes", v)?,
+        Some(_) => return Err(wrong_type("scopes")),
+    }
+    for claim in ["scope", "scp", "scopes"] {
+        match claims.get(claim) {
+            Some(Value::String(s)) => s.split(' ').filter(|w| !w.is_empty()).for_each(&mut each),
+            Some(Value::Array(v)) => v.iter().filter_map(Value::as_str).for_each(&mut each),
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 /// Why a token's scope claims were refused: which claim, and what is wrong with it.
