@@ -23,7 +23,7 @@ use crate::runtime::answer::Challenge;
 use crate::runtime::Principal;
 
 use super::identity::{self, header_safe, Identity};
-use super::jwt::JwtVerifier;
+use super::jwt::{JwtVerifier, BAD_SIGNATURE, MALFORMED, UNKNOWN_KID};
 
 /// How a principal was established.
 #[derive(Debug, Clone)]
@@ -197,16 +197,17 @@ impl Authenticator {
                     "bearer tokens are not accepted here",
                 )));
             };
-            if jwt.opaque(credential) {
-                return Err(Unsettled::Opaque(credential.to_string()));
-            }
-            if jwt.waiting_for_provider() {
-                return Err(Unsettled::ProviderUnavailable);
-            }
-            if !refetched && jwt.unknown_kid(credential) {
-                return Err(Unsettled::UnknownKid);
-            }
-            let identity = jwt.verify(credential).map_err(|e| bearer(&e))?;
+            // One reading of the token: the verified-token cache first, then its header.
+            let identity = match jwt.verify(credential) {
+                Ok(identity) => identity,
+                Err(e) if e == MALFORMED && jwt.introspects() => {
+                    return Err(Unsettled::Opaque(credential.to_string()))
+                }
+                Err(_) if jwt.waiting_for_provider() => return Err(Unsettled::ProviderUnavailable),
+                Err(e) if e == UNKNOWN_KID && !refetched => return Err(Unsettled::UnknownKid),
+                Err(e) if e == UNKNOWN_KID => return Err(Unsettled::Failed(bearer(BAD_SIGNATURE))),
+                Err(e) => return Err(Unsettled::Failed(bearer(&e))),
+            };
             return Ok(Presented::Known(Authenticated {
                 identity,
                 scheme: Challenge::Bearer,

@@ -71,6 +71,14 @@ const DEFAULT_CACHE_BYTES: u64 = 16 << 20;
 /// is known or not: the text must not tell an attacker which key ids exist.
 pub const BAD_SIGNATURE: &str = "the token's signature does not verify";
 
+/// A bearer token that is not a JWT (an opaque token, when introspection is on).
+pub const MALFORMED: &str = "malformed token";
+
+/// Said by [`JwtVerifier::verify`] of a token whose `kid` neither the key files nor the
+/// provider's key set in force has: worth a refetch. Never shown to a client, who gets
+/// [`BAD_SIGNATURE`] as for any other key.
+pub const UNKNOWN_KID: &str = "the token's key id is not known";
+
 /// A verification key and the algorithm it is for.
 pub struct Key {
     pub kid: Option<String>,
@@ -238,27 +246,9 @@ impl JwtVerifier {
         Ok(verified)
     }
 
-    /// Whether the token names a `kid` that neither the key files nor the provider's key set
-    /// in force has (worth a refetch from the provider, which may have rotated it in).
-    pub fn unknown_kid(&self, token: &str) -> bool {
-        let Some(provider) = &self.provider else {
-            return false;
-        };
-        let Ok(header) = jsonwebtoken::decode_header(token) else {
-            return false;
-        };
-        header.kid.is_some_and(|kid| {
-            !self
-                .keys
-                .iter()
-                .any(|k| k.kid.as_deref() == Some(kid.as_str()))
-                && !provider.knows(&kid)
-        })
-    }
-
-    /// Whether the token is opaque (not a JWT) and goes to introspection.
-    pub fn opaque(&self, token: &str) -> bool {
-        self.introspection && jsonwebtoken::decode_header(token).is_err()
+    /// Whether bearer tokens that are not JWTs go to introspection.
+    pub fn introspects(&self) -> bool {
+        self.introspection
     }
 
     /// Whether keys are expected from the provider and none was fetched yet.
@@ -274,8 +264,7 @@ impl JwtVerifier {
 
     /// The verified claims, without the cache.
     pub fn verify_signature(&self, token: &str) -> Result<Value, String> {
-        let header =
-            jsonwebtoken::decode_header(token).map_err(|_| "malformed token".to_string())?;
+        let header = jsonwebtoken::decode_header(token).map_err(|_| MALFORMED.to_string())?;
         if !matches!(
             header.alg,
             Algorithm::HS256 | Algorithm::RS256 | Algorithm::ES256
@@ -287,6 +276,15 @@ impl JwtVerifier {
             let have = have.strip_prefix("application/").unwrap_or(have);
             if !have.eq_ignore_ascii_case(want) {
                 return Err(format!("the token's `typ` is not `{want}`"));
+            }
+        }
+        if let (Some(provider), Some(kid)) = (&self.provider, &header.kid) {
+            // A key without an id may verify a token with any id, as the candidates below.
+            let fits = |k: &Key| k.kid.as_deref().is_none_or(|have| have == kid);
+            let known =
+                self.keys.iter().any(fits) || provider.keys().is_some_and(|k| k.iter().any(fits));
+            if !known {
+                return Err(UNKNOWN_KID.into());
             }
         }
         let fetched = self.provider.as_ref().and_then(|p| p.keys());

@@ -172,12 +172,6 @@ impl Provider {
         self.keys().is_some()
     }
 
-    /// Whether the key set in force has a key with this id.
-    pub fn knows(&self, kid: &str) -> bool {
-        self.keys()
-            .is_some_and(|keys| keys.iter().any(|k| k.kid.as_deref() == Some(kid)))
-    }
-
     /// The introspection endpoint discovery found.
     pub fn introspection_endpoint(&self) -> Option<Uri> {
         self.endpoints.read().ok()?.introspection.clone()
