@@ -47,21 +47,18 @@ use super::{event, Outcome, Server};
 /// `with_request_body` is set).
 const MAX_CHECK_BYTES: usize = 64 << 10;
 
-struct Check(Arc<Server>);
+struct Check {
+    server: Arc<Server>,
+    /// The deciding headers that cannot hold a `,` (all but the client-address header).
+    single: Vec<HeaderName>,
+    /// What an allow removes from the upstream request: the client's copies of the trusted
+    /// headers and the gateway secret.
+    removed: Vec<String>,
+}
 
-#[tonic::async_trait]
-impl Authorization for Check {
-    async fn check(
-        &self,
-        request: tonic::Request<CheckRequest>,
-    ) -> Result<tonic::Response<CheckResponse>, tonic::Status> {
-        let server = &self.0;
-        // Without a peer address the request is from nowhere the gateway could be.
-        let peer = request
-            .remote_addr()
-            .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |a| a.ip());
-        let check = request.into_inner();
-        let single: Vec<&HeaderName> = server
+impl Check {
+    fn new(server: Arc<Server>) -> Check {
+        let single = server
             .deciding
             .iter()
             .filter(|h| {
@@ -70,21 +67,46 @@ impl Authorization for Check {
                     .as_deref()
                     .is_none_or(|c| h.as_str() != c)
             })
+            .cloned()
             .collect();
-        let (original, headers) = read(&check, &single);
-        let (outcome, id) = server.decided(original, &headers, peer, false).await;
-        let removed: Vec<String> = server
+        let removed = server
             .auth
             .trusted_headers()
             .map(str::to_string)
             .chain(server.trust.secret.as_ref().map(|(h, _)| h.clone()))
             .collect();
-        Ok(tonic::Response::new(respond(&outcome, &id, removed)))
+        Check {
+            server,
+            single,
+            removed,
+        }
+    }
+}
+
+#[tonic::async_trait]
+impl Authorization for Check {
+    async fn check(
+        &self,
+        request: tonic::Request<CheckRequest>,
+    ) -> Result<tonic::Response<CheckResponse>, tonic::Status> {
+        let server = &self.server;
+        // Without a peer address the request is from nowhere the gateway could be.
+        let peer = request
+            .remote_addr()
+            .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |a| a.ip());
+        let check = request.into_inner();
+        let (original, headers) = read(&check, &self.single);
+        let (outcome, id) = server.decided(original, &headers, peer, false).await;
+        Ok(tonic::Response::new(respond(
+            &outcome,
+            &id,
+            self.removed.clone(),
+        )))
     }
 }
 
 /// The original request and the client's headers, from the check request.
-fn read(check: &CheckRequest, single: &[&HeaderName]) -> (Result<Original, Unreadable>, HeaderMap) {
+fn read(check: &CheckRequest, single: &[HeaderName]) -> (Result<Original, Unreadable>, HeaderMap) {
     let mut headers = HeaderMap::new();
     let Some(http) = check
         .attributes
@@ -95,7 +117,7 @@ fn read(check: &CheckRequest, single: &[&HeaderName]) -> (Result<Original, Unrea
         let missing = Unreadable::Missing("attributes.request.http".into());
         return (Err(missing), headers);
     };
-    let is_single = |name: &HeaderName| single.contains(&name);
+    let is_single = |name: &HeaderName| single.contains(name);
     let mut refusal = None;
     let mut add = |key: &str, value: &[u8], joined: bool| {
         // Pseudo-headers (`:path`, `:authority`) are not headers; the method and path are read
@@ -274,7 +296,7 @@ pub(super) async fn serve(
     );
     let timeout = server.limits.header_read_timeout;
     let service =
-        AuthorizationServer::new(Check(server)).max_decoding_message_size(MAX_CHECK_BYTES);
+        AuthorizationServer::new(Check::new(server)).max_decoding_message_size(MAX_CHECK_BYTES);
     let stopped = async move {
         while !*stopping.borrow() {
             if stopping.changed().await.is_err() {
@@ -337,7 +359,7 @@ mod tests {
             .into(),
             ..Default::default()
         };
-        let (original, headers) = read(&check(http), &[&authorization()]);
+        let (original, headers) = read(&check(http), &[authorization()]);
         let original = original.unwrap();
         assert_eq!(
             (original.method.as_str(), original.target.as_str()),
@@ -355,7 +377,7 @@ mod tests {
             headers: [("authorization".to_string(), "Bearer a,Bearer b".to_string())].into(),
             ..Default::default()
         };
-        let (original, _) = read(&check(joined), &[&authorization()]);
+        let (original, _) = read(&check(joined), &[authorization()]);
         assert_eq!(
             original.unwrap_err(),
             Unreadable::Duplicate("authorization".into())
@@ -378,7 +400,7 @@ mod tests {
             }),
             ..Default::default()
         };
-        let (original, headers) = read(&check(http), &[&authorization()]);
+        let (original, headers) = read(&check(http), &[authorization()]);
         assert!(original.is_ok());
         assert_eq!(headers.get_all("authorization").iter().count(), 2);
         // A comma in a header that may hold one is not a refusal.

@@ -31,6 +31,30 @@ pub struct Grant {
     refusal: Option<ClientRefusal>,
 }
 
+/// An authenticated token's grant being built, scope by scope (`uid` included); names the
+/// table does not know grant nothing. Allocates nothing for tables of up to 512 scopes.
+struct TokenGrant<'e> {
+    evaluator: &'e Evaluator,
+    bits: Words,
+}
+
+impl TokenGrant<'_> {
+    #[inline]
+    fn add(&mut self, name: &str) {
+        if let Some(bit) = self.evaluator.scopes.get(name) {
+            self.bits.set(bit);
+        }
+    }
+
+    fn grant(self) -> Grant {
+        Grant {
+            bits: self.bits,
+            authenticated: true,
+            refusal: None,
+        }
+    }
+}
+
 /// Why a client principal is denied whatever it asks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum ClientRefusal {
@@ -273,18 +297,11 @@ impl Evaluator {
     /// assert!(evaluator.evaluate(&grant, "GET", "/orders").is_allow());
     /// ```
     pub fn grant_from_scope_string(&self, scope: &str) -> Grant {
-        let mut bits = Words::zeroed(self.words);
+        let mut token = self.token();
         for name in scope.split(' ').filter(|s| !s.is_empty()) {
-            if let Some(bit) = self.scopes.get(name) {
-                bits.set(bit);
-            }
+            token.add(name);
         }
-        bits.set(0); // uid
-        Grant {
-            bits,
-            authenticated: true,
-            refusal: None,
-        }
+        token.grant()
     }
 
     /// The grant of verified token claims (`scope`, `scp` or `scopes`, as
@@ -294,40 +311,37 @@ impl Evaluator {
         &self,
         claims: &serde_json::Value,
     ) -> Result<Grant, crate::principal::ClaimsError> {
+        let mut token = self.token();
+        crate::principal::each_claimed_scope(claims, |name| token.add(name))?;
+        Ok(token.grant())
+    }
+
+    /// The grant of an authenticated token, to add its scopes to.
+    fn token(&self) -> TokenGrant<'_> {
         let mut bits = Words::zeroed(self.words);
-        crate::principal::each_claimed_scope(claims, |name| {
-            if let Some(bit) = self.scopes.get(name) {
-                bits.set(bit);
-            }
-        })?;
         bits.set(0); // uid
-        Ok(Grant {
+        TokenGrant {
+            evaluator: self,
             bits,
-            authenticated: true,
-            refusal: None,
-        })
+        }
     }
 
     /// The bitset of what `principal` holds. For a client, a copy of `client_grant`.
     pub fn grant(&self, principal: &Principal) -> Grant {
-        let mut bits = Words::zeroed(self.words);
-        let authenticated = match principal {
-            Principal::Client(id) => return self.client_grant(id).clone(),
-            Principal::Anonymous => false,
+        match principal {
+            Principal::Client(id) => self.client_grant(id).clone(),
+            Principal::Anonymous => Grant {
+                bits: Words::zeroed(self.words),
+                authenticated: false,
+                refusal: None,
+            },
             Principal::Scopes(held) => {
-                for scope in held {
-                    if let Some(bit) = self.scopes.get(scope) {
-                        bits.set(bit);
-                    }
+                let mut token = self.token();
+                for name in held {
+                    token.add(name);
                 }
-                bits.set(0); // uid
-                true
+                token.grant()
             }
-        };
-        Grant {
-            bits,
-            authenticated,
-            refusal: None,
         }
     }
 
