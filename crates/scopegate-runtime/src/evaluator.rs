@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use crate::bits::{ScopeIndex, Words};
 pub use crate::decision::{Decision, Deny};
 use crate::groups::{ClientKind, Status, TokenScopes};
-use crate::path::{RequestPath, Scratch, MAX_PATH_BYTES};
+use crate::path::{self, RequestPath, Scratch, MAX_PATH_BYTES};
 use crate::principal::{Principal, UID};
 use crate::router::Router;
 use crate::table::Table;
@@ -380,16 +380,17 @@ impl Evaluator {
 
     /// May the holder of `grant` call `method raw_path`?
     pub fn evaluate(&self, grant: &Grant, method: &str, raw_path: &str) -> Decision<'_> {
-        // The decoding buffer is only made (and zeroed) for paths that need it.
+        // The decoding buffer is only made (and zeroed) for paths with percent-encoding.
         let mut scratch: Scratch;
-        let parsed = if RequestPath::needs_scratch(raw_path) {
-            scratch = [0; MAX_PATH_BYTES];
-            RequestPath::parse(raw_path, Some(&mut scratch))
-        } else {
-            RequestPath::parse(raw_path, None)
-        };
-        let path = match parsed {
-            Ok(p) => p,
+        let segments = match path::check_plain(raw_path) {
+            Ok(Some(segments)) => segments,
+            Ok(None) => {
+                scratch = [0; MAX_PATH_BYTES];
+                match RequestPath::parse(raw_path, Some(&mut scratch)) {
+                    Ok(p) => p.text(),
+                    Err(e) => return Decision::Deny(Deny::InvalidPath(e)),
+                }
+            }
             Err(e) => return Decision::Deny(Deny::InvalidPath(e)),
         };
         // A refused client learns nothing about the routes.
@@ -409,9 +410,9 @@ impl Evaluator {
         // The first template in priority order that has the method (a concrete `GET
         // /gists/public` does not hide `DELETE /gists/{gist_id}`: routers pick by method
         // first); HEAD falls back to GET when no template has HEAD.
-        let mut found = self.router.route(&path, method);
+        let mut found = self.router.route(segments, self.router.method(method));
         if matches!(found, Ok(None)) && method == "HEAD" {
-            found = self.router.route(&path, "GET");
+            found = self.router.route(segments, self.router.method("GET"));
         }
         let index = match found {
             Ok(Some(index)) => index,

@@ -147,6 +147,11 @@ impl<'a> RequestPath<'a> {
         &self.text[start..self.ends[i] as usize]
     }
 
+    /// The segments' text (no leading `/`, no query), as the router walks it.
+    pub(crate) fn text(&self) -> &'a str {
+        self.text
+    }
+
     /// Whether reading `raw` needs a [`Scratch`] buffer.
     pub fn needs_scratch(raw: &str) -> bool {
         path_part(raw).contains('%')
@@ -175,6 +180,99 @@ impl<'a> RequestPath<'a> {
         }
         split(rest, encoded)
     }
+}
+
+/// Checks a path without percent-encoding in one pass over its bytes, without recording its
+/// segments: the segments' text (no leading `/`, no query), or `None` when the path has a `%`
+/// and needs [`RequestPath::parse`] with a [`Scratch`]. Gives the same answer as `parse`.
+#[inline]
+pub(crate) fn check_plain(raw: &str) -> Result<Option<&str>, PathError> {
+    let bytes = raw.as_bytes();
+    if bytes.first() != Some(&b'/') {
+        return Err(PathError::NotAbsolute);
+    }
+    // Most paths hold only plain bytes and no `/.` or `//`: one pass without branches says so,
+    // and anything else is read byte by byte below, which finds the first problem.
+    if bytes.len() <= MAX_PATH_BYTES {
+        let mut unusual = 0u8;
+        let mut after_slash = 1u8;
+        let mut slashes = 1usize;
+        for &b in &bytes[1..] {
+            let class = CLASS[b as usize];
+            unusual |= class & OTHER;
+            // A `/` or `.` right after a `/`: maybe an empty or a dot-segment.
+            unusual |= after_slash & (class | class >> 1) & 1;
+            after_slash = class & SLASH;
+            slashes += (class & SLASH) as usize;
+        }
+        if unusual == 0 && slashes <= MAX_SEGMENTS {
+            return Ok(Some(&raw[1..]));
+        }
+    }
+    check_byte_by_byte(raw)
+}
+
+/// [`check_plain`] one byte at a time, stopping at the first problem, `%` or `?`.
+fn check_byte_by_byte(raw: &str) -> Result<Option<&str>, PathError> {
+    let bytes = raw.as_bytes();
+    if bytes.len() > MAX_PATH_BYTES {
+        // `parse` decides which of its errors comes first.
+        return Ok(None);
+    }
+    let refuse = |e: PathError| {
+        // Decoding errors come before the ones found here.
+        if path_part(raw).contains('%') {
+            Ok(None)
+        } else {
+            Err(e)
+        }
+    };
+    let mut start = 1;
+    let mut count = 0;
+    let mut i = 1;
+    let end = loop {
+        let b = match bytes.get(i) {
+            Some(&b) if PLAIN[b as usize] => {
+                i += 1;
+                continue;
+            }
+            Some(&b) => b,
+            None => break i,
+        };
+        match b {
+            b'?' => break i,
+            b'%' => return Ok(None),
+            b'/' => {
+                if let Err(e) = end_segment(&bytes[start..i], false, &mut count) {
+                    return refuse(e);
+                }
+                start = i + 1;
+                i += 1;
+            }
+            _ => return refuse(raw_error(b)),
+        }
+    };
+    match end_segment(&bytes[start..end], true, &mut count) {
+        Ok(()) => Ok(Some(&raw[1..end])),
+        Err(e) => refuse(e),
+    }
+}
+
+/// Checks a segment as it ends: not empty unless it is the `last`, not `.` or `..`, not
+/// beyond [`MAX_SEGMENTS`].
+#[inline]
+fn end_segment(segment: &[u8], last: bool, count: &mut usize) -> Result<(), PathError> {
+    if segment.is_empty() && !last {
+        return Err(PathError::EmptySegment);
+    }
+    if segment == b"." || segment == b".." {
+        return Err(PathError::DotSegment);
+    }
+    if *count == MAX_SEGMENTS {
+        return Err(PathError::TooLong);
+    }
+    *count += 1;
+    Ok(())
 }
 
 fn path_part(raw: &str) -> &str {
@@ -291,6 +389,26 @@ const PLAIN: [bool; 256] = {
             );
         b += 1;
     }
+    table
+};
+
+const SLASH: u8 = 1;
+const DOT: u8 = 2;
+const OTHER: u8 = 4;
+
+/// Each byte's class for [`check_plain`]'s first pass: 0 for a plain byte other than `.`,
+/// `SLASH`, `DOT`, or `OTHER` for everything else (`%`, `?` and what `PLAIN` refuses).
+const CLASS: [u8; 256] = {
+    let mut table = [OTHER; 256];
+    let mut b = 0;
+    while b < 256 {
+        if PLAIN[b] {
+            table[b] = 0;
+        }
+        b += 1;
+    }
+    table[b'/' as usize] = SLASH;
+    table[b'.' as usize] = DOT;
     table
 };
 
@@ -482,5 +600,43 @@ mod tests {
     fn encoded_reserved_and_non_ascii_letters_are_kept() {
         assert_eq!(segments("/a%3Ab/%40"), ["a%3Ab", "%40"]);
         assert_eq!(segments("/caf%C3%A9/%C3%BCber"), ["caf%C3%A9", "%C3%BCber"]);
+    }
+
+    /// The one-pass check the evaluator uses gives `parse`'s answer on every path: the same
+    /// segments, the same first error, or a hand-off to `parse` when the path has a `%`.
+    #[test]
+    fn the_one_pass_check_agrees_with_parse() {
+        let pieces = [
+            "/", "/", "/", "a", "B", "x1", ".", "..", "%", "%2e", "%41", "?", "?q=/../", "\\", ";",
+            " ", "#", "\u{0}", "é", "~", ":", "",
+        ];
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n as u64) as usize
+        };
+        let mut handed_off = 0;
+        for round in 0..200_000 {
+            let mut raw = String::new();
+            for _ in 0..next(12) {
+                raw.push_str(pieces[next(pieces.len())]);
+            }
+            if round % 1000 == 0 {
+                raw = format!("/{}", "a/".repeat(next(140)));
+            }
+            let mut scratch = [0u8; MAX_PATH_BYTES];
+            let parsed = RequestPath::parse(&raw, Some(&mut scratch)).map(|p| p.text());
+            match check_plain(&raw) {
+                Ok(Some(text)) => assert_eq!(parsed, Ok(text), "{raw:?}"),
+                Ok(None) => {
+                    assert!(raw.contains('%'), "{raw:?}");
+                    handed_off += 1;
+                }
+                Err(e) => assert_eq!(parsed, Err(e), "{raw:?}"),
+            }
+        }
+        assert!(handed_off > 1000);
     }
 }

@@ -3,15 +3,67 @@
 //! they hold, with backtracking; a segment that matches only when ASCII case is ignored is
 //! ambiguous (a case-insensitive backend would read it as that route), and refused.
 
+use std::collections::HashMap;
+
 use crate::evaluator::Options;
-use crate::path::{PathError, RequestPath};
+use crate::path::PathError;
 use crate::table::Table;
 use crate::template::{self, Part};
 
-/// The routes of a table as a trie. Node 0 is the root.
+/// The routes of a table as a trie, flattened: nodes hold ranges into shared arrays, and every
+/// node's concrete children are found through one hash table keyed by the node and the
+/// segment's case-folded text, so a segment costs one probe whatever the node's fan-out, and
+/// the probe that finds an exact child also finds a sibling that equals it only when case is
+/// ignored. Node 0 is the root.
 #[derive(Debug)]
 pub(crate) struct Router {
     nodes: Vec<Node>,
+    /// Every node's concrete child segments.
+    literals: Vec<Literal>,
+    /// Open addressing over `literals` by (node, folded key, length): an index into
+    /// `literals`, or `EMPTY`. Its length is a power of two, at least twice the literals.
+    slots: Vec<u32>,
+    /// The concrete segments' text, end to end.
+    text: Vec<u8>,
+    /// Every node's templated child segments, most literal text first, then by shape.
+    patterns: Vec<(Pattern, u32)>,
+    /// Routes ending at a node, or spanning the rest of the path from it: (method, route).
+    ends: Vec<(MethodId, u32)>,
+    /// The methods the table's routes use, with their first eight bytes as a word; a
+    /// request's method is looked up here once.
+    methods: Vec<(String, u64)>,
+}
+
+/// A method's index in the router's list; `NO_METHOD` for one no route has.
+pub(crate) type MethodId = u16;
+pub(crate) const NO_METHOD: MethodId = MethodId::MAX;
+const EMPTY: u32 = u32::MAX;
+
+#[derive(Debug, Default, Clone, Copy)]
+struct Node {
+    /// Its templated children in `patterns`.
+    patterns: (u32, u32),
+    /// Routes ending here, in `ends`.
+    methods: (u32, u32),
+    /// Routes whose last parameter spans the rest of the path from here (one or more non-empty
+    /// segments), in `ends`; tried after every one-segment child.
+    tails: (u32, u32),
+}
+
+/// A concrete segment below `node`, leading to `child`.
+#[derive(Debug)]
+struct Literal {
+    node: u32,
+    child: u32,
+    /// The segment's first eight bytes, little-endian, zero padded.
+    head: u64,
+    /// `head` with ASCII case folded.
+    key: u64,
+    /// The segment's last eight bytes when it is longer than eight (else 0).
+    last: u64,
+    len: u32,
+    /// Where its text starts in `text`.
+    start: u32,
 }
 
 /// A segment of a route template in the trie: its text, or its shape when it has parameters
@@ -23,6 +75,8 @@ struct Pattern {
     shape: String,
     /// Whether its literal parts hold ASCII letters (case can matter).
     has_letters: bool,
+    /// One parameter and nothing else: any non-empty segment.
+    whole: bool,
 }
 
 #[derive(Debug)]
@@ -31,88 +85,47 @@ enum PatternPart {
     Param,
 }
 
-#[derive(Debug, Default)]
-struct Node {
-    /// Concrete segments, sorted by length and then bytes for binary search (most
-    /// comparisons end at the length).
-    literals: Vec<(String, usize)>,
-    /// Templated segments, most literal text first, then by shape.
-    patterns: Vec<(Pattern, usize)>,
-    /// Routes ending here, by method.
-    methods: Vec<(String, usize)>,
-    /// Routes whose last parameter spans the rest of the path from here (one or more
-    /// non-empty segments), by method; tried after every one-segment child.
-    tails: Vec<(String, usize)>,
+/// The trie as it is built, before it is flattened.
+#[derive(Default)]
+struct Building {
+    nodes: Vec<BuildingNode>,
+    methods: Vec<String>,
+    /// (node, segment) → the child it leads to.
+    children: HashMap<(usize, String), usize>,
 }
 
-impl Router {
-    /// The trie of `table`'s routes (under their base paths unless `options` strips them).
-    pub(crate) fn build(table: &Table, options: Options) -> Router {
-        let mut router = Router {
-            nodes: vec![Node::default()],
-        };
-        for index in 0..table.routes.len() {
-            let route = &table.routes[index];
-            let bases: Vec<String> = if options.strip_base_paths {
-                vec![String::new()]
-            } else {
-                route.base_paths(table).to_vec()
-            };
-            let method = route.method.clone();
-            let path = route.path.clone();
-            let multi_segment = route.multi_segment.is_some();
-            for base in bases {
-                // A template the compiler would refuse matches nothing.
-                let Ok(segments) = template::parse(&format!("{base}{path}")) else {
-                    continue;
-                };
-                let mut node = 0;
-                // A multi-segment parameter is the last segment: its route hangs off the node
-                // before it.
-                let walk = if multi_segment {
-                    segments.len() - 1
-                } else {
-                    segments.len()
-                };
-                for segment in &segments[..walk] {
-                    node = match segment.literal() {
-                        Some(text) => router.literal_child(node, text),
-                        None => router.pattern_child(node, &segment.parts),
-                    };
-                }
-                // The first route for a method at a node wins; compile refuses real conflicts.
-                let list = if multi_segment {
-                    &mut router.nodes[node].tails
-                } else {
-                    &mut router.nodes[node].methods
-                };
-                if !list.iter().any(|(m, _)| *m == method) {
-                    list.push((method.clone(), index));
-                }
-            }
-        }
-        router
-    }
+#[derive(Default)]
+struct BuildingNode {
+    literals: Vec<(String, usize)>,
+    patterns: Vec<(Pattern, usize)>,
+    methods: Vec<(MethodId, usize)>,
+    tails: Vec<(MethodId, usize)>,
+}
 
+impl Building {
     fn new_node(&mut self) -> usize {
-        self.nodes.push(Node::default());
+        self.nodes.push(BuildingNode::default());
         self.nodes.len() - 1
     }
 
-    fn literal_child(&mut self, node: usize, text: &str) -> usize {
-        match self.nodes[node]
-            .literals
-            .binary_search_by(|(l, _)| by_length(l, text))
-        {
-            Ok(i) => self.nodes[node].literals[i].1,
-            Err(i) => {
-                let child = self.new_node();
-                self.nodes[node]
-                    .literals
-                    .insert(i, (text.to_string(), child));
-                child
+    fn method(&mut self, method: &str) -> MethodId {
+        match self.methods.iter().position(|m| m == method) {
+            Some(i) => i as MethodId,
+            None => {
+                self.methods.push(method.to_string());
+                (self.methods.len() - 1) as MethodId
             }
         }
+    }
+
+    fn literal_child(&mut self, node: usize, text: &str) -> usize {
+        if let Some(child) = self.children.get(&(node, text.to_string())) {
+            return *child;
+        }
+        let child = self.new_node();
+        self.children.insert((node, text.to_string()), child);
+        self.nodes[node].literals.push((text.to_string(), child));
+        child
     }
 
     fn pattern_child(&mut self, node: usize, parts: &[Part]) -> usize {
@@ -129,73 +142,331 @@ impl Router {
         self.nodes[node].patterns.insert(at, (pattern, child));
         child
     }
+}
+
+impl Router {
+    /// The trie of `table`'s routes (under their base paths unless `options` strips them).
+    pub(crate) fn build(table: &Table, options: Options) -> Router {
+        let mut building = Building::default();
+        building.new_node();
+        for index in 0..table.routes.len() {
+            let route = &table.routes[index];
+            let bases: Vec<String> = if options.strip_base_paths {
+                vec![String::new()]
+            } else {
+                route.base_paths(table).to_vec()
+            };
+            let method = building.method(&route.method);
+            let multi_segment = route.multi_segment.is_some();
+            for base in bases {
+                // A template the compiler would refuse matches nothing.
+                let Ok(segments) = template::parse(&format!("{base}{}", route.path)) else {
+                    continue;
+                };
+                let mut node = 0;
+                // A multi-segment parameter is the last segment: its route hangs off the node
+                // before it.
+                let walk = if multi_segment {
+                    segments.len() - 1
+                } else {
+                    segments.len()
+                };
+                for segment in &segments[..walk] {
+                    node = match segment.literal() {
+                        Some(text) => building.literal_child(node, text),
+                        None => building.pattern_child(node, &segment.parts),
+                    };
+                }
+                // The first route for a method at a node wins; compile refuses real conflicts.
+                let list = if multi_segment {
+                    &mut building.nodes[node].tails
+                } else {
+                    &mut building.nodes[node].methods
+                };
+                if !list.iter().any(|(m, _)| *m == method) {
+                    list.push((method, index));
+                }
+            }
+        }
+        Router::flatten(building)
+    }
+
+    fn flatten(building: Building) -> Router {
+        let mut router = Router {
+            nodes: Vec::with_capacity(building.nodes.len()),
+            literals: Vec::new(),
+            slots: Vec::new(),
+            text: Vec::new(),
+            patterns: Vec::new(),
+            ends: Vec::new(),
+            methods: building
+                .methods
+                .into_iter()
+                .map(|m| {
+                    let word = head(m.as_bytes());
+                    (m, word)
+                })
+                .collect(),
+        };
+        let range = |from: usize, to: usize| (from as u32, to as u32);
+        for (index, node) in building.nodes.into_iter().enumerate() {
+            for (text, child) in node.literals {
+                let head = head(text.as_bytes());
+                router.literals.push(Literal {
+                    node: index as u32,
+                    child: child as u32,
+                    head,
+                    key: fold_ascii(head),
+                    last: last(text.as_bytes()),
+                    len: text.len() as u32,
+                    start: router.text.len() as u32,
+                });
+                router.text.extend_from_slice(text.as_bytes());
+            }
+            let from = router.patterns.len();
+            router.patterns.extend(
+                node.patterns
+                    .into_iter()
+                    .map(|(pattern, child)| (pattern, child as u32)),
+            );
+            let patterns = range(from, router.patterns.len());
+            let from = router.ends.len();
+            router
+                .ends
+                .extend(node.methods.iter().map(|&(m, route)| (m, route as u32)));
+            let methods = range(from, router.ends.len());
+            let from = router.ends.len();
+            router
+                .ends
+                .extend(node.tails.iter().map(|&(m, route)| (m, route as u32)));
+            let tails = range(from, router.ends.len());
+            router.nodes.push(Node {
+                patterns,
+                methods,
+                tails,
+            });
+        }
+        let size = (router.literals.len() * 2).next_power_of_two().max(8);
+        router.slots = vec![EMPTY; size];
+        for (index, literal) in router.literals.iter().enumerate() {
+            let mut slot = slot_of(literal.node, literal.key, literal.len as usize, size);
+            while router.slots[slot] != EMPTY {
+                slot = (slot + 1) & (size - 1);
+            }
+            router.slots[slot] = index as u32;
+        }
+        router
+    }
+
+    /// The id of `method` among the table's methods, `NO_METHOD` when no route has it.
+    #[inline]
+    pub(crate) fn method(&self, method: &str) -> MethodId {
+        // Every common method fits in a word: compare words, not strings.
+        let (len, word) = (method.len(), head(method.as_bytes()));
+        self.methods
+            .iter()
+            .position(|(m, w)| m.len() == len && *w == word && (len <= 8 || m == method))
+            .map_or(NO_METHOD, |i| i as MethodId)
+    }
 
     /// The route (its index into the table's routes) for `method` on `path`, if any.
+    #[inline]
+    /// `segments` is a checked path's text without its leading `/` (see `path`).
     pub(crate) fn route(
         &self,
-        path: &RequestPath,
-        method: &str,
+        segments: &str,
+        method: MethodId,
     ) -> Result<Option<usize>, PathError> {
-        self.find(0, path, 0, method)
+        self.find(0, Some(segments), method)
+            .map(|found| found.map(|i| i as usize))
     }
 
     /// The route (its index) whose template matches the whole path and has `method`: concrete
     /// segments first, then templated ones in rank order, then a parameter that spans the rest,
     /// backtracking when a branch cannot match the rest. A segment that equals a concrete
     /// sibling, or matches a templated one, only when case is ignored is ambiguous.
+    ///
+    /// `rest` is the rest of the path from this node's segment on (`None` past the last
+    /// segment; `Some("")` is one empty segment, as a trailing slash leaves).
     fn find(
         &self,
-        node: usize,
-        path: &RequestPath,
-        depth: usize,
-        method: &str,
-    ) -> Result<Option<usize>, PathError> {
-        let n = &self.nodes[node];
-        if depth == path.len() {
-            return Ok(n.methods.iter().find(|(m, _)| m == method).map(|(_, i)| *i));
-        }
-        let segment = path.segment(depth);
-        match n.literals.binary_search_by(|(l, _)| by_length(l, segment)) {
-            Ok(i) => {
-                if let Some(found) = self.find(n.literals[i].1, path, depth + 1, method)? {
-                    return Ok(Some(found));
+        mut node: u32,
+        mut rest: Option<&str>,
+        method: MethodId,
+    ) -> Result<Option<u32>, PathError> {
+        // Down the trie without recursing while a node leaves no other branch to try.
+        loop {
+            let n = self.nodes[node as usize];
+            let Some(text) = rest else {
+                return Ok(self.end(n.methods, method));
+            };
+            let (segment, next) = match slash(text.as_bytes()) {
+                Some(i) => (&text[..i], Some(&text[i + 1..])),
+                None => (text, None),
+            };
+            let patterns = &self.patterns[n.patterns.0 as usize..n.patterns.1 as usize];
+            let alternatives = !patterns.is_empty() || n.tails.0 < n.tails.1;
+            match self.literal(node, segment.as_bytes()) {
+                Concrete::Exact(child) if !alternatives => {
+                    (node, rest) = (child, next);
+                    continue;
+                }
+                Concrete::Exact(child) => {
+                    if let Some(found) = self.find(child, next, method)? {
+                        return Ok(Some(found));
+                    }
+                }
+                Concrete::Folded => return Err(PathError::Ambiguous),
+                Concrete::None => {
+                    // One templated child and nothing after it: its answer is the answer.
+                    if let [(pattern, child)] = patterns {
+                        if n.tails.0 == n.tails.1 && pattern.matches(segment) {
+                            (node, rest) = (*child, next);
+                            continue;
+                        }
+                    }
                 }
             }
-            Err(_) => {
-                let same_length = n.literals.partition_point(|(l, _)| l.len() < segment.len());
-                if n.literals[same_length..]
-                    .iter()
-                    .take_while(|(l, _)| l.len() == segment.len())
-                    .any(|(l, _)| l.eq_ignore_ascii_case(segment))
-                {
+            for (pattern, child) in patterns {
+                if pattern.matches(segment) {
+                    if let Some(found) = self.find(*child, next, method)? {
+                        return Ok(Some(found));
+                    }
+                } else if pattern.matches_folded(segment) {
                     return Err(PathError::Ambiguous);
                 }
             }
-        }
-        for (pattern, child) in &n.patterns {
-            if pattern.matches(segment) {
-                if let Some(found) = self.find(*child, path, depth + 1, method)? {
-                    return Ok(Some(found));
+            // A multi-segment parameter takes the rest: every remaining segment non-empty (the
+            // path reader refused inner empty ones: no empty segment alone, no trailing slash),
+            // each already checked by the path reader.
+            if n.tails.0 < n.tails.1 {
+                if let Some(index) = self.end(n.tails, method) {
+                    if !text.is_empty() && !text.ends_with('/') {
+                        return Ok(Some(index));
+                    }
                 }
-            } else if pattern.matches_folded(segment) {
-                return Err(PathError::Ambiguous);
             }
+            return Ok(None);
         }
-        // A multi-segment parameter takes the rest: every remaining segment non-empty (no
-        // trailing slash), each already checked by the path reader.
-        if let Some((_, index)) = n.tails.iter().find(|(m, _)| m == method) {
-            if (depth..path.len()).all(|i| !path.segment(i).is_empty()) {
-                return Ok(Some(*index));
+    }
+
+    #[inline]
+    fn end(&self, range: (u32, u32), method: MethodId) -> Option<u32> {
+        self.ends[range.0 as usize..range.1 as usize]
+            .iter()
+            .find(|(m, _)| *m == method)
+            .map(|(_, route)| *route)
+    }
+
+    /// The concrete child of `node` that is `segment`, or whether one equals it only when ASCII
+    /// case is ignored.
+    #[inline]
+    fn literal(&self, node: u32, segment: &[u8]) -> Concrete {
+        let head = head(segment);
+        let key = fold_ascii(head);
+        let tail = last(segment);
+        let mask = self.slots.len() - 1;
+        let mut slot = slot_of(node, key, segment.len(), self.slots.len());
+        let mut folded = false;
+        loop {
+            let index = self.slots[slot];
+            if index == EMPTY {
+                break;
             }
+            let l = &self.literals[index as usize];
+            if l.node == node && l.key == key && l.len as usize == segment.len() {
+                // The words hold the first and the last eight bytes; only segments longer than
+                // sixteen compare what lies between (and without a call for the short ones).
+                let middle = match segment.len() {
+                    0..=16 => None,
+                    len => Some((
+                        &self.text[l.start as usize + 8..l.start as usize + len - 8],
+                        &segment[8..len - 8],
+                    )),
+                };
+                if l.head == head && l.last == tail && middle.is_none_or(|(a, b)| a == b) {
+                    return Concrete::Exact(l.child);
+                }
+                folded |= fold_ascii(l.last) == fold_ascii(tail)
+                    && middle.is_none_or(|(a, b)| a.eq_ignore_ascii_case(b));
+            }
+            slot = (slot + 1) & mask;
         }
-        Ok(None)
+        if folded {
+            Concrete::Folded
+        } else {
+            Concrete::None
+        }
     }
 }
 
-fn by_length(a: &str, b: &str) -> std::cmp::Ordering {
-    a.len()
-        .cmp(&b.len())
-        .then_with(|| a.as_bytes().cmp(b.as_bytes()))
+/// What a node's concrete children say of a segment.
+enum Concrete {
+    Exact(u32),
+    /// Only a child that equals it when ASCII case is ignored.
+    Folded,
+    None,
+}
+
+/// A segment's first eight bytes as a little-endian word (zero padded), read without a
+/// variable-length copy.
+#[inline]
+fn head(segment: &[u8]) -> u64 {
+    match segment.first_chunk::<8>() {
+        Some(word) => u64::from_le_bytes(*word),
+        None => segment
+            .iter()
+            .enumerate()
+            .fold(0, |word, (i, &b)| word | (b as u64) << (8 * i)),
+    }
+}
+
+/// Where the first `/` is, eight bytes at a time.
+#[inline]
+fn slash(text: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut at = 0;
+    while let Some(word) = text.get(at..).and_then(|t| t.first_chunk::<8>()) {
+        // A zero byte where the word has `/` (the classic has-zero-byte test).
+        let x = u64::from_le_bytes(*word) ^ (ONES * b'/' as u64);
+        let found = x.wrapping_sub(ONES) & !x & HIGH;
+        if found != 0 {
+            return Some(at + (found.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    text[at..].iter().position(|&b| b == b'/').map(|i| at + i)
+}
+
+/// A segment's last eight bytes as a little-endian word when it is longer than eight, else 0.
+#[inline]
+fn last(segment: &[u8]) -> u64 {
+    match segment.len() {
+        0..=8 => 0,
+        len => u64::from_le_bytes(segment[len - 8..].try_into().expect("eight bytes")),
+    }
+}
+
+/// `to_ascii_lowercase` on each byte of a word at once.
+#[inline]
+fn fold_ascii(word: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let low7 = word & !HIGH;
+    // High bit set in each byte that is >= 'A' and in each that is > 'Z' (of its low 7 bits).
+    let ge_a = low7 + ONES * (0x80 - b'A' as u64);
+    let gt_z = low7 + ONES * (0x7f - b'Z' as u64);
+    let upper = (ge_a ^ gt_z) & !word & HIGH;
+    word | (upper >> 2)
+}
+
+/// The first slot to probe for (node, key, length) in a table of `size` slots.
+#[inline]
+fn slot_of(node: u32, key: u64, len: usize, size: usize) -> usize {
+    const K: u64 = 0x9E37_79B9_7F4A_7C15;
+    let h = (key.wrapping_mul(K) ^ ((node as u64) << 16 | len as u64)).wrapping_mul(K);
+    (h >> 32) as usize & (size - 1)
 }
 
 impl Pattern {
@@ -222,11 +493,13 @@ impl Pattern {
             })
             .collect();
         let has_letters = shape.bytes().any(|b| b.is_ascii_alphabetic());
+        let whole = matches!(parts.as_slice(), [PatternPart::Param]);
         Pattern {
             parts,
             literal_len,
             shape,
             has_letters,
+            whole,
         }
     }
 
@@ -237,7 +510,11 @@ impl Pattern {
 
     /// Whether the segment can be split so that literals match and each parameter takes a
     /// non-empty part.
+    #[inline]
     fn matches(&self, segment: &str) -> bool {
+        if self.whole {
+            return !segment.is_empty();
+        }
         matches_parts(&self.parts, segment, false)
     }
 
@@ -277,6 +554,103 @@ fn matches_parts(parts: &[PatternPart], text: &str, fold: bool) -> bool {
                 .skip(1)
                 .filter(|(i, _)| starts_with(&text[*i..], next, fold))
                 .any(|(i, _)| matches_parts(rest, &text[i..], fold))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::table::Route;
+
+    fn router(paths: &[&str]) -> Router {
+        let routes = paths
+            .iter()
+            .map(|p| Route::new("GET", p, &[&["s.read"]]))
+            .collect();
+        Router::build(&Table::with_routes("", routes), Options::default())
+    }
+
+    /// Segments of every length the words cover (up to 8, 9 to 16, longer): exact text finds
+    /// its route, a case variant anywhere in it is ambiguous, other text matches nothing.
+    #[test]
+    fn concrete_segments_of_every_length() {
+        let texts = [
+            "",
+            "a",
+            "issues",
+            "abcdefgh",
+            "abcdefghi",
+            "protection1234xy",
+            "required_status_checks",
+        ];
+        let paths: Vec<String> = texts.iter().map(|t| format!("/x/{t}")).collect();
+        let r = router(&paths.iter().map(String::as_str).collect::<Vec<_>>());
+        let get = r.method("GET");
+        for (i, text) in texts.iter().enumerate() {
+            assert_eq!(r.route(&format!("x/{text}"), get), Ok(Some(i)), "{text}");
+            for at in 0..text.len() {
+                let mut variant = text.as_bytes().to_vec();
+                variant[at] = variant[at].to_ascii_uppercase();
+                if variant[at] == text.as_bytes()[at] {
+                    continue;
+                }
+                let variant = String::from_utf8(variant).unwrap();
+                assert_eq!(
+                    r.route(&format!("x/{variant}"), get),
+                    Err(PathError::Ambiguous),
+                    "{variant}"
+                );
+            }
+            if !text.is_empty() {
+                let mut other = text.as_bytes().to_vec();
+                let at = text.len() / 2;
+                other[at] = if other[at] == b'z' { b'y' } else { b'z' };
+                let other = String::from_utf8(other).unwrap();
+                assert_eq!(r.route(&format!("x/{other}"), get), Ok(None), "{other}");
+            }
+        }
+        assert_eq!(r.route("x/issues", r.method("POST")), Ok(None));
+    }
+
+    /// Siblings that differ only in case are each found exactly, never called ambiguous.
+    #[test]
+    fn case_variant_siblings_are_each_exact() {
+        let r = router(&[
+            "/Issues",
+            "/issues",
+            "/required_status_Checks",
+            "/required_status_checks",
+        ]);
+        let get = r.method("GET");
+        assert_eq!(r.route("Issues", get), Ok(Some(0)));
+        assert_eq!(r.route("issues", get), Ok(Some(1)));
+        assert_eq!(r.route("required_status_Checks", get), Ok(Some(2)));
+        assert_eq!(r.route("required_status_checks", get), Ok(Some(3)));
+        assert_eq!(r.route("ISSUES", get), Err(PathError::Ambiguous));
+    }
+
+    #[test]
+    fn folding_a_word_is_to_ascii_lowercase_on_each_byte() {
+        for b in 0..=255u8 {
+            let word = u64::from_le_bytes([b, b'A', b'z', b'@', b'[', 0x80 | b'A', 0xff, b'Z']);
+            let want: Vec<u8> = word
+                .to_le_bytes()
+                .iter()
+                .map(u8::to_ascii_lowercase)
+                .collect();
+            assert_eq!(fold_ascii(word).to_le_bytes().to_vec(), want, "{b:#x}");
+        }
+    }
+
+    #[test]
+    fn finding_a_slash_eight_bytes_at_a_time() {
+        let text = "abcdefgh/ijklmnopqrstuv/w//xyz0123456789/";
+        for from in 0..text.len() {
+            for to in from..=text.len() {
+                let t = &text.as_bytes()[from..to];
+                assert_eq!(slash(t), t.iter().position(|&b| b == b'/'), "{from}..{to}");
+            }
         }
     }
 }
