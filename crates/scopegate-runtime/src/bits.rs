@@ -1,10 +1,10 @@
-//! Bitsets over a table's interned scopes, and the hasher of the scope names.
+//! Bitsets over a table's interned scopes, and the index of the scope names.
 //!
 //! A [`Words`] keeps up to [`INLINE_WORDS`] words (512 scopes, far more than any real API
 //! has) in place, so that building a principal's grant per request allocates nothing; a table
 //! with more scopes spills to the heap and still works.
 
-use std::hash::{BuildHasherDefault, Hasher};
+use crate::words::{head, last, same_middle};
 
 /// Words kept in place.
 pub const INLINE_WORDS: usize = 8;
@@ -58,87 +58,35 @@ impl Words {
     }
 }
 
-/// The Fx hash (rustc's, from Firefox): a multiply and a rotate per 8 bytes. Scope names come
-/// from the table, not from clients, and a client's scope that is not one of them misses at
-/// the same cost, so the hash needs no resistance to chosen collisions; a per-request grant
-/// hashes every scope of the token, where SipHash cost more than the decision.
-#[derive(Default, Clone, Copy)]
-pub(crate) struct FxHasher {
-    hash: u64,
-}
-
-const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
-
-impl FxHasher {
-    #[inline]
-    fn add(&mut self, word: u64) {
-        self.hash = (self.hash.rotate_left(5) ^ word).wrapping_mul(SEED);
-    }
-}
-
-impl Hasher for FxHasher {
-    #[inline]
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for chunk in &mut chunks {
-            self.add(u64::from_le_bytes(chunk.try_into().expect("8 bytes")));
-        }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let mut last = [0u8; 8];
-            last[..rest.len()].copy_from_slice(rest);
-            self.add(u64::from_le_bytes(last));
-        }
-    }
-
-    #[inline]
-    fn write_u8(&mut self, i: u8) {
-        self.add(u64::from(i));
-    }
-
-    #[inline]
-    fn write_usize(&mut self, i: usize) {
-        self.add(i as u64);
-    }
-
-    #[inline]
-    fn finish(&self) -> u64 {
-        self.hash
-    }
-}
-
-/// `HashMap` with the Fx hash.
-pub(crate) type FxBuild = BuildHasherDefault<FxHasher>;
-
-/// The table's scope names and their bits, looked up per scope of every token: a name is
-/// found by a fingerprint of its length and its first and last eight bytes (one multiply to
-/// hash), then compared whole, so that a lookup costs about what comparing the name does.
+/// The table's scope names and their bits, looked up per scope of every token. Open
+/// addressing over the names by their length and first and last eight bytes (one multiply to
+/// hash); a name is compared a word at a time, so a lookup costs about what reading the name
+/// does. Scope names come from the table, not from clients, and a client's scope that is not
+/// one of them misses at the same cost, so the hash needs no resistance to chosen collisions.
 #[derive(Debug, Default)]
 pub(crate) struct ScopeIndex {
-    by_print: std::collections::HashMap<u64, Slot, FxBuild>,
-    len: usize,
+    /// Per bit, its name.
+    names: Vec<Name>,
+    /// An index into `names`, or `EMPTY`; a power of two, at least twice the names.
+    slots: Vec<u32>,
+    /// The names' text, end to end.
+    text: Vec<u8>,
 }
 
-/// The names that share a fingerprint (nearly always one).
 #[derive(Debug)]
-struct Slot {
-    name: Box<str>,
-    bit: usize,
-    more: Vec<(Box<str>, usize)>,
+struct Name {
+    head: u64,
+    last: u64,
+    len: u32,
+    start: u32,
 }
 
-fn fingerprint(name: &str) -> u64 {
-    let b = name.as_bytes();
-    let mut head = [0u8; 8];
-    let mut tail = [0u8; 8];
-    let n = b.len().min(8);
-    head[..n].copy_from_slice(&b[..n]);
-    tail[..n].copy_from_slice(&b[b.len() - n..]);
-    let mut h = FxHasher::default();
-    h.add(b.len() as u64);
-    h.add(u64::from_le_bytes(head));
-    h.add(u64::from_le_bytes(tail));
-    h.hash
+const EMPTY: u32 = u32::MAX;
+
+fn slot_of(head: u64, last: u64, len: usize, size: usize) -> usize {
+    const K: u64 = 0x9E37_79B9_7F4A_7C15;
+    let h = (head.wrapping_mul(K) ^ last ^ len as u64).wrapping_mul(K);
+    (h >> 32) as usize & (size - 1)
 }
 
 impl ScopeIndex {
@@ -147,43 +95,70 @@ impl ScopeIndex {
         if let Some(bit) = self.get(name) {
             return bit;
         }
-        let bit = self.len;
-        self.len += 1;
-        match self.by_print.entry(fingerprint(name)) {
-            std::collections::hash_map::Entry::Occupied(mut e) => {
-                e.get_mut().more.push((name.into(), bit));
+        let bytes = name.as_bytes();
+        self.names.push(Name {
+            head: head(bytes),
+            last: last(bytes),
+            len: bytes.len() as u32,
+            start: self.text.len() as u32,
+        });
+        self.text.extend_from_slice(bytes);
+        if self.slots.len() < self.names.len() * 2 {
+            let size = (self.names.len() * 2).next_power_of_two().max(16);
+            self.slots = vec![EMPTY; size];
+            for index in 0..self.names.len() {
+                self.place(index);
             }
-            std::collections::hash_map::Entry::Vacant(e) => {
-                e.insert(Slot {
-                    name: name.into(),
-                    bit,
-                    more: Vec::new(),
-                });
-            }
+        } else {
+            self.place(self.names.len() - 1);
         }
-        bit
+        self.names.len() - 1
+    }
+
+    fn place(&mut self, index: usize) {
+        let n = &self.names[index];
+        let mask = self.slots.len() - 1;
+        let mut slot = slot_of(n.head, n.last, n.len as usize, self.slots.len());
+        while self.slots[slot] != EMPTY {
+            slot = (slot + 1) & mask;
+        }
+        self.slots[slot] = index as u32;
     }
 
     #[inline]
     pub(crate) fn get(&self, name: &str) -> Option<usize> {
-        let slot = self.by_print.get(&fingerprint(name))?;
-        if &*slot.name == name {
-            return Some(slot.bit);
+        if self.slots.is_empty() {
+            return None;
         }
-        slot.more
-            .iter()
-            .find(|(n, _)| &**n == name)
-            .map(|(_, bit)| *bit)
+        let bytes = name.as_bytes();
+        let (head, last) = (head(bytes), last(bytes));
+        let mask = self.slots.len() - 1;
+        let mut slot = slot_of(head, last, bytes.len(), self.slots.len());
+        loop {
+            let index = self.slots[slot];
+            if index == EMPTY {
+                return None;
+            }
+            let n = &self.names[index as usize];
+            if n.len as usize == bytes.len() && n.head == head && n.last == last {
+                let text = &self.text[n.start as usize..n.start as usize + bytes.len()];
+                if same_middle(text, bytes) {
+                    return Some(index as usize);
+                }
+            }
+            slot = (slot + 1) & mask;
+        }
     }
 
     pub(crate) fn len(&self) -> usize {
-        self.len
+        self.names.len()
     }
 
-    /// Every name with its bit, in no order.
+    /// Every name with its bit, in bit order.
     pub(crate) fn iter(&self) -> impl Iterator<Item = (&str, usize)> {
-        self.by_print.values().flat_map(|s| {
-            std::iter::once((&*s.name, s.bit)).chain(s.more.iter().map(|(n, b)| (&**n, *b)))
+        self.names.iter().enumerate().map(|(bit, n)| {
+            let text = &self.text[n.start as usize..(n.start + n.len) as usize];
+            (std::str::from_utf8(text).expect("inserted as str"), bit)
         })
     }
 }
@@ -206,29 +181,25 @@ mod tests {
     }
 
     #[test]
-    fn the_index_finds_every_name_and_no_other_even_when_fingerprints_meet() {
+    fn the_index_finds_every_name_and_no_other_even_when_words_meet() {
         let mut index = ScopeIndex::default();
-        // Same length, first and last eight bytes: one fingerprint.
-        let names = ["repos.aaaa.write", "repos.bbbb.write", "uid", "a", ""];
+        // Same length, first and last eight bytes: only the middle differs.
+        let names = [
+            "github.xx.aaaa.actions.write",
+            "github.xx.bbbb.actions.write",
+            "uid",
+            "a",
+            "",
+        ];
         let bits: Vec<usize> = names.iter().map(|n| index.insert(n)).collect();
         assert_eq!(bits, [0, 1, 2, 3, 4]);
-        assert_eq!(index.insert("repos.bbbb.write"), 1);
+        assert_eq!(index.insert("github.xx.bbbb.actions.write"), 1);
         for (name, bit) in names.iter().zip(bits) {
             assert_eq!(index.get(name), Some(bit), "{name}");
         }
-        assert_eq!(index.get("repos.cccc.write"), None);
-        assert_eq!(index.get("repos.aaaa.writ"), None);
+        assert_eq!(index.get("github.xx.cccc.actions.write"), None);
+        assert_eq!(index.get("github.xx.aaaa.actions.writ"), None);
         assert_eq!(index.iter().count(), 5);
         assert_eq!(index.len(), 5);
-    }
-
-    #[test]
-    fn the_hash_tells_names_apart() {
-        use std::hash::BuildHasher;
-        let hash = |s: &str| FxBuild::default().hash_one(s);
-        // Same 8-byte prefix, lengths that share the padding.
-        assert_ne!(hash("repo.read"), hash("repo.reads"));
-        assert_ne!(hash("repo.rea"), hash("repo.rea\0"));
-        assert_ne!(hash("a"), hash("b"));
     }
 }

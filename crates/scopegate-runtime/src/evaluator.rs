@@ -298,8 +298,13 @@ impl Evaluator {
     /// ```
     pub fn grant_from_scope_string(&self, scope: &str) -> Grant {
         let mut token = self.token();
-        for name in scope.split(' ').filter(|s| !s.is_empty()) {
-            token.add(name);
+        let mut rest = scope;
+        while !rest.is_empty() {
+            let end = crate::words::find_byte(b' ', rest.as_bytes()).unwrap_or(rest.len());
+            if end > 0 {
+                token.add(&rest[..end]);
+            }
+            rest = rest.get(end + 1..).unwrap_or_default();
         }
         token.grant()
     }

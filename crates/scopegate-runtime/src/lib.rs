@@ -40,6 +40,7 @@ pub mod table;
 pub mod template;
 #[cfg(feature = "tower")]
 pub mod tower;
+mod words;
 
 pub use evaluator::{Decision, Deny, Evaluator, Grant, Options};
 pub use groups::AccessGroups;

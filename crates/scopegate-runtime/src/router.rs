@@ -9,6 +9,7 @@ use crate::evaluator::Options;
 use crate::path::PathError;
 use crate::table::Table;
 use crate::template::{self, Part};
+use crate::words::{find_byte, fold_ascii, head, last, same_middle};
 
 /// The routes of a table as a trie, flattened: nodes hold ranges into shared arrays, and every
 /// node's concrete children are found through one hash table keyed by the node and the
@@ -300,7 +301,7 @@ impl Router {
             let Some(text) = rest else {
                 return Ok(self.end(n.methods, method));
             };
-            let (segment, next) = match slash(text.as_bytes()) {
+            let (segment, next) = match find_byte(b'/', text.as_bytes()) {
                 Some(i) => (&text[..i], Some(&text[i + 1..])),
                 None => (text, None),
             };
@@ -377,18 +378,12 @@ impl Router {
             if l.node == node && l.key == key && l.len as usize == segment.len() {
                 // The words hold the first and the last eight bytes; only segments longer than
                 // sixteen compare what lies between (and without a call for the short ones).
-                let middle = match segment.len() {
-                    0..=16 => None,
-                    len => Some((
-                        &self.text[l.start as usize + 8..l.start as usize + len - 8],
-                        &segment[8..len - 8],
-                    )),
-                };
-                if l.head == head && l.last == tail && middle.is_none_or(|(a, b)| a == b) {
+                let text = &self.text[l.start as usize..l.start as usize + segment.len()];
+                if l.head == head && l.last == tail && same_middle(text, segment) {
                     return Concrete::Exact(l.child);
                 }
                 folded |= fold_ascii(l.last) == fold_ascii(tail)
-                    && middle.is_none_or(|(a, b)| a.eq_ignore_ascii_case(b));
+                    && (segment.len() <= 16 || text[8..].eq_ignore_ascii_case(&segment[8..]));
             }
             slot = (slot + 1) & mask;
         }
@@ -406,59 +401,6 @@ enum Concrete {
     /// Only a child that equals it when ASCII case is ignored.
     Folded,
     None,
-}
-
-/// A segment's first eight bytes as a little-endian word (zero padded), read without a
-/// variable-length copy.
-#[inline]
-fn head(segment: &[u8]) -> u64 {
-    match segment.first_chunk::<8>() {
-        Some(word) => u64::from_le_bytes(*word),
-        None => segment
-            .iter()
-            .enumerate()
-            .fold(0, |word, (i, &b)| word | (b as u64) << (8 * i)),
-    }
-}
-
-/// Where the first `/` is, eight bytes at a time.
-#[inline]
-fn slash(text: &[u8]) -> Option<usize> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let mut at = 0;
-    while let Some(word) = text.get(at..).and_then(|t| t.first_chunk::<8>()) {
-        // A zero byte where the word has `/` (the classic has-zero-byte test).
-        let x = u64::from_le_bytes(*word) ^ (ONES * b'/' as u64);
-        let found = x.wrapping_sub(ONES) & !x & HIGH;
-        if found != 0 {
-            return Some(at + (found.trailing_zeros() / 8) as usize);
-        }
-        at += 8;
-    }
-    text[at..].iter().position(|&b| b == b'/').map(|i| at + i)
-}
-
-/// A segment's last eight bytes as a little-endian word when it is longer than eight, else 0.
-#[inline]
-fn last(segment: &[u8]) -> u64 {
-    match segment.len() {
-        0..=8 => 0,
-        len => u64::from_le_bytes(segment[len - 8..].try_into().expect("eight bytes")),
-    }
-}
-
-/// `to_ascii_lowercase` on each byte of a word at once.
-#[inline]
-fn fold_ascii(word: u64) -> u64 {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let low7 = word & !HIGH;
-    // High bit set in each byte that is >= 'A' and in each that is > 'Z' (of its low 7 bits).
-    let ge_a = low7 + ONES * (0x80 - b'A' as u64);
-    let gt_z = low7 + ONES * (0x7f - b'Z' as u64);
-    let upper = (ge_a ^ gt_z) & !word & HIGH;
-    word | (upper >> 2)
 }
 
 /// The first slot to probe for (node, key, length) in a table of `size` slots.
@@ -628,29 +570,5 @@ mod tests {
         assert_eq!(r.route("required_status_Checks", get), Ok(Some(2)));
         assert_eq!(r.route("required_status_checks", get), Ok(Some(3)));
         assert_eq!(r.route("ISSUES", get), Err(PathError::Ambiguous));
-    }
-
-    #[test]
-    fn folding_a_word_is_to_ascii_lowercase_on_each_byte() {
-        for b in 0..=255u8 {
-            let word = u64::from_le_bytes([b, b'A', b'z', b'@', b'[', 0x80 | b'A', 0xff, b'Z']);
-            let want: Vec<u8> = word
-                .to_le_bytes()
-                .iter()
-                .map(u8::to_ascii_lowercase)
-                .collect();
-            assert_eq!(fold_ascii(word).to_le_bytes().to_vec(), want, "{b:#x}");
-        }
-    }
-
-    #[test]
-    fn finding_a_slash_eight_bytes_at_a_time() {
-        let text = "abcdefgh/ijklmnopqrstuv/w//xyz0123456789/";
-        for from in 0..text.len() {
-            for to in from..=text.len() {
-                let t = &text.as_bytes()[from..to];
-                assert_eq!(slash(t), t.iter().position(|&b| b == b'/'), "{from}..{to}");
-            }
-        }
     }
 }

@@ -1,0 +1,124 @@
+//! Short byte strings a machine word at a time: what the router and the scope index do per
+//! request to every path segment and every scope of a token, without a call to `memcmp` or a
+//! variable-length copy (each cost more than the rest of a lookup).
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGH: u64 = 0x8080_8080_8080_8080;
+
+/// The first eight bytes as a little-endian word, zero padded.
+#[inline]
+pub(crate) fn head(bytes: &[u8]) -> u64 {
+    match bytes.first_chunk::<8>() {
+        Some(word) => u64::from_le_bytes(*word),
+        None => bytes
+            .iter()
+            .enumerate()
+            .fold(0, |word, (i, &b)| word | (b as u64) << (8 * i)),
+    }
+}
+
+/// The last eight bytes as a little-endian word when there are more than eight, else 0: with
+/// [`head`] and the length, it covers every byte of a string of up to sixteen.
+#[inline]
+pub(crate) fn last(bytes: &[u8]) -> u64 {
+    match bytes.len() {
+        0..=8 => 0,
+        len => u64::from_le_bytes(bytes[len - 8..].try_into().expect("eight bytes")),
+    }
+}
+
+/// Whether two strings of the same length, whose [`head`] and [`last`] words are already
+/// known to be equal, are equal: compares what lies between, a word at a time.
+#[inline]
+pub(crate) fn same_middle(a: &[u8], b: &[u8]) -> bool {
+    debug_assert_eq!(a.len(), b.len());
+    let mut at = 8;
+    while at + 8 < a.len() {
+        let word = |s: &[u8]| u64::from_le_bytes(s[at..at + 8].try_into().expect("eight bytes"));
+        if word(a) != word(b) {
+            return false;
+        }
+        at += 8;
+    }
+    true
+}
+
+/// `to_ascii_lowercase` on each byte of a word at once.
+#[inline]
+pub(crate) fn fold_ascii(word: u64) -> u64 {
+    let low7 = word & !HIGH;
+    // High bit set in each byte that is >= 'A' and in each that is > 'Z' (of its low 7 bits).
+    let ge_a = low7 + ONES * (0x80 - b'A' as u64);
+    let gt_z = low7 + ONES * (0x7f - b'Z' as u64);
+    let upper = (ge_a ^ gt_z) & !word & HIGH;
+    word | (upper >> 2)
+}
+
+/// Where the first `needle` is, eight bytes at a time.
+#[inline]
+pub(crate) fn find_byte(needle: u8, bytes: &[u8]) -> Option<usize> {
+    let mut at = 0;
+    while let Some(word) = bytes.get(at..).and_then(|t| t.first_chunk::<8>()) {
+        // A zero byte where the word has `needle` (the classic has-zero-byte test; its lowest
+        // hit is always a real one).
+        let x = u64::from_le_bytes(*word) ^ (ONES * needle as u64);
+        let found = x.wrapping_sub(ONES) & !x & HIGH;
+        if found != 0 {
+            return Some(at + (found.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    bytes[at..]
+        .iter()
+        .position(|&b| b == needle)
+        .map(|i| at + i)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folding_a_word_is_to_ascii_lowercase_on_each_byte() {
+        for b in 0..=255u8 {
+            let word = u64::from_le_bytes([b, b'A', b'z', b'@', b'[', 0x80 | b'A', 0xff, b'Z']);
+            let want: Vec<u8> = word
+                .to_le_bytes()
+                .iter()
+                .map(u8::to_ascii_lowercase)
+                .collect();
+            assert_eq!(fold_ascii(word).to_le_bytes().to_vec(), want, "{b:#x}");
+        }
+    }
+
+    #[test]
+    fn finding_a_byte_eight_at_a_time() {
+        let text = "abcdefgh/ijklmnopqrstuv/w//xyz0123456789/";
+        for from in 0..text.len() {
+            for to in from..=text.len() {
+                let t = &text.as_bytes()[from..to];
+                assert_eq!(
+                    find_byte(b'/', t),
+                    t.iter().position(|&b| b == b'/'),
+                    "{from}..{to}"
+                );
+            }
+        }
+    }
+
+    /// Head, last and middle together tell every pair of equal-length strings apart.
+    #[test]
+    fn words_cover_every_byte() {
+        let base: Vec<u8> = (0..40).map(|i| b'a' + i % 26).collect();
+        for len in 0..=base.len() {
+            let a = &base[..len];
+            for at in 0..len {
+                let mut b = a.to_vec();
+                b[at] ^= 0x01;
+                let equal = head(a) == head(&b) && last(a) == last(&b) && same_middle(a, &b);
+                assert!(!equal, "len {len}, byte {at}");
+            }
+            assert!(head(a) == head(a) && last(a) == last(a) && same_middle(a, a));
+        }
+    }
+}
