@@ -158,7 +158,16 @@ fn a_grant_from_a_tokens_scopes_allocates_nothing_and_equals_the_principals() {
         ("DELETE", "/api/orders/1"),
     ];
     for s in strings {
-        let principal = evaluator.grant(&Principal::from_scope_string(s));
+        // What the decision server does per request with a token it verified before: the
+        // grant of the principal it kept.
+        let kept = Principal::from_scope_string(s);
+        let before = allocations();
+        let principal = evaluator.token_grant(&kept, None).into_owned();
+        assert_eq!(
+            allocations() - before,
+            0,
+            "{s:?}: the kept principal's grant allocated"
+        );
         let before = allocations();
         let grant = evaluator.grant_from_scope_string(s);
         assert_eq!(allocations() - before, 0, "{s:?} allocated");

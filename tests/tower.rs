@@ -10,10 +10,12 @@ use axum::Router;
 use http::{Request, StatusCode};
 use scopegate::runtime::table::{Route, Table};
 use scopegate::runtime::{Evaluator, Options, Principal, SharedEvaluator};
-use scopegate::tower::{Allowed, Authentication, ScopeGateLayer};
+use scopegate::tower::{Allowed, Authenticate, Authentication, Credentials, ScopeGateLayer};
 use tower::ServiceExt;
 
-fn app() -> Router {
+/// The layer reads scopes from `x-scopes`: as a `Principal` built by a closure, or (with
+/// `scope_string`) as the header's text handed over where it stands.
+fn app_with(scope_string: bool) -> Router {
     let table = Table::with_routes(
         "/api",
         vec![
@@ -37,18 +39,55 @@ fn app() -> Router {
             Some(Err(_)) => Err("unreadable".into()),
         }
     };
-    Router::new()
-        .route(
-            "/api/orders/{id}",
-            get(|Extension(a): Extension<Allowed>| async move { format!("{} {}", a.method, a.route) }),
-        )
-        .route("/api/orders", post(|| async { "created" }))
-        // A handler the table does not know: the layer must keep it unreachable.
-        .route("/api/internal", get(|| async { "internal" }))
-        .layer(ScopeGateLayer::new(evaluator, authenticate))
+    let layer = |router: Router| {
+        if scope_string {
+            router.layer(ScopeGateLayer::new(evaluator.clone(), HeaderScopes))
+        } else {
+            router.layer(ScopeGateLayer::new(evaluator.clone(), authenticate))
+        }
+    };
+    let router =
+        Router::new()
+            .route(
+                "/api/orders/{id}",
+                get(|Extension(a): Extension<Allowed>| async move {
+                    format!("{} {}", a.method, a.route)
+                }),
+            )
+            .route("/api/orders", post(|| async { "created" }))
+            // A handler the table does not know: the layer must keep it unreachable.
+            .route("/api/internal", get(|| async { "internal" }));
+    layer(router)
+}
+
+fn app() -> Router {
+    app_with(false)
+}
+
+#[derive(Clone)]
+struct HeaderScopes;
+
+impl Authenticate for HeaderScopes {
+    fn authenticate<'r>(&self, head: &'r http::request::Parts) -> Result<Credentials<'r>, String> {
+        match head.headers.get("x-scopes").map(|v| v.to_str()) {
+            None => Ok(Credentials::Principal(Principal::Anonymous)),
+            Some(Ok("bad")) => Err("the token does not verify".into()),
+            Some(Ok(s)) => Ok(Credentials::ScopeString(s)),
+            Some(Err(_)) => Err("unreadable".into()),
+        }
+    }
 }
 
 async fn call(
+    method: &str,
+    path: &str,
+    scopes: Option<&str>,
+) -> (StatusCode, http::HeaderMap, String) {
+    call_app(app(), method, path, scopes).await
+}
+
+async fn call_app(
+    app: Router,
     method: &str,
     path: &str,
     scopes: Option<&str>,
@@ -57,7 +96,7 @@ async fn call(
     if let Some(s) = scopes {
         request = request.header("x-scopes", s);
     }
-    let response = app()
+    let response = app
         .oneshot(request.body(Body::empty()).unwrap())
         .await
         .unwrap();
@@ -114,4 +153,49 @@ async fn denials_are_answered_like_the_decision_server() {
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(headers["x-scopegate-code"], "invalid-credentials");
     assert!(body.contains("\"code\":\"unauthenticated\""));
+}
+
+/// A token's scope string handed over where it stands is decided and answered exactly as the
+/// `Principal` built from it (apart from each decision's own id).
+#[tokio::test]
+async fn a_scope_string_is_decided_as_its_principal() {
+    let cases = [
+        ("GET", "/api/orders/42", Some("orders.read")),
+        (
+            "GET",
+            "/api/orders/42",
+            Some("  orders.write   orders.read "),
+        ),
+        ("GET", "/api/orders/42", Some("")),
+        ("GET", "/api/orders/42", None),
+        ("POST", "/api/orders", Some("orders.read")),
+        ("POST", "/api/orders", Some("orders.admin.write")),
+        ("GET", "/api/orders/%2e%2e", Some("orders.read")),
+        ("GET", "/api/internal", Some("orders.read orders.write")),
+        ("GET", "/api/orders/1", Some("bad")),
+    ];
+    let without_id = |body: String| {
+        let mut json: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+        if let Some(o) = json.as_object_mut() {
+            o.remove("decision_id");
+        }
+        (
+            json,
+            if body.starts_with('{') {
+                String::new()
+            } else {
+                body
+            },
+        )
+    };
+    for (method, path, scopes) in cases {
+        let (s1, h1, b1) = call_app(app_with(false), method, path, scopes).await;
+        let (s2, h2, b2) = call_app(app_with(true), method, path, scopes).await;
+        let context = format!("{method} {path} {scopes:?}");
+        assert_eq!(s1, s2, "{context}");
+        for header in ["x-scopegate-code", "www-authenticate"] {
+            assert_eq!(h1.get(header), h2.get(header), "{context}: {header}");
+        }
+        assert_eq!(without_id(b1), without_id(b2), "{context}");
+    }
 }

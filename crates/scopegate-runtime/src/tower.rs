@@ -13,6 +13,7 @@
 //!     .layer(ScopeGateLayer::new(shared, |head: &http::request::Parts| bearer_principal(head)));
 //! ```
 
+use std::borrow::Cow;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -39,6 +40,52 @@ pub struct Allowed {
 
 /// The principal, or why the credential presented is refused (answered 401).
 pub type Authentication = Result<Principal, String>;
+
+/// Who sent a request, as the layer's [`Authenticate`] finds it in the request's head.
+#[derive(Debug)]
+pub enum Credentials<'r> {
+    /// A principal: a token's scopes, a client, or no one.
+    Principal(Principal),
+    /// A verified token's space-delimited `scope` string, read where it stands in the request:
+    /// its grant is built without allocating ([`Evaluator::grant_from_scope_string`]).
+    ///
+    /// [`Evaluator::grant_from_scope_string`]: crate::Evaluator::grant_from_scope_string
+    ScopeString(&'r str),
+}
+
+/// How the layer learns who sent a request: the service's authentication. A function from
+/// the request's head to an [`Authentication`] is one; implement the trait on a type of your
+/// own to hand over a verified token's scope string without building a [`Principal`].
+///
+/// ```
+/// use scopegate_runtime::tower::{Authenticate, Credentials};
+///
+/// /// Scopes a trusted proxy put in a header after verifying the token.
+/// #[derive(Clone)]
+/// struct VerifiedScopes;
+///
+/// impl Authenticate for VerifiedScopes {
+///     fn authenticate<'r>(&self, head: &'r http::request::Parts) -> Result<Credentials<'r>, String> {
+///         match head.headers.get("x-verified-scopes") {
+///             None => Ok(Credentials::Principal(scopegate_runtime::Principal::Anonymous)),
+///             Some(v) => v.to_str().map(Credentials::ScopeString).map_err(|_| "unreadable".into()),
+///         }
+///     }
+/// }
+/// ```
+pub trait Authenticate: Clone {
+    /// The request's credentials, or why they are refused (answered 401).
+    fn authenticate<'r>(&self, head: &'r http::request::Parts) -> Result<Credentials<'r>, String>;
+}
+
+impl<F> Authenticate for F
+where
+    F: Fn(&http::request::Parts) -> Authentication + Clone,
+{
+    fn authenticate<'r>(&self, head: &'r http::request::Parts) -> Result<Credentials<'r>, String> {
+        self(head).map(Credentials::Principal)
+    }
+}
 
 /// The layer: wraps a service so that every request is decided first. Denied requests are
 /// answered here (401, 403, 400 with the decision server's JSON bodies); allowed ones reach the
@@ -71,10 +118,7 @@ pub struct ScopeGateLayer<A> {
     ids: Arc<DecisionIds>,
 }
 
-impl<A> ScopeGateLayer<A>
-where
-    A: Fn(&http::request::Parts) -> Authentication + Clone,
-{
+impl<A: Authenticate> ScopeGateLayer<A> {
     /// A layer deciding with `evaluator` (its table can be reloaded underneath) for the
     /// principal `authenticate` finds in each request's head.
     pub fn new(evaluator: Arc<SharedEvaluator>, authenticate: A) -> ScopeGateLayer<A> {
@@ -134,7 +178,7 @@ where
         + 'static,
     S::Future: Send + 'static,
     S::Error: Send + 'static,
-    A: Fn(&http::request::Parts) -> Authentication + Clone,
+    A: Authenticate,
     ResBody: From<String> + Send + 'static,
     ReqBody: Send + 'static,
 {
@@ -151,15 +195,23 @@ where
         let id = self.layer.ids.next();
         let evaluator = self.layer.evaluator.current();
         let realm = &self.layer.realm;
-        let answer = match (self.layer.authenticate)(&head) {
+        let answer = match self.layer.authenticate.authenticate(&head) {
             Err(reason) => answer::invalid_credentials(self.layer.challenge, realm, &reason, &id),
-            Ok(principal) => {
-                let scheme = match &principal {
-                    Principal::Client(_) => Challenge::Basic,
-                    Principal::Scopes(_) => Challenge::Bearer,
-                    Principal::Anonymous => self.layer.challenge,
+            Ok(credentials) => {
+                let (grant, scheme) = match credentials {
+                    Credentials::ScopeString(scope) => (
+                        Cow::Owned(evaluator.grant_from_scope_string(scope)),
+                        Challenge::Bearer,
+                    ),
+                    Credentials::Principal(principal) => {
+                        let scheme = match &principal {
+                            Principal::Client(_) => Challenge::Basic,
+                            Principal::Scopes(_) => Challenge::Bearer,
+                            Principal::Anonymous => self.layer.challenge,
+                        };
+                        (evaluator.grant_for(&principal), scheme)
+                    }
                 };
-                let grant = evaluator.grant_for(&principal);
                 // The path the service's router reads, from the same `Uri` (an HTTP/2 request
                 // always carries scheme and authority, so they are not refused here); a
                 // request without one (`*`) is decided as a malformed path, never as `/`.
