@@ -233,8 +233,7 @@ fn lint(args: LintArgs) -> Result<i32, String> {
         }
     }
     if let Some(path) = &args.sarif_file {
-        std::fs::write(path, formats::sarif(&outcome))
-            .map_err(|e| format!("{}: {e}", path.display()))?;
+        write_sarif_file(&outcome, path)?;
     }
     if let Some(path) = &args.summary_file {
         append(path, &markdown::markdown(&outcome))?;
@@ -288,8 +287,7 @@ fn config_mistakes(
     };
     scopegate::diagnostic::locate(&mut outcome.diagnostics);
     if let Some(path) = &args.sarif_file {
-        std::fs::write(path, formats::sarif(&outcome))
-            .map_err(|e| format!("{}: {e}", path.display()))?;
+        write_sarif_file(&outcome, path)?;
     }
     if !matches!(format, Format::Plain | Format::Pretty) {
         let report = Report {
@@ -300,6 +298,17 @@ fn config_mistakes(
         report.print(&outcome, args.output.as_deref())?;
     }
     Ok(exit::USAGE)
+}
+
+/// `--sarif-file`: SARIF written to `path` as it is serialized.
+fn write_sarif_file(outcome: &Outcome, path: &Path) -> Result<(), String> {
+    std::fs::File::create(path)
+        .and_then(|file| {
+            let mut out = std::io::BufWriter::new(file);
+            formats::write_sarif(outcome, &mut out)?;
+            out.flush()
+        })
+        .map_err(|e| format!("{}: {e}", path.display()))
 }
 
 /// Appends, as GitHub's `$GITHUB_OUTPUT` and `$GITHUB_STEP_SUMMARY` expect.
@@ -321,37 +330,48 @@ struct Report {
 }
 
 impl Report {
+    fn write(&self, outcome: &Outcome, out: &mut dyn Write) -> std::io::Result<()> {
+        match self.format {
+            Format::Json => formats::write_json(outcome, out)?,
+            Format::Sarif => formats::write_sarif(outcome, out)?,
+            Format::Github => formats::write_github(outcome, out)?,
+            Format::Junit => formats::write_junit(outcome, out)?,
+            Format::Markdown => out.write_all(markdown::markdown(outcome).as_bytes())?,
+            Format::Plain => {
+                for d in &outcome.diagnostics {
+                    writeln!(out, "{}", report::render_plain(d))?;
+                }
+            }
+            Format::Pretty => {
+                for d in &outcome.diagnostics {
+                    writeln!(out, "{}", report::render_pretty(d, self.color))?;
+                }
+                if self.summary {
+                    out.write_all(summary_line(outcome).as_bytes())?;
+                }
+            }
+        }
+        out.flush()
+    }
+
     /// Writes the report to `output`, or to standard output.
     fn print(&self, outcome: &Outcome, output: Option<&Path>) -> Result<(), String> {
-        let mut text = match self.format {
-            Format::Json => formats::json(outcome),
-            Format::Sarif => formats::sarif(outcome),
-            Format::Github => formats::github(outcome),
-            Format::Junit => formats::junit(outcome),
-            Format::Markdown => markdown::markdown(outcome),
-            Format::Plain => outcome
-                .diagnostics
-                .iter()
-                .map(|d| report::render_plain(d) + "\n")
-                .collect(),
-            Format::Pretty => outcome
-                .diagnostics
-                .iter()
-                .map(|d| report::render_pretty(d, self.color) + "\n")
-                .collect(),
-        };
-        if self.format == Format::Pretty && self.summary {
-            text += &summary_line(outcome);
-        }
-        match output {
-            Some(path) => {
-                std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))?
-            }
+        // Written as it is formatted, never held whole: SARIF of the whole corpus is 100 MB.
+        let written = match output {
+            Some(path) => std::fs::File::create(path)
+                .and_then(|file| self.write(outcome, &mut std::io::BufWriter::new(file)))
+                .map_err(|e| format!("{}: {e}", path.display())),
             None => {
-                // A closed pipe (`| head`) is not an error worth reporting.
-                let _ = std::io::stdout().lock().write_all(text.as_bytes());
+                let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+                match self.write(outcome, &mut stdout) {
+                    // A closed pipe (`| head`) is not an error worth reporting.
+                    Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                    Err(e) => Err(format!("standard output: {e}")),
+                    Ok(()) => Ok(()),
+                }
             }
-        }
+        };
+        written?;
         if self.format == Format::Plain && self.summary {
             eprint!("{}", summary_line(outcome));
         }

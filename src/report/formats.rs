@@ -1,7 +1,8 @@
 //! Machine formats: `json` (the contract of SPEC section 5), `sarif` 2.1.0, GitHub workflow
 //! commands, and JUnit XML.
 
-use std::fmt::Write;
+use std::fmt::Write as _;
+use std::io;
 
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -42,30 +43,55 @@ struct Tool {
 struct Report<'a> {
     tool: Tool,
     files: &'a [FileSummary],
-    findings: Vec<Finding<'a>>,
+    findings: Lazy<'a, Finding<'a>>,
     summary: Summary,
 }
 
-/// The JSON contract. Serialized from borrowed structs, not a `Value` tree, so that a run
-/// with a hundred thousand findings stays small.
+/// A sequence serialized item by item as it is written, never held whole: a run with a
+/// hundred thousand findings keeps one finding's form in memory at a time.
+struct Lazy<'a, T> {
+    diagnostics: &'a [Diagnostic],
+    form: fn(&'a Diagnostic) -> T,
+}
+
+impl<'a, T: Serialize> Serialize for Lazy<'a, T> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.diagnostics.iter().map(self.form))
+    }
+}
+
+/// Runs a writer into a string.
+fn to_string(write: impl FnOnce(&mut dyn io::Write) -> io::Result<()>) -> String {
+    let mut out = Vec::new();
+    write(&mut out).expect("writing to memory");
+    String::from_utf8(out).expect("the formats write UTF-8")
+}
+
+/// The JSON contract, as a string.
 pub fn json(outcome: &Outcome) -> String {
-    let findings = outcome
-        .diagnostics
-        .iter()
-        .map(|d| {
-            let position = d.position();
-            Finding {
-                rule: d.rule,
-                severity: d.severity,
-                message: &d.message,
-                file: &d.path,
-                pointer: d.pointer.as_ref().map(|p| p.as_str()),
-                line: position.map(|p| p.line),
-                column: position.map(|p| p.column),
-                operation: d.operation.as_ref(),
-            }
-        })
-        .collect();
+    to_string(|w| write_json(outcome, w))
+}
+
+fn finding(d: &Diagnostic) -> Finding<'_> {
+    let position = d.position();
+    Finding {
+        rule: d.rule,
+        severity: d.severity,
+        message: &d.message,
+        file: &d.path,
+        pointer: d.pointer.as_ref().map(|p| p.as_str()),
+        line: position.map(|p| p.line),
+        column: position.map(|p| p.column),
+        operation: d.operation.as_ref(),
+    }
+}
+
+/// The JSON contract, written as it is serialized (from borrowed structs, not a `Value` tree).
+pub fn write_json(outcome: &Outcome, out: &mut dyn io::Write) -> io::Result<()> {
+    let findings = Lazy {
+        diagnostics: &outcome.diagnostics,
+        form: finding,
+    };
     let report = Report {
         tool: Tool {
             name: "scopegate",
@@ -81,7 +107,8 @@ pub fn json(outcome: &Outcome) -> String {
             hints: outcome.count(Severity::Hint),
         },
     };
-    serde_json::to_string_pretty(&report).expect("json") + "\n"
+    serde_json::to_writer_pretty(&mut *out, &report)?;
+    out.write_all(b"\n")
 }
 
 #[derive(Serialize)]
@@ -157,8 +184,55 @@ fn sarif_level(s: Severity) -> &'static str {
     }
 }
 
-/// SARIF 2.1.0, for GitHub code scanning.
+/// SARIF 2.1.0, for GitHub code scanning, as a string.
 pub fn sarif(outcome: &Outcome) -> String {
+    to_string(|w| write_sarif(outcome, w))
+}
+
+/// One finding as a SARIF result.
+fn sarif_result(d: &Diagnostic) -> SarifResult<'_> {
+    SarifResult {
+        rule_id: d.rule,
+        rule_index: rule_index(d.rule),
+        level: sarif_level(d.severity),
+        message: Text { text: &d.message },
+        partial_fingerprints: Fingerprints {
+            primary: fingerprint(d),
+        },
+        locations: [SarifLocation {
+            physical_location: Physical {
+                artifact_location: artifact(&d.path),
+                region: d.position().map(|p| {
+                    let end = d.located_end.filter(|e| *e > p);
+                    Region {
+                        start_line: p.line,
+                        start_column: p.column,
+                        end_line: end.map(|e| e.line),
+                        end_column: end.map(|e| e.column),
+                    }
+                }),
+            },
+            logical_locations: d.pointer.as_ref().map(|p| {
+                [Logical {
+                    fully_qualified_name: p.as_str(),
+                    kind: "member",
+                }]
+            }),
+        }],
+    }
+}
+
+/// The index of rule `id` among the SARIF driver's rules.
+fn rule_index(id: &str) -> Option<usize> {
+    rules::ALL
+        .iter()
+        .map(|r| r.id)
+        .chain(NOT_RULES.iter().map(|(id, _)| *id))
+        .position(|known| known == id)
+}
+
+/// SARIF 2.1.0, written as it is serialized.
+pub fn write_sarif(outcome: &Outcome, out: &mut dyn io::Write) -> io::Result<()> {
     let mut rules: Vec<Value> = rules::ALL
         .iter()
         .map(|r| {
@@ -188,46 +262,10 @@ pub fn sarif(outcome: &Outcome) -> String {
             "defaultConfiguration": {"level": "error"},
         })
     }));
-    let rule_index = |id: &str| {
-        rules::ALL
-            .iter()
-            .map(|r| r.id)
-            .chain(NOT_RULES.iter().map(|(id, _)| *id))
-            .position(|known| known == id)
+    let results = Lazy {
+        diagnostics: &outcome.diagnostics,
+        form: sarif_result,
     };
-    let results: Vec<SarifResult<'_>> = outcome
-        .diagnostics
-        .iter()
-        .map(|d| SarifResult {
-            rule_id: d.rule,
-            rule_index: rule_index(d.rule),
-            level: sarif_level(d.severity),
-            message: Text { text: &d.message },
-            partial_fingerprints: Fingerprints {
-                primary: fingerprint(d),
-            },
-            locations: [SarifLocation {
-                physical_location: Physical {
-                    artifact_location: artifact(&d.path),
-                    region: d.position().map(|p| {
-                        let end = d.located_end.filter(|e| *e > p);
-                        Region {
-                            start_line: p.line,
-                            start_column: p.column,
-                            end_line: end.map(|e| e.line),
-                            end_column: end.map(|e| e.column),
-                        }
-                    }),
-                },
-                logical_locations: d.pointer.as_ref().map(|p| {
-                    [Logical {
-                        fully_qualified_name: p.as_str(),
-                        kind: "member",
-                    }]
-                }),
-            }],
-        })
-        .collect();
     let sarif = Sarif {
         schema: "https://json.schemastore.org/sarif-2.1.0.json",
         version: "2.1.0",
@@ -249,7 +287,8 @@ pub fn sarif(outcome: &Outcome) -> String {
             }),
         }],
     };
-    serde_json::to_string_pretty(&sarif).expect("sarif") + "\n"
+    serde_json::to_writer_pretty(&mut *out, &sarif)?;
+    out.write_all(b"\n")
 }
 
 #[derive(Serialize)]
@@ -264,7 +303,7 @@ struct Sarif<'a> {
 #[serde(rename_all = "camelCase")]
 struct Run<'a> {
     tool: Value,
-    results: Vec<SarifResult<'a>>,
+    results: Lazy<'a, SarifResult<'a>>,
     column_kind: &'static str,
     original_uri_base_ids: Value,
 }
@@ -319,10 +358,11 @@ fn fingerprint(d: &Diagnostic) -> String {
         hash.update(part.as_bytes());
         hash.update([0]);
     }
-    hash.finalize()[..16]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    let mut hex = String::with_capacity(32);
+    for b in &hash.finalize()[..16] {
+        let _ = write!(hex, "{b:02x}");
+    }
+    hex
 }
 
 /// A relative path as a URI reference: `/` separators, and the characters URIs reserve
@@ -344,7 +384,11 @@ fn uri(path: &str) -> String {
 
 /// GitHub Actions workflow commands: `::error file=...,line=...,col=...,title=...::message`.
 pub fn github(outcome: &Outcome) -> String {
-    let mut out = String::new();
+    to_string(|w| write_github(outcome, w))
+}
+
+/// GitHub Actions workflow commands, written one by one.
+pub fn write_github(outcome: &Outcome, out: &mut dyn io::Write) -> io::Result<()> {
     for d in &outcome.diagnostics {
         let command = match d.severity {
             Severity::Error => "error",
@@ -360,14 +404,14 @@ pub fn github(outcome: &Outcome) -> String {
             "title={}",
             escape_property(&format!("scopegate {}", d.rule))
         ));
-        let _ = writeln!(
+        writeln!(
             out,
             "::{command} {}::{}",
             properties.join(","),
             escape_data(&d.message)
-        );
+        )?;
     }
-    out
+    Ok(())
 }
 
 /// Escapes a workflow command's message.
@@ -386,49 +430,91 @@ pub fn escape_property(s: &str) -> String {
 /// (each with its single `<failure>`, typed by rule), and one passing case for a clean file,
 /// so `tests` and `failures` count what CI test viewers show.
 pub fn junit(outcome: &Outcome) -> String {
-    use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
+    to_string(|w| write_junit(outcome, w))
+}
+
+/// JUnit XML, written to `out` with quick-xml (its escaping, and the layout JUnit viewers
+/// read: quick-junit's, byte for byte) as it is produced. quick-junit itself passed every
+/// string through an ANSI-escape filter that cost more than linting the corpus.
+pub fn write_junit(outcome: &Outcome, out: &mut dyn io::Write) -> io::Result<()> {
+    use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 
     let mut by_file: Vec<(&str, Vec<&Diagnostic>)> = outcome
         .files
         .iter()
         .map(|f| (f.path.as_str(), Vec::new()))
         .collect();
+    let mut index: std::collections::HashMap<&str, usize> = by_file
+        .iter()
+        .enumerate()
+        .map(|(i, (path, _))| (*path, i))
+        .collect();
     for d in &outcome.diagnostics {
-        match by_file.iter_mut().find(|(p, _)| *p == d.path) {
-            Some((_, list)) => list.push(d),
-            None => by_file.push((d.path.as_str(), vec![d])),
-        }
+        let at = *index.entry(d.path.as_str()).or_insert_with(|| {
+            by_file.push((d.path.as_str(), Vec::new()));
+            by_file.len() - 1
+        });
+        by_file[at].1.push(d);
     }
-    let mut report = Report::new("scopegate");
+    let failures = outcome.diagnostics.len();
+    let tests = failures + by_file.iter().filter(|(_, l)| l.is_empty()).count();
+    let mut xml = quick_xml::Writer::new_with_indent(out, b' ', 4);
+    xml.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
+    let mut suites = BytesStart::new("testsuites");
+    suites.push_attribute(("name", "scopegate"));
+    suites.push_attribute(("tests", tests.to_string().as_str()));
+    suites.push_attribute(("skipped", "0"));
+    suites.push_attribute(("failures", failures.to_string().as_str()));
+    suites.push_attribute(("errors", "0"));
+    xml.write_event(Event::Start(suites))?;
     for (path, list) in &by_file {
-        let mut suite = TestSuite::new(*path);
+        let path = xml_text(path);
+        let mut suite = BytesStart::new("testsuite");
+        suite.push_attribute(("name", path.as_ref()));
+        suite.push_attribute(("tests", list.len().max(1).to_string().as_str()));
+        suite.push_attribute(("skipped", "0"));
+        suite.push_attribute(("errors", "0"));
+        suite.push_attribute(("failures", list.len().to_string().as_str()));
+        xml.write_event(Event::Start(suite))?;
         if list.is_empty() {
-            let mut case = TestCase::new("no findings", TestCaseStatus::success());
-            case.set_classname(*path);
-            suite.add_test_case(case);
+            let mut case = BytesStart::new("testcase");
+            case.push_attribute(("name", "no findings"));
+            case.push_attribute(("classname", path.as_ref()));
+            xml.write_event(Event::Empty(case))?;
         }
         for d in list {
             let place = d
                 .position()
                 .map(|p| format!(":{}:{}", p.line, p.column))
                 .unwrap_or_default();
-            let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
-            status
-                .set_type(d.rule)
-                .set_message(d.message.as_str())
-                .set_description(format!(
-                    "{} {path}{place}: {}: {}",
-                    d.severity, d.rule, d.message
-                ));
-            let mut case = TestCase::new(format!("{}{place}", d.rule), status);
-            case.set_classname(*path);
-            suite.add_test_case(case);
+            let mut case = BytesStart::new("testcase");
+            case.push_attribute(("name", xml_text(&format!("{}{place}", d.rule)).as_ref()));
+            case.push_attribute(("classname", path.as_ref()));
+            xml.write_event(Event::Start(case))?;
+            let mut failure = BytesStart::new("failure");
+            failure.push_attribute(("message", xml_text(&d.message).as_ref()));
+            failure.push_attribute(("type", d.rule));
+            xml.write_event(Event::Start(failure))?;
+            let description = format!("{} {path}{place}: {}: {}", d.severity, d.rule, d.message);
+            xml.write_event(Event::Text(BytesText::new(&xml_text(&description))))?;
+            xml.write_event(Event::End(BytesEnd::new("failure")))?;
+            xml.write_event(Event::End(BytesEnd::new("testcase")))?;
         }
-        report.add_test_suite(suite);
+        xml.write_event(Event::End(BytesEnd::new("testsuite")))?;
     }
-    report
-        .to_string()
-        .expect("a JUnit report of strings serializes")
+    xml.write_event(Event::End(BytesEnd::new("testsuites")))?;
+    // A trailing newline, as quick-junit ends.
+    xml.write_indent()
+}
+
+/// Text without the control characters XML 1.0 cannot hold (quick-xml escapes the rest).
+fn xml_text(text: &str) -> std::borrow::Cow<'_, str> {
+    let invalid = |c: char| matches!(c, '\x00'..='\x08' | '\x0b' | '\x0c' | '\x0e'..='\x1f');
+    if text.contains(invalid) {
+        std::borrow::Cow::Owned(text.replace(invalid, ""))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
 }
 
 #[cfg(test)]
@@ -439,6 +525,48 @@ mod tests {
     fn workflow_commands_are_escaped() {
         assert_eq!(escape_data("50% done\r\nnext"), "50%25 done%0D%0Anext");
         assert_eq!(escape_property("a,b:c%"), "a%2Cb%3Ac%25");
+    }
+
+    /// Markup and quotes in a finding are escaped, and control characters XML cannot hold
+    /// (an ANSI escape's ESC among them) are dropped, so the report still parses.
+    #[test]
+    fn junit_escapes_what_a_document_puts_in_a_message() {
+        let message = "`<a href=\"x\">` & 'b' \u{1b}[31mred\u{0}";
+        let outcome = Outcome {
+            files: vec![FileSummary {
+                path: "api <1>.yaml".into(),
+                spec_version: None,
+                operations: 0,
+            }],
+            diagnostics: vec![Diagnostic {
+                rule: "scope-name",
+                severity: Severity::Error,
+                message: message.into(),
+                path: "api <1>.yaml".into(),
+                source: None,
+                pointer: None,
+                span: None,
+                operation: None,
+                located: None,
+                located_end: None,
+            }],
+            unreadable: 0,
+        };
+        let xml = junit(&outcome);
+        let mut reader = quick_xml::Reader::from_str(&xml);
+        let mut seen = Vec::new();
+        loop {
+            match reader.read_event().expect("well-formed XML") {
+                quick_xml::events::Event::Eof => break,
+                quick_xml::events::Event::Start(tag) if tag.name().as_ref() == b"failure" => {
+                    let attribute = tag.try_get_attribute("message").unwrap().unwrap();
+                    seen.push(attribute.unescape_value().unwrap().into_owned());
+                }
+                _ => {}
+            }
+        }
+        assert_eq!(seen, ["`<a href=\"x\">` & 'b' [31mred"]);
+        assert!(xml.contains("<testsuite name=\"api &lt;1&gt;.yaml\""), "{xml}");
     }
 
     #[test]
