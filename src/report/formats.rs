@@ -560,7 +560,7 @@ mod tests {
                 quick_xml::events::Event::Eof => break,
                 quick_xml::events::Event::Start(tag) if tag.name().as_ref() == b"failure" => {
                     let attribute = tag.try_get_attribute("message").unwrap().unwrap();
-                    seen.push(attribute.unescape_value().unwrap().into_owned());
+                    seen.push(attribute.normalized_value(quick_xml::XmlVersion::Explicit1_0).unwrap().into_owned());
                 }
                 _ => {}
             }
