@@ -61,9 +61,17 @@ impl Outcome {
 /// Lints `inputs` in parallel, each with its settings (the configuration nearest to it);
 /// `tick` is called once per file done (for a progress bar).
 pub fn run(inputs: &[(Input, &Settings)], options: Options, tick: &(dyn Fn() + Sync)) -> Outcome {
-    let per_file: Vec<FileResult> = inputs
+    // Largest files first, so that the one that takes longest does not start last while the
+    // other threads run out of work (the findings are sorted afterwards).
+    let mut order: Vec<(u64, &(Input, &Settings))> = inputs
+        .iter()
+        .map(|i| (std::fs::metadata(&i.0.path).map_or(0, |m| m.len()), i))
+        .collect();
+    order.sort_by_key(|(size, _)| std::cmp::Reverse(*size));
+    let per_file: Vec<FileResult> = order
         .par_iter()
-        .map(|(input, settings)| {
+        .with_max_len(1)
+        .map(|(_, (input, settings))| {
             let result = lint_file(input, settings, options);
             tick();
             result

@@ -153,7 +153,13 @@ pub fn read_source_as(path: &Path, name: &Path) -> Result<Arc<SourceFile>, LoadE
             .take(limit + 1)
             .read_to_end(&mut bytes)
     } else {
-        std::fs::File::open(path).and_then(|f| f.take(limit + 1).read_to_end(&mut bytes))
+        std::fs::File::open(path).and_then(|f| {
+            // Sized once from the file's length (what `fs::read` does; `take` hides it), so
+            // a 47 MB file is not copied through doubling buffers of up to 64 MB.
+            let expected = f.metadata().map_or(0, |m| m.len()).min(limit);
+            bytes.reserve_exact(expected as usize + 1);
+            f.take(limit + 1).read_to_end(&mut bytes)
+        })
     };
     if let Err(e) = result {
         return Err(LoadError::io(path, format!("cannot read: {e}")));

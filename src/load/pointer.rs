@@ -19,10 +19,14 @@ impl Pointer {
 
     /// This pointer with one more reference token (a key or an index).
     pub fn join(&self, token: impl Token) -> Pointer {
-        let mut out = String::with_capacity(self.0.len() + 24);
+        // Sized exactly: a model holds a pointer for every operation, parameter and scope it
+        // locates (tens of thousands in a large description).
+        let len = self.0.len() + 1 + token.escaped_len();
+        let mut out = String::with_capacity(len);
         out.push_str(&self.0);
         out.push('/');
         token.push_escaped(&mut out);
+        debug_assert_eq!(out.len(), len);
         Pointer(out)
     }
 
@@ -52,9 +56,15 @@ impl serde::Serialize for Pointer {
 /// What [`Pointer::join`] takes: an object key or an array index.
 pub trait Token {
     fn push_escaped(&self, out: &mut String);
+    /// How many bytes `push_escaped` adds.
+    fn escaped_len(&self) -> usize;
 }
 
 impl Token for &str {
+    fn escaped_len(&self) -> usize {
+        self.len() + self.bytes().filter(|b| matches!(b, b'~' | b'/')).count()
+    }
+
     fn push_escaped(&self, out: &mut String) {
         if !self.contains(['~', '/']) {
             out.push_str(self);
@@ -71,6 +81,11 @@ impl Token for &str {
 }
 
 impl Token for usize {
+    fn escaped_len(&self) -> usize {
+        self.checked_ilog10()
+            .map_or(1, |digits| digits as usize + 1)
+    }
+
     fn push_escaped(&self, out: &mut String) {
         use fmt::Write;
         let _ = write!(out, "{self}");

@@ -560,13 +560,21 @@ mod tests {
                 quick_xml::events::Event::Eof => break,
                 quick_xml::events::Event::Start(tag) if tag.name().as_ref() == b"failure" => {
                     let attribute = tag.try_get_attribute("message").unwrap().unwrap();
-                    seen.push(attribute.normalized_value(quick_xml::XmlVersion::Explicit1_0).unwrap().into_owned());
+                    seen.push(
+                        attribute
+                            .normalized_value(quick_xml::XmlVersion::Explicit1_0)
+                            .unwrap()
+                            .into_owned(),
+                    );
                 }
                 _ => {}
             }
         }
         assert_eq!(seen, ["`<a href=\"x\">` & 'b' [31mred"]);
-        assert!(xml.contains("<testsuite name=\"api &lt;1&gt;.yaml\""), "{xml}");
+        assert!(
+            xml.contains("<testsuite name=\"api &lt;1&gt;.yaml\""),
+            "{xml}"
+        );
     }
 
     #[test]
