@@ -133,6 +133,22 @@ mod tests {
     use super::*;
 
     #[test]
+    fn line_starts_are_found_in_every_place_of_a_chunk() {
+        let mut text = String::new();
+        for i in 0..300 {
+            text.push_str(&"x".repeat(i % 70));
+            text.push('\n');
+        }
+        for len in [0, 1, 63, 64, 65, 127, 128, text.len()] {
+            let t = &text[..len];
+            let want: Vec<u32> = std::iter::once(0)
+                .chain(t.match_indices('\n').map(|(i, _)| i as u32 + 1))
+                .collect();
+            assert_eq!(LineIndex::new(t).starts, want, "{len}");
+        }
+    }
+
+    #[test]
     fn positions_are_one_based_and_count_characters() {
         let text = "ab\nçd: x\n\nlast";
         let index = LineIndex::new(text);
