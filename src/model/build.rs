@@ -144,7 +144,9 @@ impl Builder<'_> {
     }
 
     /// `t` when it is an object; otherwise a problem naming `what`.
-    fn object(&mut self, t: Target, what: &str) -> Option<Target> {
+    /// `t` (its `$ref` followed) when it is an object; otherwise a problem naming `what`
+    /// (formatted only then: it is asked for every operation).
+    fn object(&mut self, t: Target, what: std::fmt::Arguments<'_>) -> Option<Target> {
         let t = self.follow(t)?;
         if t.node().kind() == Kind::Object {
             return Some(t);
@@ -157,7 +159,7 @@ impl Builder<'_> {
         None
     }
 
-    fn array(&mut self, t: Target, what: &str) -> Option<Vec<Target>> {
+    fn array(&mut self, t: Target, what: std::fmt::Arguments<'_>) -> Option<Vec<Target>> {
         let t = self.follow(t)?;
         if t.node().kind() == Kind::Array {
             return Some(items(&t));
@@ -168,7 +170,10 @@ impl Builder<'_> {
     }
 
     fn info(&mut self, root: &Target) -> Info {
-        let Some(info) = root.child("info").and_then(|t| self.object(t, "`info`")) else {
+        let Some(info) = root
+            .child("info")
+            .and_then(|t| self.object(t, format_args!("`info`")))
+        else {
             return Info::default();
         };
         Info {
@@ -187,10 +192,10 @@ impl Builder<'_> {
 
     /// Base paths from the `servers` of `owner`, when it has a non-empty list.
     fn servers(&mut self, owner: &Target) -> Option<Vec<String>> {
-        let servers = self.array(owner.child("servers")?, "`servers`")?;
+        let servers = self.array(owner.child("servers")?, format_args!("`servers`"))?;
         let mut paths = Vec::new();
         for server in servers {
-            let Some(server) = self.object(server, "a server") else {
+            let Some(server) = self.object(server, format_args!("a server")) else {
                 continue;
             };
             let Some(url) = string_at(&server, "url") else {
@@ -210,10 +215,12 @@ impl Builder<'_> {
             SpecFamily::Swagger2 => root.child("securityDefinitions"),
             _ => root
                 .child("components")
-                .and_then(|c| self.object(c, "`components`"))
+                .and_then(|c| self.object(c, format_args!("`components`")))
                 .and_then(|c| c.child("securitySchemes")),
         };
-        let Some(container) = container.and_then(|c| self.object(c, "the security schemes")) else {
+        let Some(container) =
+            container.and_then(|c| self.object(c, format_args!("the security schemes")))
+        else {
             return (Vec::new(), None);
         };
         let mut schemes = Vec::new();
@@ -221,7 +228,7 @@ impl Builder<'_> {
             if name.starts_with("x-") {
                 continue;
             }
-            let Some(t) = self.object(t, &format!("security scheme `{name}`")) else {
+            let Some(t) = self.object(t, format_args!("security scheme `{name}`")) else {
                 continue;
             };
             let kind = string_at(&t, "type").map(|l| l.value);
@@ -262,7 +269,7 @@ impl Builder<'_> {
         }
         let Some(flows) = scheme
             .child("flows")
-            .and_then(|f| self.object(f, "`flows`"))
+            .and_then(|f| self.object(f, format_args!("`flows`")))
         else {
             return (Vec::new(), Vec::new());
         };
@@ -271,7 +278,7 @@ impl Builder<'_> {
             if name.starts_with("x-") {
                 continue;
             }
-            let Some(t) = self.object(t, &format!("flow `{name}`")) else {
+            let Some(t) = self.object(t, format_args!("flow `{name}`")) else {
                 continue;
             };
             let kind = match name.as_str() {
@@ -311,7 +318,7 @@ impl Builder<'_> {
             return (Vec::new(), false);
         };
         let mut scopes = Vec::new();
-        if let Some(map) = self.object(map, "`scopes`") {
+        if let Some(map) = self.object(map, format_args!("`scopes`")) {
             for entry in map.node().members() {
                 if entry.key.starts_with("x-") && self.family == SpecFamily::Swagger2 {
                     continue;
@@ -351,14 +358,17 @@ impl Builder<'_> {
     fn security_list(&mut self, t: Target) -> SecurityList {
         let at = location(&t);
         let mut requirements = Vec::new();
-        for item in self.array(t, "`security`").unwrap_or_default() {
-            let Some(item) = self.object(item, "a security requirement") else {
+        for item in self
+            .array(t, format_args!("`security`"))
+            .unwrap_or_default()
+        {
+            let Some(item) = self.object(item, format_args!("a security requirement")) else {
                 continue;
             };
             let mut schemes = Vec::new();
             for (scheme, scopes_t, key_at) in members(&item) {
                 let scopes = self
-                    .array(scopes_t, &format!("the scopes of `{scheme}`"))
+                    .array(scopes_t, format_args!("the scopes of `{scheme}`"))
                     .unwrap_or_default()
                     .into_iter()
                     .filter_map(|s| match s.node().as_str() {
@@ -396,7 +406,7 @@ impl Builder<'_> {
     ) -> Vec<Operation> {
         let Some(map) = root
             .child(field)
-            .and_then(|p| self.object(p, &format!("`{field}`")))
+            .and_then(|p| self.object(p, format_args!("`{field}`")))
         else {
             return Vec::new();
         };
@@ -405,7 +415,7 @@ impl Builder<'_> {
             if path.starts_with("x-") {
                 continue;
             }
-            let Some(item_target) = self.object(item, &format!("path item `{path}`")) else {
+            let Some(item_target) = self.object(item, format_args!("path item `{path}`")) else {
                 continue;
             };
             let item = &item_target;
@@ -426,7 +436,7 @@ impl Builder<'_> {
                         operations.push(op);
                     }
                 } else if key == ADDITIONAL_OPERATIONS && self.family >= SpecFamily::OpenApi32 {
-                    let Some(map) = self.object(op, "`additionalOperations`") else {
+                    let Some(map) = self.object(op, format_args!("`additionalOperations`")) else {
                         continue;
                     };
                     for (method, op, key_at) in members(&map) {
@@ -454,7 +464,7 @@ impl Builder<'_> {
         key_at: Location,
     ) -> Option<Operation> {
         let path = item.path;
-        let op = self.object(op, &format!("operation `{method} {path}`"))?;
+        let op = self.object(op, format_args!("operation `{method} {path}`"))?;
         let base_paths = self
             .servers(&op)
             .unwrap_or_else(|| item.base_paths.to_vec());
@@ -491,13 +501,13 @@ impl Builder<'_> {
     fn parameters(&mut self, owner: &Target) -> Vec<Parameter> {
         let Some(list) = owner
             .child("parameters")
-            .and_then(|p| self.array(p, "`parameters`"))
+            .and_then(|p| self.array(p, format_args!("`parameters`")))
         else {
             return Vec::new();
         };
         let mut out = Vec::new();
         for p in list {
-            let Some(p) = self.object(p, "a parameter") else {
+            let Some(p) = self.object(p, format_args!("a parameter")) else {
                 continue;
             };
             let (Some(name), Some(location_in)) = (string_at(&p, "name"), string_at(&p, "in"))
