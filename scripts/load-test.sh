@@ -16,6 +16,7 @@ scopegate="$(realpath "${1:-target/release/scopegate}")"
 duration="${DURATION:-10}"
 command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install wrk)" >&2; exit 2; }
 
+tokens_py="$(realpath scripts/load-tokens.py)"
 work="$(mktemp -d)"
 trap 'kill "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
 cp examples/retail/* "$work/"
@@ -24,18 +25,7 @@ cd "$work"
 "$scopegate" compile loyalty.yaml customers.yaml sales.yaml store-admin.yaml -o table.json 2>/dev/null
 printf '0123456789abcdef0123456789abcdef-load' >secret
 
-python3 - >tokens <<'PY'
-import base64, hashlib, hmac, json, subprocess, time
-b = lambda x: base64.urlsafe_b64encode(x).rstrip(b"=").decode()
-claims = b(json.dumps({"sub": "load", "iss": "https://id.example.com", "aud": "retail-api", "exp": int(time.time()) + 3600,
-                       "scope": "loyalty.points.read loyalty.members.read"}).encode())
-h = b(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
-sig = hmac.new(b"0123456789abcdef0123456789abcdef-load", f"{h}.{claims}".encode(), hashlib.sha256).digest()
-print(f"{h}.{claims}.{b(sig)}")
-h = b(json.dumps({"alg": "RS256", "typ": "JWT"}).encode())
-sig = subprocess.run(["openssl", "dgst", "-sha256", "-sign", "rsa-private.pem"], input=f"{h}.{claims}".encode(), capture_output=True).stdout
-print(f"{h}.{claims}.{b(sig)}")
-PY
+python3 "$tokens_py" secret rsa-private.pem >tokens
 hs256="$(sed -n 1p tokens)"
 rs256="$(sed -n 2p tokens)"
 

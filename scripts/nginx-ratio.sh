@@ -24,6 +24,7 @@ nginx_bin="$(command -v nginx || echo /usr/sbin/nginx)"
 [ -x "$nginx_bin" ] || { echo "nginx is not installed (apt-get install nginx-light)" >&2; exit 2; }
 command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install wrk)" >&2; exit 2; }
 
+tokens_py="$(realpath scripts/load-tokens.py)"
 work="$(mktemp -d)"
 server=""
 trap '[ -n "$server" ] && kill "$server" 2>/dev/null; [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null; rm -rf "$work"' EXIT
@@ -32,16 +33,7 @@ conf="$(realpath examples/nginx/scopegate.conf)"
 cd "$work"
 "$scopegate" compile loyalty.yaml customers.yaml sales.yaml store-admin.yaml -o table.json 2>/dev/null
 printf '0123456789abcdef0123456789abcdef-load' >secret
-token="$(python3 - <<'PY'
-import base64, hashlib, hmac, json, time
-b = lambda x: base64.urlsafe_b64encode(x).rstrip(b"=").decode()
-claims = b(json.dumps({"sub": "load", "iss": "https://id.example.com", "aud": "retail-api", "exp": int(time.time()) + 3600,
-                       "scope": "loyalty.points.read loyalty.members.read"}).encode())
-h = b(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
-sig = hmac.new(b"0123456789abcdef0123456789abcdef-load", f"{h}.{claims}".encode(), hashlib.sha256).digest()
-print(f"{h}.{claims}.{b(sig)}")
-PY
-)"
+token="$(python3 "$tokens_py" secret)"
 
 serve_port=18281 admin_port=18282 app_port=18280 plain_port=18283 gated_port=18284
 "$scopegate" serve --gateway nginx --table table.json --groups groups.yaml --listen "127.0.0.1:$serve_port" \
