@@ -49,6 +49,8 @@ struct Node {
     /// Routes whose last parameter spans the rest of the path from here (one or more non-empty
     /// segments), in `ends`; tried after every one-segment child.
     tails: (u32, u32),
+    /// Whether it has concrete children (most nodes under a parameter have none: no probe).
+    literals: bool,
 }
 
 /// A concrete segment below `node`, leading to `child`.
@@ -211,6 +213,7 @@ impl Router {
         };
         let range = |from: usize, to: usize| (from as u32, to as u32);
         for (index, node) in building.nodes.into_iter().enumerate() {
+            let literals = !node.literals.is_empty();
             for (text, child) in node.literals {
                 let head = head(text.as_bytes());
                 router.literals.push(Literal {
@@ -245,6 +248,7 @@ impl Router {
                 patterns,
                 methods,
                 tails,
+                literals,
             });
         }
         let size = (router.literals.len() * 2).next_power_of_two().max(8);
@@ -307,7 +311,12 @@ impl Router {
             };
             let patterns = &self.patterns[n.patterns.0 as usize..n.patterns.1 as usize];
             let alternatives = !patterns.is_empty() || n.tails.0 < n.tails.1;
-            match self.literal(node, segment.as_bytes()) {
+            let concrete = if n.literals {
+                self.literal(node, segment.as_bytes())
+            } else {
+                Concrete::None
+            };
+            match concrete {
                 Concrete::Exact(child) if !alternatives => {
                     (node, rest) = (child, next);
                     continue;
