@@ -104,8 +104,10 @@ pub struct Evaluator {
     /// Interned scope names.
     scopes: ScopeIndex,
     words: usize,
-    /// Per route, its scope sets as bitsets of `words` words each, flattened.
-    requirements: Vec<Vec<u64>>,
+    /// Every route's scope sets as bitsets of `words` words each, end to end.
+    requirements: Vec<u64>,
+    /// Per route, where its sets are in `requirements`.
+    requirement_ranges: Vec<(usize, usize)>,
     clients: Clients,
     unknown_client: Grant,
     no_group: Grant,
@@ -125,20 +127,19 @@ impl Evaluator {
             scopes.insert(name);
         }
         let words = scopes.len().div_ceil(64);
-        let requirements = table
-            .routes
-            .iter()
-            .map(|r| {
-                let mut bits = vec![0u64; words * r.any_of.len()];
-                for (i, set) in r.any_of.iter().enumerate() {
-                    for scope in set {
-                        let bit = scopes.get(scope).expect("interned above");
-                        bits[i * words + bit / 64] |= 1 << (bit % 64);
-                    }
+        let mut requirements = Vec::new();
+        let mut requirement_ranges = Vec::with_capacity(table.routes.len());
+        for r in &table.routes {
+            let from = requirements.len();
+            requirements.resize(from + words * r.any_of.len(), 0u64);
+            for (i, set) in r.any_of.iter().enumerate() {
+                for scope in set {
+                    let bit = scopes.get(scope).expect("interned above");
+                    requirements[from + i * words + bit / 64] |= 1 << (bit % 64);
                 }
-                bits
-            })
-            .collect();
+            }
+            requirement_ranges.push((from, requirements.len()));
+        }
         let refused = |refusal| Grant {
             bits: Words::zeroed(words),
             authenticated: true,
@@ -151,6 +152,7 @@ impl Evaluator {
             scopes,
             words,
             requirements,
+            requirement_ranges,
             clients: Clients::default(),
             unknown_client: refused(ClientRefusal::UnknownClient),
             no_group: refused(ClientRefusal::NoGroup),
@@ -370,7 +372,7 @@ impl Evaluator {
     pub fn allows(&self, grant: &Grant, route: usize) -> bool {
         grant.refusal.is_none()
             && grant.authenticated
-            && route < self.requirements.len()
+            && route < self.requirement_ranges.len()
             && self.satisfied(grant, route)
     }
 
@@ -378,7 +380,8 @@ impl Evaluator {
     #[inline]
     fn satisfied(&self, grant: &Grant, index: usize) -> bool {
         let held = grant.bits.as_slice();
-        self.requirements[index]
+        let (from, to) = self.requirement_ranges[index];
+        self.requirements[from..to]
             .chunks_exact(self.words)
             .any(|set| set.iter().zip(held).all(|(need, have)| need & !have == 0))
     }
