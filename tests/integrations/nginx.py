@@ -199,6 +199,18 @@ http {{
         check(not Upstream.leaked, f"client copies of gateway headers reached the upstream: {Upstream.leaked}")
         print(f"    client copies of trusted or set headers seen by the upstream: {len(Upstream.leaked)}")
 
+        # auth_request never reads an answer's body, and nginx closes an upstream connection
+        # whose body it left unread: the example asks with HEAD so that its connections to
+        # scopegate are kept for the next subrequest instead of one new connection per request.
+        for _ in range(20):
+            request(nginx_port, "GET", "/customers/v1/customers", reader)
+        time.sleep(0.3)
+        gauge = [l for l in request(admin_port, "GET", "/metrics")[2].splitlines()
+                 if l.startswith("scopegate_connections_open ")]
+        kept = int(float(gauge[0].split()[1])) if gauge else 0
+        print(f"    after 20 requests through nginx: {kept} connection(s) from nginx kept open to scopegate")
+        check(kept >= 1, "nginx closed its connection to scopegate after each subrequest (no keepalive)")
+
         print("--- scopegate directly (nginx mode, health, metrics)")
         status, h, body = request(sg_port, "GET", "/customers/v1/customers/7", reader)
         print(f"    GET /customers/v1/customers/7 without X-Original-URI -> {status} {body.strip()}")
