@@ -626,8 +626,16 @@ impl Server {
                 .header("x-scopegate-principal", principal)
                 .header("x-scopegate-route", route);
         }
+        // Forward-auth gateways use an allow's headers only, and Caddy leaves its body unread,
+        // which closes the connection: one new connection per allowed request. No body, then
+        // (denials keep theirs: the gateway passes them to the client).
+        let body = if answer.is_allow() && matches!(self.mode, Mode::ForwardAuth) {
+            Bytes::new()
+        } else {
+            Bytes::from(outcome.answer.body + "\n")
+        };
         response
-            .body(Full::new(Bytes::from(outcome.answer.body + "\n")))
+            .body(Full::new(body))
             .unwrap_or_else(|_| plain(StatusCode::INTERNAL_SERVER_ERROR, "internal error\n"))
     }
 

@@ -29,8 +29,8 @@ import sys
 import tempfile
 import time
 
-from harness import (BYPASSES, REPO, Upstream, basic, check, failures, free_port, prepare_retail, request,
-                     start_upstream, token, wait_for, TILL_PASSWORD)
+from harness import (BYPASSES, REPO, Upstream, basic, check, connections_kept, failures, free_port, prepare_retail,
+                     request, start_upstream, token, wait_for, TILL_PASSWORD)
 
 # Client copies that must not reach the app: what scopegate trusts or sets, and the headers
 # a gateway in another mode would read the original request from.
@@ -92,6 +92,13 @@ def run(gateway, binary, scopegate, work):
         print(f"--- {gateway} ({version}) on :{gateway_port} -> scopegate serve --gateway forward-auth "
               f"on :{sg_port}, upstream on :{upstream_port}")
         matrix(gateway, gateway_port, sg_port)
+        # The gateway keeps its connections to scopegate for the next check (allowed answers
+        # and denials alike), instead of one new connection per request.
+        reader = {"Authorization": "Bearer " + token("customer.read loyalty.points.read")}
+        for path in ("/customers/v1/customers", "/store-admin/v1/stores"):
+            kept = connections_kept(gateway_port, admin_port, path, reader)
+            print(f"    after 20 requests to {path} through {gateway}: {kept} connection(s) kept open to scopegate")
+            check(kept >= 1, f"{gateway} opened a connection to scopegate per check ({path})")
         print("--- scopegate stopped")
         sg.terminate()
         sg.wait(15)

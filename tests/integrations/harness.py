@@ -147,6 +147,18 @@ def alive(pid):
         return False
 
 
+def connections_kept(gateway_port, admin_port, path, headers, n=20):
+    """Sends `n` requests through the gateway, then reads how many connections to scopegate's
+    decision listener are still open: a gateway that reuses its connections keeps at least one,
+    one that opens a connection per check keeps none."""
+    for _ in range(n):
+        request(gateway_port, "GET", path, headers)
+    time.sleep(0.3)
+    gauge = [l for l in request(admin_port, "GET", "/metrics")[2].splitlines()
+             if l.startswith("scopegate_connections_open ")]
+    return int(float(gauge[0].split()[1])) if gauge else 0
+
+
 def check(condition, message):
     if not condition:
         failures.append(message)

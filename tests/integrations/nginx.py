@@ -29,8 +29,8 @@ import sys
 import tempfile
 import time
 
-from harness import (BYPASSES, SECRET, TILL_PASSWORD, REPO, Upstream, alive, basic, check, children, failures, flowing,
-                     free_port, prepare_retail, request, start_upstream, token, wait_for)
+from harness import (BYPASSES, SECRET, TILL_PASSWORD, REPO, Upstream, alive, basic, check, children, connections_kept,
+                     failures, flowing, free_port, prepare_retail, request, start_upstream, token, wait_for)
 
 
 def stop_nginx(master):
@@ -202,12 +202,7 @@ http {{
         # auth_request never reads an answer's body, and nginx closes an upstream connection
         # whose body it left unread: the example asks with HEAD so that its connections to
         # scopegate are kept for the next subrequest instead of one new connection per request.
-        for _ in range(20):
-            request(nginx_port, "GET", "/customers/v1/customers", reader)
-        time.sleep(0.3)
-        gauge = [l for l in request(admin_port, "GET", "/metrics")[2].splitlines()
-                 if l.startswith("scopegate_connections_open ")]
-        kept = int(float(gauge[0].split()[1])) if gauge else 0
+        kept = connections_kept(nginx_port, admin_port, "/customers/v1/customers", reader)
         print(f"    after 20 requests through nginx: {kept} connection(s) from nginx kept open to scopegate")
         check(kept >= 1, "nginx closed its connection to scopegate after each subrequest (no keepalive)")
 
