@@ -303,18 +303,8 @@ fn split(text: &str, encoded: bool) -> Result<RequestPath<'_>, PathError> {
             }
             continue;
         }
-        let segment = &bytes[start..i];
-        if segment.is_empty() && b.is_some() {
-            return Err(PathError::EmptySegment);
-        }
-        if segment == b"." || segment == b".." {
-            return Err(PathError::DotSegment);
-        }
-        if count == MAX_SEGMENTS {
-            return Err(PathError::TooLong);
-        }
-        ends[count] = i as u16;
-        count += 1;
+        end_segment(&bytes[start..i], b.is_none(), &mut count)?;
+        ends[count - 1] = i as u16;
         start = i + 1;
     }
     Ok(RequestPath { text, ends, count })
