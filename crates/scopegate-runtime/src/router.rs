@@ -3,7 +3,7 @@
 //! they hold, with backtracking; a segment that matches only when ASCII case is ignored is
 //! ambiguous (a case-insensitive backend would read it as that route), and refused.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 use crate::evaluator::Options;
 use crate::path::PathError;
@@ -93,13 +93,12 @@ enum PatternPart {
 struct Building {
     nodes: Vec<BuildingNode>,
     methods: Vec<String>,
-    /// (node, segment) → the child it leads to.
-    children: HashMap<(usize, String), usize>,
 }
 
 #[derive(Default)]
 struct BuildingNode {
-    literals: Vec<(String, usize)>,
+    /// Concrete segment → the child it leads to.
+    literals: BTreeMap<String, usize>,
     patterns: Vec<(Pattern, usize)>,
     methods: Vec<(MethodId, usize)>,
     tails: Vec<(MethodId, usize)>,
@@ -122,12 +121,11 @@ impl Building {
     }
 
     fn literal_child(&mut self, node: usize, text: &str) -> usize {
-        if let Some(child) = self.children.get(&(node, text.to_string())) {
-            return *child;
+        if let Some(&child) = self.nodes[node].literals.get(text) {
+            return child;
         }
         let child = self.new_node();
-        self.children.insert((node, text.to_string()), child);
-        self.nodes[node].literals.push((text.to_string(), child));
+        self.nodes[node].literals.insert(text.to_string(), child);
         child
     }
 
