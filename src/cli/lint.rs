@@ -302,10 +302,18 @@ fn config_mistakes(
 
 /// `--sarif-file`: SARIF written to `path` as it is serialized.
 fn write_sarif_file(outcome: &Outcome, path: &Path) -> Result<(), String> {
+    write_file(path, |out| formats::write_sarif(outcome, out))
+}
+
+/// Creates `path` and runs `write` on it through a buffer; errors name the file.
+fn write_file(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<(), String> {
     std::fs::File::create(path)
         .and_then(|file| {
             let mut out = std::io::BufWriter::new(file);
-            formats::write_sarif(outcome, &mut out)?;
+            write(&mut out)?;
             out.flush()
         })
         .map_err(|e| format!("{}: {e}", path.display()))
@@ -358,9 +366,7 @@ impl Report {
     fn print(&self, outcome: &Outcome, output: Option<&Path>) -> Result<(), String> {
         // Written as it is formatted, never held whole: SARIF of the whole corpus is 100 MB.
         let written = match output {
-            Some(path) => std::fs::File::create(path)
-                .and_then(|file| self.write(outcome, &mut std::io::BufWriter::new(file)))
-                .map_err(|e| format!("{}: {e}", path.display())),
+            Some(path) => write_file(path, |out| self.write(outcome, out)),
             None => {
                 let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
                 match self.write(outcome, &mut stdout) {
