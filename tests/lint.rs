@@ -915,6 +915,26 @@ fn the_configuration_schema_knows_every_rule_and_refuses_what_lint_refuses() {
 }
 
 #[test]
+fn version_names_the_commit_and_the_build() {
+    let out = scopegate(&["--version"], repo());
+    assert!(out.status.success());
+    let shown = String::from_utf8(out.stdout).unwrap();
+    // The test binary is the default (full) build, from this checkout's HEAD.
+    let head = Command::new("git")
+        .args(["log", "-1", "--format=%h %cs", "--abbrev=9"])
+        .current_dir(repo())
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8(o.stdout).unwrap().trim().to_owned())
+        .unwrap_or_else(|| "unknown commit".to_owned());
+    assert_eq!(
+        shown,
+        format!("scopegate {} ({head}, full)\n", env!("CARGO_PKG_VERSION"))
+    );
+}
+
+#[test]
 fn completions_man_page_and_suggestions_come_from_the_real_options() {
     let out = scopegate(&["completions", "bash"], repo());
     assert_eq!(out.status.code(), Some(0));

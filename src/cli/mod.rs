@@ -6,7 +6,9 @@ mod groups;
 mod inspect;
 mod lint;
 mod rules;
+#[cfg(feature = "serve")]
 mod serve;
+mod version;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -29,7 +31,7 @@ pub mod exit {
 #[derive(Parser)]
 #[command(
     name = "scopegate",
-    version,
+    version = version::LONG,
     about = "OpenAPI OAuth2 scope linter, compiler and evaluator"
 )]
 struct Cli {
@@ -50,8 +52,10 @@ enum Command {
     /// deactivate, delete, assign, unassign, default, validate, matrix, infer.
     Groups(groups::GroupsArgs),
     /// The decision server for nginx auth_request and Envoy ext_authz.
+    #[cfg(feature = "serve")]
     Serve(Box<serve::ServeArgs>),
     /// Till credentials for the decision server's basic auth.
+    #[cfg(feature = "serve")]
     Credentials(serve::CredentialsArgs),
     /// List the rules, or print one rule's documentation.
     Rules {
@@ -81,6 +85,10 @@ pub enum DiagnosticStyle {
 }
 
 pub fn run() -> i32 {
+    #[cfg(not(feature = "serve"))]
+    if let Some(code) = server_command_in_lint_build() {
+        return code;
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -92,7 +100,11 @@ pub fn run() -> i32 {
             };
         }
     };
-    if !matches!(cli.command, Command::Serve(_)) {
+    #[cfg(feature = "serve")]
+    let serving = matches!(cli.command, Command::Serve(_));
+    #[cfg(not(feature = "serve"))]
+    let serving = false;
+    if !serving {
         quiet_on_closed_pipe();
     }
     match cli.command {
@@ -100,7 +112,9 @@ pub fn run() -> i32 {
         Command::Compile(args) => compile::run(args),
         Command::Check(args) => check::run(args),
         Command::Groups(args) => groups::run(args),
+        #[cfg(feature = "serve")]
         Command::Serve(args) => serve::run(*args),
+        #[cfg(feature = "serve")]
         Command::Credentials(args) => serve::credentials(args),
         Command::Rules { id } => rules::run(id.as_deref()),
         Command::Inspect { file } => inspect::run(&file),
@@ -124,6 +138,27 @@ pub fn run() -> i32 {
             }
         }
     }
+}
+
+/// The lint-only build (the pre-commit hook's, the Action's, the wheel's) has no decision
+/// server: `serve` and `credentials` get a pointer to the full build instead of clap's
+/// "unrecognized subcommand".
+#[cfg(not(feature = "serve"))]
+fn server_command_in_lint_build() -> Option<i32> {
+    let command = std::env::args_os().nth(1)?;
+    let command = command.to_str()?;
+    if command != "serve" && command != "credentials" {
+        return None;
+    }
+    eprintln!(
+        "scopegate: `{command}` is not in this build of scopegate {}, the lint-only build \
+         (lint, rules, inspect, compile, check, groups).\n\
+         The decision server is in the full build: the release archive \
+         scopegate-v{}-<target>, the container image, or `cargo install scopegate`.",
+        version::LONG,
+        env!("CARGO_PKG_VERSION"),
+    );
+    Some(exit::USAGE)
 }
 
 /// A command whose reader goes away (`| head`) ends at once and quietly, killed by SIGPIPE like

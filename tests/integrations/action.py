@@ -11,11 +11,19 @@ RUNNER_TOOL_CACHE are real files and directories. `actions/cache` is simulated b
 saved after the job, as the real action does.
 
 Scenarios: a first run that builds scopegate from this checkout (cache miss) on a workspace with
-a failing and a passing description; a second run that restores it from the cache; a baseline;
-and a version with no release binary. Each checks the exit status, the outputs, the annotations
-printed and the job summary. Run by .ci/run; prints what it saw.
+a failing and a passing description; a second run that restores it from the cache; a baseline.
+Then, against a local mirror of a GitHub release served on loopback (GITHUB_SERVER_URL pointing
+at it, as on GitHub Enterprise), with the archives scripts/package.sh built for this host
+(`--release-dir DIR`) plus stand-ins for the other runners: the right archive chosen for the
+runner, by the version input and by a version tag in `uses:`, with no cargo on PATH; a tampered
+archive, a wrong `sha256` input and a missing .sha256 refused before anything runs; a missing
+release reported. Each checks the exit status, the outputs, the annotations printed, the job
+summary, and which files the mirror served. Run by .ci/run; prints what it saw.
 """
 
+import argparse
+import functools
+import http.server
 import json
 import os
 import re
@@ -23,6 +31,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 
 import yaml
 
@@ -63,9 +72,12 @@ def read_key_values(path):
 
 
 class Runner:
-    def __init__(self, root, cache_store):
+    def __init__(self, root, cache_store, action_repository="", action_ref=""):
+        """`action_repository` and `action_ref` are github.action_*: empty for `uses: ./`."""
         self.root = root
         self.cache_store = cache_store
+        self.action_repository = action_repository
+        self.action_ref = action_ref
         self.workspace = os.path.join(root, "workspace")
         self.temp = os.path.join(root, "runner-temp")
         self.tool_cache = os.path.join(root, "tool-cache")
@@ -91,8 +103,9 @@ class Runner:
             if expr == "github.action_path":
                 return REPO
             if expr == "github.action_repository":
-                # Empty for a local `uses: ./`, as on GitHub.
-                return ""
+                return self.action_repository
+            if expr == "github.action_ref":
+                return self.action_ref
             raise Failed(f"the simulator does not know ${{{{ {expr} }}}}")
 
         return EXPRESSION.sub(one, str(text))
@@ -227,7 +240,188 @@ def show(title, failed, code, outputs, logs):
             print(f"      {line}")
 
 
+class Mirror:
+    """A GitHub release mirror on loopback: serves DIR/<owner>/<repo>/releases/download/<tag>/
+    as github.com does, and records every path asked for."""
+
+    def __init__(self, directory):
+        self.directory = directory
+        self.requests = []
+        mirror = self
+
+        class Handler(http.server.SimpleHTTPRequestHandler):
+            def do_GET(self):
+                mirror.requests.append(self.path)
+                super().do_GET()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(
+            ("127.0.0.1", 0), functools.partial(Handler, directory=directory))
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def release(self, tag):
+        path = os.path.join(self.directory, "scopegate", "scopegate", "releases", "download", tag)
+        os.makedirs(path, exist_ok=True)
+        return path
+
+    def served(self):
+        """The file names asked for since the last call."""
+        served, self.requests = [os.path.basename(p) for p in self.requests], []
+        return served
+
+    def close(self):
+        self.server.shutdown()
+
+
+def pack(directory, archive):
+    """scripts/archive.py, as package.sh calls it: the archive and its .sha256."""
+    subprocess.run([sys.executable, os.path.join(REPO, "scripts", "archive.py"), directory, archive],
+                   check=True, capture_output=True)
+
+
+def stand_in(release, triple, version):
+    """An archive for a runner this host cannot build for: a script that names its target, in
+    package.sh's layout."""
+    work = tempfile.mkdtemp()
+    name = f"scopegate-lint-v{version}-{triple}"
+    os.makedirs(os.path.join(work, name))
+    exe = os.path.join(work, name, "scopegate")
+    with open(exe, "w") as f:
+        f.write(f"#!/bin/sh\necho 'scopegate {version} (stand-in for {triple}, lint-only)'\n")
+    os.chmod(exe, 0o755)
+    pack(os.path.join(work, name), os.path.join(release, name + ".tar.gz"))
+    shutil.rmtree(work)
+
+
+def tampered(release, good_archive, version, tag_version):
+    """The host archive re-released as `tag_version` with its checksum, then its binary changed
+    by one appended line and repacked: the .sha256 is the released one, the archive is not."""
+    work = tempfile.mkdtemp()
+    subprocess.run(["tar", "-xzf", good_archive, "-C", work], check=True)
+    name = f"scopegate-lint-v{tag_version}-x86_64-unknown-linux-gnu"
+    os.rename(os.path.join(work, f"scopegate-lint-v{version}-x86_64-unknown-linux-gnu"), os.path.join(work, name))
+    archive = os.path.join(release, name + ".tar.gz")
+    pack(os.path.join(work, name), archive)
+    with open(archive + ".sha256") as f:
+        released = f.read()
+    with open(os.path.join(work, name, "scopegate"), "ab") as f:
+        f.write(b"\necho owned\n")
+    pack(os.path.join(work, name), archive)
+    with open(archive + ".sha256", "w") as f:
+        f.write(released)
+    shutil.rmtree(work)
+    return archive
+
+
+def no_cargo_path():
+    """PATH without cargo: a runner with no Rust toolchain."""
+    keep = [d for d in os.environ["PATH"].split(os.pathsep)
+            if d and not os.path.exists(os.path.join(d, "cargo"))]
+    return os.pathsep.join(keep)
+
+
+def releases(root, release_dir, api):
+    with open(os.path.join(REPO, "Cargo.toml")) as f:
+        version = next(line.split('"')[1] for line in f if line.startswith("version = "))
+    host = f"scopegate-lint-v{version}-x86_64-unknown-linux-gnu.tar.gz"
+    check(os.path.isfile(os.path.join(release_dir, host)), f"{release_dir} has no {host} (scripts/package.sh)")
+    mirror = Mirror(os.path.join(root, "mirror"))
+    good = mirror.release(f"v{version}")
+    for name in os.listdir(release_dir):
+        shutil.copy(os.path.join(release_dir, name), good)
+    for triple in ("aarch64-unknown-linux-gnu", "x86_64-apple-darwin", "aarch64-apple-darwin"):
+        stand_in(good, triple, version)
+    print(f"--- mirror {mirror.url}, release v{version}:")
+    for name in sorted(os.listdir(good)):
+        print(f"      {name}")
+
+    def runner(name, ref=""):
+        # A cache store of its own: every release run starts with a cache miss.
+        store = os.path.join(root, f"store-{name}")
+        os.makedirs(store)
+        r = Runner(os.path.join(root, name), store, "scopegate/scopegate", ref)
+        shutil.copytree(api, os.path.join(r.workspace, "api"))
+        return r
+
+    env = {"GITHUB_SERVER_URL": mirror.url, "PATH": no_cargo_path()}
+    try:
+        # 4. The version input: the lint-only archive for Linux X64, checked, no cargo needed.
+        r = runner("run4")
+        failed, code, outputs, logs = r.run({"version": version, "paths": "api/orders.yaml"}, env)
+        show(f"run 4: version {version} from the mirror, Linux X64, no cargo on PATH", failed, code, outputs, logs)
+        check(failed is None, f"run 4 failed at {failed}: {logs.get(failed)}")
+        served = mirror.served()
+        print(f"    served: {served}")
+        check(served == [host, host + ".sha256"], "run 4 should fetch the Linux X64 lint archive and its checksum")
+        check("verified" in logs["install"] and f"scopegate {version} (" in logs["install"]
+              and "lint-only)" in logs["install"], logs["install"])
+        check(outputs["files"] == "1" and outputs["errors"] == "0", outputs)
+
+        # 5. `uses: scopegate/scopegate@v<version>` and no version input: that release, here
+        # for Linux ARM64 (a stand-in archive).
+        r = runner("run5", ref=f"v{version}")
+        failed, code, outputs, logs = r.run({"paths": "api"}, dict(env, RUNNER_ARCH="ARM64"))
+        show(f"run 5: uses: scopegate/scopegate@v{version} on Linux ARM64", failed, code, outputs, logs)
+        arm = f"scopegate-lint-v{version}-aarch64-unknown-linux-gnu.tar.gz"
+        served = mirror.served()
+        print(f"    served: {served}")
+        check(served == [arm, arm + ".sha256"], "run 5 should fetch the Linux ARM64 archive")
+        check("stand-in for aarch64-unknown-linux-gnu" in logs["install"], logs["install"])
+
+        # 6. A tampered archive (the released .sha256 beside it): refused, nothing unpacked or run.
+        tampered(mirror.release("v0.0.1"), os.path.join(good, host), version, "0.0.1")
+        r = runner("run6")
+        failed, code, outputs, logs = r.run({"version": "0.0.1"}, env)
+        show("run 6: a tampered archive", failed, code, outputs, logs)
+        check(failed == "install" and "does not match its checksum" in logs["install"], logs["install"])
+        check("lint" not in logs and not os.path.exists(os.path.join(r.tool_cache, "scopegate", "release-0.0.1", "bin")),
+              "a tampered archive must not be unpacked or run")
+        mirror.served()
+
+        # 7. The sha256 input pins another archive: refused though the release's checksum holds.
+        r = runner("run7")
+        failed, code, outputs, logs = r.run({"version": version, "sha256": "0" * 64}, env)
+        show("run 7: a sha256 input the archive does not have", failed, code, outputs, logs)
+        check(failed == "install" and "does not match the sha256 input" in logs["install"], logs["install"])
+        check("lint" not in logs, "nothing runs after a refused download")
+        mirror.served()
+
+        # 8. An archive without its .sha256: refused.
+        lone = mirror.release("v0.0.2")
+        shutil.copy(os.path.join(good, host), os.path.join(lone, host.replace(version, "0.0.2")))
+        r = runner("run8")
+        failed, code, outputs, logs = r.run({"version": "0.0.2"}, env)
+        show("run 8: an archive without a checksum", failed, code, outputs, logs)
+        check(failed == "install" and "no scopegate-lint-v0.0.2-x86_64-unknown-linux-gnu.tar.gz.sha256" in logs["install"]
+              and "refusing" in logs["install"], logs["install"])
+        mirror.served()
+
+        # 9. A release that does not exist, the checkout another version: a clear error.
+        r = runner("run9")
+        failed, code, outputs, logs = r.run({"version": "9.9.9"}, env)
+        show("run 9: version 9.9.9, no such release", failed, code, outputs, logs)
+        check(failed == "install" and "No scopegate-lint-v9.9.9-x86_64-unknown-linux-gnu.tar.gz in release v9.9.9" in logs["install"]
+              and "::error title=scopegate::no prebuilt scopegate 9.9.9" in logs["install"], logs["install"])
+        check(mirror.served() == ["scopegate-lint-v9.9.9-x86_64-unknown-linux-gnu.tar.gz"], "run 9 asks once")
+
+        # 10. A version that is not a version never reaches a URL.
+        r = runner("run10")
+        failed, code, outputs, logs = r.run({"version": "../../evil"}, env)
+        show("run 10: a version input that is a path", failed, code, outputs, logs)
+        check(failed == "build" and "is not a release version" in logs["build"], logs.get("build"))
+        check(mirror.served() == [], "nothing is fetched for a bad version")
+    finally:
+        mirror.close()
+
+
 def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--release-dir", required=True,
+                        help="scripts/package.sh's output for this host (x86_64 Linux)")
+    args = parser.parse_args()
     root = tempfile.mkdtemp(prefix="scopegate-action-")
     store = os.path.join(root, "cache-store")
     os.makedirs(store)
@@ -304,12 +498,8 @@ def main():
         check(outputs["files"] == "2", f"multi-line paths: {outputs}")
         check("known finding(s) silenced by baseline.json" in logs["lint"], logs["lint"])
 
-        # 4. A version with no release binary and a checkout of another version: a clear error.
-        runner4 = Runner(os.path.join(root, "run4"), store)
-        failed, code, outputs, logs = runner4.run({"version": "9.9.9"})
-        show("run 4: version 9.9.9, no release binary", failed, code, outputs, logs)
-        check(failed == "install" and "::error title=scopegate::no prebuilt scopegate 9.9.9" in logs["install"],
-              logs["install"])
+        # 4-10. Releases, from a local mirror of a GitHub release.
+        releases(root, args.release_dir, api)
     except Failed as e:
         print(f"FAILED: {e}", file=sys.stderr)
         return 1

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# actionlint over this repository's workflow and over the README's example workflow, each using
+# actionlint over this repository's workflows (lint, release) and over the README's example workflow, each using
 # the action as `./` so that actionlint also checks action.yml's metadata and the inputs passed.
 # Usage: tests/integrations/actionlint.sh ACTIONLINT SHELLCHECK
 set -euo pipefail
@@ -7,7 +7,7 @@ cd "$(dirname "$0")/../.."
 actionlint="$1"
 shellcheck="$2"
 
-"$actionlint" -shellcheck "$shellcheck" .github/workflows/scopegate.yml
+"$actionlint" -shellcheck "$shellcheck" .github/workflows/scopegate.yml .github/workflows/release.yml
 
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
@@ -19,4 +19,4 @@ awk '/^## GitHub Action/ {on=1} on && /^```yaml/ {grab=1; next} grab && /^```/ {
   README.md | sed 's#uses: scopegate/scopegate@v0#uses: ./#' >"$tmp/.github/workflows/readme.yml"
 grep -q 'uses: ./' "$tmp/.github/workflows/readme.yml"
 (cd "$tmp" && "$actionlint" -shellcheck "$shellcheck" .github/workflows/readme.yml)
-echo "actionlint: the workflow and the README example are clean"
+echo "actionlint: the workflows and the README example are clean"

@@ -12,17 +12,16 @@ use scopegate::groups::holders::{HolderAction, NewStore};
 use scopegate::groups::manage::Action;
 use scopegate::groups::{matrix, resolve, roster, GroupsFile};
 use scopegate::runtime::groups::{TokenScopes, Via};
-use scopegate::serve::credentials;
 
 use super::super::exit;
 use super::change::{change, By, Outcome, Preview};
-use super::{load_table, Format};
+use super::{load_table, passwords, Format};
 
 /// The till credentials file for basic auth (`id:$argon2id$...` lines), as `serve
 /// --credentials` reads it.
 #[derive(Args, Debug, Default)]
 pub struct CredentialsFile {
-    #[arg(long, value_name = "FILE", env = "SCOPEGATE_CREDENTIALS")]
+    #[arg(long, value_name = "FILE", env = "SCOPEGATE_CREDENTIALS", value_parser = passwords::credentials_file)]
     credentials: Option<PathBuf>,
 }
 
@@ -336,8 +335,8 @@ pub fn till(path: &Path, file: &GroupsFile, command: TillCommand) -> Result<i32,
         } => {
             // The password first: a till is not added when its password cannot be read.
             let hash = if password && !preview.dry_run {
-                let password = super::super::serve::read_password(&till)?;
-                Some(credentials::hash_password(&password)?)
+                let password = passwords::read_password(&till)?;
+                Some(passwords::hash_password(&password)?)
             } else {
                 None
             };
@@ -401,8 +400,8 @@ pub fn till(path: &Path, file: &GroupsFile, command: TillCommand) -> Result<i32,
                 );
                 return Ok(exit::FINDINGS);
             }
-            let password = super::super::serve::read_password(&till)?;
-            let hash = credentials::hash_password(&password)?;
+            let password = passwords::read_password(&till)?;
+            let hash = passwords::hash_password(&password)?;
             let replaced = set_passwords(&creds, &[(&till, Some(&hash))])?;
             eprintln!(
                 "scopegate: {} {till} in {}",
@@ -448,7 +447,7 @@ pub fn client(path: &Path, file: &GroupsFile, command: ClientCommand) -> Result<
 }
 
 fn set_passwords(creds: &Path, changes: &[(&str, Option<&str>)]) -> Result<usize, String> {
-    credentials::update_file(creds, changes).map_err(|e| {
+    passwords::update_file(creds, changes).map_err(|e| {
         format!(
             "{}: {e} (the groups file is updated; set the password again with `scopegate groups till password`)",
             creds.display()
@@ -467,7 +466,7 @@ fn forget_passwords(
         (outcome, &credentials.credentials, tills.is_empty())
     {
         let changes: Vec<(&str, Option<&str>)> = tills.iter().map(|t| (t.as_str(), None)).collect();
-        let removed = credentials::update_file(creds, &changes).map_err(|e| {
+        let removed = passwords::update_file(creds, &changes).map_err(|e| {
             format!(
                 "{}: {e} (the tills are gone from the groups file, so they are denied either way)",
                 creds.display()
@@ -650,9 +649,7 @@ fn list_tills(
             return Ok(exit::FINDINGS);
         }
     }
-    let creds = credentials
-        .map(credentials::Credentials::load)
-        .transpose()?;
+    let creds = credentials.map(passwords::Credentials::load).transpose()?;
     // Till, its store, the store's group and where it comes from, and whether it has a
     // password (when the credentials file is given).
     type Row<'a> = (&'a str, &'a Store, Option<&'a str>, Via, Option<bool>);

@@ -20,6 +20,7 @@ use super::lint::ColorChoice;
 
 mod change;
 mod holders;
+mod passwords;
 mod read;
 
 use change::{change, By, Preview};
