@@ -16,6 +16,7 @@ use support::{free_port, launch, now, request, Reply, Server};
 use base64::Engine;
 use jsonwebtoken::{encode, Algorithm, EncodingKey, Header};
 use serde_json::{json, Value};
+use sha2::Digest;
 
 const SECRET_A: &[u8] = b"secret-a-0123456789abcdef0123456789";
 const SECRET_B: &[u8] = b"secret-b-0123456789abcdef0123456789";
@@ -395,6 +396,51 @@ fn the_platform_groups_file_reloads() {
         std::thread::sleep(Duration::from_millis(50));
     }
     assert_eq!(post(), 403);
+}
+
+/// During a rollout, replicas must be told apart: /metrics names the policy in force (the
+/// table's digest, the groups files' SHA-256), one series at a time, and a reload replaces it.
+#[test]
+fn metrics_name_the_policy_in_force() {
+    let work = Work::new();
+    let s = serve(&work, &["--gateway", "nginx"]);
+    let sha256 = |name: &str| -> String {
+        let bytes = std::fs::read(work.path(name)).unwrap();
+        sha2::Sha256::digest(bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    };
+    let table: Value =
+        serde_json::from_slice(&std::fs::read(work.path("table.json")).unwrap()).unwrap();
+    let series = || -> Vec<String> {
+        let text = request(s.admin, "GET", "/metrics", &[]).unwrap().body;
+        text.lines()
+            .filter(|l| l.starts_with("scopegate_policy_info{"))
+            .map(str::to_owned)
+            .collect()
+    };
+    let expected = |platform: &str| {
+        format!(
+            "scopegate_policy_info{{table_digest=\"{}\",groups_sha256=\"{}\",platform_sha256=\"{platform}\"}} 1",
+            table["digest"].as_str().unwrap(),
+            sha256("groups.yaml"),
+        )
+    };
+    assert_eq!(series(), [expected(&sha256("platform-groups.yaml"))]);
+
+    let platform = std::fs::read_to_string(work.path("platform-groups.yaml")).unwrap();
+    std::fs::write(
+        work.path("platform-groups.yaml"),
+        platform.replacen("transactions: read-write", "transactions: read      ", 1),
+    )
+    .unwrap();
+    let now = expected(&sha256("platform-groups.yaml"));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while series() != [now.clone()] && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(series(), [now]);
 }
 
 /// Attack 3: failed logins are limited per user; past the limit even the right password is

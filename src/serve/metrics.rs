@@ -25,6 +25,8 @@ pub struct Metrics {
     pub reloads: Counter,
     pub reload_failures: Counter,
     pub table_loaded: Gauge,
+    /// One series, 1, labelled with the policy in force.
+    pub policy: Family<PolicyLabels, Gauge>,
     pub connections_open: Gauge,
     pub connections_refused: Counter,
     /// Connections closed by the header-read or idle timeout, by `kind`.
@@ -33,6 +35,16 @@ pub struct Metrics {
     /// Basic logins refused before or instead of a check: `limited`, `busy`.
     pub logins_refused: Family<KindLabel, Counter>,
     pub decision_log_dropped: Counter,
+}
+
+/// What is in force, to tell replicas apart during a rollout: the table's digest (as
+/// `scopegate compile` wrote it), and the SHA-256 of the groups file and of its platform layer as
+/// loaded ("" when there is none). Secret files (keys, credentials) are not named.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct PolicyLabels {
+    pub table_digest: String,
+    pub groups_sha256: String,
+    pub platform_sha256: String,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -73,6 +85,12 @@ impl Default for Metrics {
             "table_loaded",
             "1 when a valid table is loaded",
             table_loaded.clone(),
+        );
+        let policy = Family::<PolicyLabels, Gauge>::default();
+        registry.register(
+            "policy_info",
+            "The policy in force: the table's digest and the groups files' SHA-256",
+            policy.clone(),
         );
         let connections_open = Gauge::default();
         registry.register(
@@ -117,6 +135,7 @@ impl Default for Metrics {
             reloads,
             reload_failures,
             table_loaded,
+            policy,
             connections_open,
             connections_refused,
             connections_timed_out,
@@ -144,6 +163,12 @@ impl Metrics {
     }
 
     /// The text exposition format.
+    /// The policy now in force replaces the one before (one series at a time).
+    pub fn policy_loaded(&self, labels: PolicyLabels) {
+        self.policy.clear();
+        self.policy.get_or_create(&labels).set(1);
+    }
+
     pub fn render(&self) -> String {
         let mut out = String::new();
         let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);

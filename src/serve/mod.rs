@@ -559,6 +559,7 @@ impl Server {
             Ok(loaded) => {
                 self.metrics.reloads.inc();
                 self.metrics.table_loaded.set(1);
+                self.metrics.policy_loaded(loaded.policy);
                 event(json!({"event": "loaded", "trigger": why, "what": loaded.summary}));
             }
             Err(error) => {

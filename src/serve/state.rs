@@ -15,6 +15,7 @@ use crate::runtime::{Evaluator, Options, Table};
 
 use super::credentials::Credentials;
 use super::jwt::{JwtConfig, JwtVerifier};
+use super::metrics::PolicyLabels;
 
 pub struct Files {
     pub table: PathBuf,
@@ -59,6 +60,8 @@ pub struct Loaded {
     pub summary: String,
     /// The JWT keys changed (and the token cache was emptied).
     pub keys_changed: bool,
+    /// What is in force now, for `scopegate_policy_info`.
+    pub policy: PolicyLabels,
 }
 
 impl State {
@@ -172,6 +175,22 @@ impl State {
                 ""
             }
         );
+        // The groups files' digests as recorded for this load (the platform layer's too, once the
+        // groups file named it): a file rewritten since is reloaded at the next poll, and
+        // labelled then.
+        let seen = self.seen.lock().map(|s| s.clone()).unwrap_or_default();
+        let sha256_of = |path: Option<&PathBuf>| -> String {
+            path.and_then(|path| seen.iter().find(|(watched, _)| watched == path))
+                .and_then(|(_, digest)| *digest)
+                .map(|digest| digest.iter().map(|b| format!("{b:02x}")).collect())
+                .unwrap_or_default()
+        };
+        let platform = self.platform.lock().ok().and_then(|p| p.clone());
+        let policy = PolicyLabels {
+            table_digest: table.digest.clone(),
+            groups_sha256: sha256_of(files.groups.as_ref()),
+            platform_sha256: sha256_of(platform.as_ref()),
+        };
         let evaluator = Arc::new(Evaluator::new(table, files.options));
         let mut current = match self.current.write() {
             Ok(c) => c,
@@ -185,6 +204,7 @@ impl State {
         Ok(Loaded {
             summary,
             keys_changed,
+            policy,
         })
     }
 }

@@ -15,6 +15,7 @@
 """
 
 import glob
+import json
 import os
 import shutil
 import subprocess
@@ -142,6 +143,18 @@ def main():
             statuses.append(probe(main_container, local, "readinessProbe"))
         print(f"    after the swap: {after}; /readyz during it: {sorted(set(statuses))}")
         check(after == 403, "the new table is in force without a restart (the sales route is gone)")
+        with open(os.path.join(work, "table-2.json")) as f:
+            digest = json.load(f)["digest"]
+        # (the metric is set just after the swap: allow that moment)
+        for _ in range(50):
+            _, _, metrics = request(local["admin"], "GET", "/metrics")
+            info = [line for line in metrics.splitlines() if line.startswith("scopegate_policy_info{")]
+            if any(f'table_digest="{digest}"' in line for line in info):
+                break
+            time.sleep(0.1)
+        print(f"    {info[0] if info else 'no scopegate_policy_info'}")
+        check(len(info) == 1 and f'table_digest="{digest}"' in info[0],
+              "/metrics names the new table's digest, as docs/deploy/kubernetes.md checks a rollout")
         check(set(statuses) == {200}, "the replica stays ready while it reloads")
         check(proc.poll() is None, "the replica kept running")
     finally:
