@@ -284,15 +284,16 @@ def pack(directory, archive):
 
 def stand_in(release, triple, version):
     """An archive for a runner this host cannot build for: a script that names its target, in
-    package.sh's layout."""
+    package.sh's layout (a .zip holding scopegate.exe for Windows)."""
+    windows = "windows" in triple
     work = tempfile.mkdtemp()
     name = f"scopegate-lint-v{version}-{triple}"
     os.makedirs(os.path.join(work, name))
-    exe = os.path.join(work, name, "scopegate")
+    exe = os.path.join(work, name, "scopegate.exe" if windows else "scopegate")
     with open(exe, "w") as f:
         f.write(f"#!/bin/sh\necho 'scopegate {version} (stand-in for {triple}, lint-only)'\n")
     os.chmod(exe, 0o755)
-    pack(os.path.join(work, name), os.path.join(release, name + ".tar.gz"))
+    pack(os.path.join(work, name), os.path.join(release, name + (".zip" if windows else ".tar.gz")))
     shutil.rmtree(work)
 
 
@@ -332,7 +333,8 @@ def releases(root, release_dir, api):
     good = mirror.release(f"v{version}")
     for name in os.listdir(release_dir):
         shutil.copy(os.path.join(release_dir, name), good)
-    for triple in ("aarch64-unknown-linux-gnu", "x86_64-apple-darwin", "aarch64-apple-darwin"):
+    for triple in ("aarch64-unknown-linux-gnu", "x86_64-apple-darwin", "aarch64-apple-darwin",
+                   "x86_64-pc-windows-msvc"):
         stand_in(good, triple, version)
     print(f"--- mirror {mirror.url}, release v{version}:")
     for name in sorted(os.listdir(good)):
@@ -370,6 +372,18 @@ def releases(root, release_dir, api):
         print(f"    served: {served}")
         check(served == [arm, arm + ".sha256"], "run 5 should fetch the Linux ARM64 archive")
         check("stand-in for aarch64-unknown-linux-gnu" in logs["install"], logs["install"])
+
+        # 5b. The same release on the other runners: each gets its own archive.
+        for runner_os, arch, triple, ext in [("macOS", "X64", "x86_64-apple-darwin", "tar.gz"),
+                                             ("macOS", "ARM64", "aarch64-apple-darwin", "tar.gz"),
+                                             ("Windows", "X64", "x86_64-pc-windows-msvc", "zip")]:
+            r = runner(f"run5-{runner_os}-{arch}", ref=f"v{version}")
+            failed, code, outputs, logs = r.run({"paths": "api"}, dict(env, RUNNER_OS=runner_os, RUNNER_ARCH=arch))
+            archive = f"scopegate-lint-v{version}-{triple}.{ext}"
+            served = mirror.served()
+            print(f"--- run 5b: {runner_os} {arch}: served {served}; {logs['install'].strip().splitlines()[-1]}")
+            check(served == [archive, archive + ".sha256"], f"{runner_os} {arch} should fetch {archive}")
+            check(f"stand-in for {triple}" in logs["install"], logs["install"])
 
         # 6. A tampered archive (the released .sha256 beside it): refused, nothing unpacked or run.
         tampered(mirror.release("v0.0.1"), os.path.join(good, host), version, "0.0.1")
