@@ -54,7 +54,12 @@ fn app_with(scope_string: bool) -> Router {
                     format!("{} {}", a.method, a.route)
                 }),
             )
-            .route("/api/orders", post(|| async { "created" }))
+            .route(
+                "/api/orders",
+                post(|Extension(a): Extension<Allowed>| async move {
+                    format!("created by {} {}", a.method, a.route)
+                }),
+            )
             // A handler the table does not know: the layer must keep it unreachable.
             .route("/api/internal", get(|| async { "internal" }));
     layer(router)
@@ -116,7 +121,10 @@ async fn allowed_requests_reach_the_handler_with_their_route() {
         (StatusCode::OK, "GET /orders/{id}")
     );
     let (status, _, body) = call("POST", "/api/orders", Some("orders.admin.write")).await;
-    assert_eq!((status, body.as_str()), (StatusCode::OK, "created"));
+    assert_eq!(
+        (status, body.as_str()),
+        (StatusCode::OK, "created by POST /orders")
+    );
 }
 
 #[tokio::test]

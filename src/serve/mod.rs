@@ -54,7 +54,7 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::sync::{watch, Semaphore};
 
 use crate::runtime::answer::{self, Answer};
-use crate::runtime::ids::DecisionIds;
+use crate::runtime::ids::{DecisionId, DecisionIds};
 
 use auth::{Authenticator, Headers, Presented, Unsettled};
 use gateway::{Mode, Trust, Unreadable};
@@ -676,7 +676,7 @@ impl Server {
         headers: &hyper::HeaderMap,
         peer: IpAddr,
         hidden: bool,
-    ) -> (Outcome, String) {
+    ) -> (Outcome, DecisionId) {
         let started = Instant::now();
         let id = self.ids.next();
         let outcome = self.decide(original, headers, peer, hidden, &id).await;

@@ -4,6 +4,7 @@
 //! allocates nothing.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use crate::bits::{ScopeIndex, Words};
 pub use crate::decision::{Decision, Deny};
@@ -111,6 +112,17 @@ pub struct Evaluator {
     clients: Clients,
     unknown_client: Grant,
     no_group: Grant,
+    /// Per route, its names shared, for what an allowed request carries on
+    /// ([`tower::Allowed`](crate::tower)) without copying a string per request.
+    names: Vec<RouteNames>,
+}
+
+/// A route's method, template and `operationId`, shared.
+#[derive(Debug, Clone)]
+pub(crate) struct RouteNames {
+    pub method: Arc<str>,
+    pub path: Arc<str>,
+    pub operation_id: Option<Arc<str>>,
 }
 
 impl Evaluator {
@@ -146,7 +158,17 @@ impl Evaluator {
             refusal: Some(refusal),
         };
         let router = Router::build(&table, options);
+        let names = table
+            .routes
+            .iter()
+            .map(|r| RouteNames {
+                method: r.method.as_str().into(),
+                path: r.path.as_str().into(),
+                operation_id: r.operation_id.as_deref().map(Into::into),
+            })
+            .collect();
         let mut evaluator = Evaluator {
+            names,
             table,
             router,
             scopes,
@@ -199,6 +221,17 @@ impl Evaluator {
             Some(&NO_GROUP) => &self.no_group,
             Some(&index) => &self.clients.groups[index],
         }
+    }
+
+    /// The shared names of `route`, a route of this evaluator's table (as a [`Decision`] of
+    /// this evaluator gives it).
+    pub(crate) fn route_names(&self, route: &crate::table::Route) -> &RouteNames {
+        // Its index from its address in the table's routes (the decision borrows from them).
+        let start = self.table.routes.as_ptr() as usize;
+        let index = (route as *const crate::table::Route as usize - start)
+            / std::mem::size_of::<crate::table::Route>();
+        debug_assert!(std::ptr::eq(&self.table.routes[index], route));
+        &self.names[index]
     }
 
     /// The table it decides from.

@@ -21,8 +21,8 @@ impl Default for DecisionIds {
 }
 
 impl DecisionIds {
-    /// The next id: 32 hex digits, different from every other this generator gives.
-    pub fn next(&self) -> String {
+    /// The next id, different from every other this generator gives.
+    pub fn next(&self) -> DecisionId {
         let n = self.next.fetch_add(1, Ordering::Relaxed);
         // Hex by hand: `format!` cost as much as the decision.
         const HEX: &[u8; 16] = b"0123456789abcdef";
@@ -35,7 +35,46 @@ impl DecisionIds {
                 digits[half * 16 + i] = HEX[(word >> (60 - 4 * i)) as usize & 0xf];
             }
         }
-        String::from_utf8(digits.to_vec()).expect("hex digits")
+        DecisionId { digits }
+    }
+}
+
+/// One decision's id: 32 lower-case hex digits, held inline (making one allocates nothing).
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct DecisionId {
+    digits: [u8; 32],
+}
+
+impl DecisionId {
+    /// The 32 hex digits.
+    pub fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.digits).expect("hex digits are ASCII")
+    }
+}
+
+impl std::ops::Deref for DecisionId {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl std::fmt::Display for DecisionId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::fmt::Debug for DecisionId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl serde::Serialize for DecisionId {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 

@@ -22,20 +22,21 @@ use std::task::{Context, Poll};
 use http::{HeaderName, HeaderValue, Request, Response};
 
 use crate::answer::{self, Challenge};
-use crate::ids::DecisionIds;
+use crate::ids::{DecisionId, DecisionIds};
 use crate::{Principal, SharedEvaluator};
 
-/// Put on allowed requests.
+/// Put on allowed requests. Its strings are shared with the evaluator (putting it on a request
+/// copies none of them).
 #[derive(Debug, Clone)]
 pub struct Allowed {
-    /// The request's method.
-    pub method: String,
+    /// The route's method, as the table has it (`GET` for a `HEAD` its `GET` route answers).
+    pub method: Arc<str>,
     /// The route's template, as the table has it.
-    pub route: String,
+    pub route: Arc<str>,
     /// The route's `operationId`.
-    pub operation_id: Option<String>,
+    pub operation_id: Option<Arc<str>>,
     /// The decision's id, as the `X-Decision-Id` header and the logs give it.
-    pub decision_id: String,
+    pub decision_id: DecisionId,
 }
 
 /// The principal, or why the credential presented is refused (answered 401).
@@ -218,10 +219,11 @@ where
                 let target = head.uri.path_and_query().map_or("\u{0}", |p| p.as_str());
                 let decision = evaluator.evaluate(&grant, head.method.as_str(), target);
                 if let crate::Decision::Allow { route } = &decision {
+                    let names = evaluator.route_names(route);
                     head.extensions.insert(Allowed {
-                        method: route.method.clone(),
-                        route: route.path.clone(),
-                        operation_id: route.operation_id.clone(),
+                        method: names.method.clone(),
+                        route: names.path.clone(),
+                        operation_id: names.operation_id.clone(),
                         decision_id: id,
                     });
                     // The clone that was ready is the one to call (tower's usual dance).
