@@ -4,7 +4,6 @@
 //! allocates nothing.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use crate::bits::{ScopeIndex, Words};
 pub use crate::decision::{Decision, Deny};
@@ -114,15 +113,17 @@ pub struct Evaluator {
     no_group: Grant,
     /// Per route, its names shared, for what an allowed request carries on
     /// ([`tower::Allowed`](crate::tower)) without copying a string per request.
+    #[cfg(feature = "tower")]
     names: Vec<RouteNames>,
 }
 
 /// A route's method, template and `operationId`, shared.
+#[cfg(feature = "tower")]
 #[derive(Debug, Clone)]
 pub(crate) struct RouteNames {
-    pub method: Arc<str>,
-    pub path: Arc<str>,
-    pub operation_id: Option<Arc<str>>,
+    pub method: std::sync::Arc<str>,
+    pub path: std::sync::Arc<str>,
+    pub operation_id: Option<std::sync::Arc<str>>,
 }
 
 impl Evaluator {
@@ -158,6 +159,7 @@ impl Evaluator {
             refusal: Some(refusal),
         };
         let router = Router::build(&table, options);
+        #[cfg(feature = "tower")]
         let names = table
             .routes
             .iter()
@@ -168,6 +170,7 @@ impl Evaluator {
             })
             .collect();
         let mut evaluator = Evaluator {
+            #[cfg(feature = "tower")]
             names,
             table,
             router,
@@ -225,6 +228,7 @@ impl Evaluator {
 
     /// The shared names of `route`, a route of this evaluator's table (as a [`Decision`] of
     /// this evaluator gives it).
+    #[cfg(feature = "tower")]
     pub(crate) fn route_names(&self, route: &crate::table::Route) -> &RouteNames {
         // Its index from its address in the table's routes (the decision borrows from them).
         let start = self.table.routes.as_ptr() as usize;
