@@ -12,6 +12,7 @@ use crate::load::walk::Input;
 use crate::load::{self, LoadErrorKind, Workspace};
 use crate::model;
 use crate::rules::{self, Settings, INVALID_DOCUMENT};
+use suppress::Suppressions;
 
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Options {
@@ -130,6 +131,16 @@ fn finish(diagnostics: &mut [Diagnostic], options: Options) {
     }
 }
 
+/// The security model of a loaded document and its `x-scopegate-ignore` directives. The
+/// documents (the root and every file its `$ref`s reached) are dropped on return: the model
+/// and the findings keep only the texts, for positions and snippets.
+fn model_and_suppressions(loaded: load::Loaded) -> (model::Model, Suppressions) {
+    let mut workspace = Workspace::new(&loaded.document);
+    let model = model::build(&loaded, &mut workspace);
+    let suppressions = Suppressions::collect(&workspace);
+    (model, suppressions)
+}
+
 /// Loads, models and lints one file for the compiler: the model and its findings (located,
 /// texts dropped), or the findings that stopped it.
 pub fn model_file(
@@ -142,15 +153,10 @@ pub fn model_file(
         finish(&mut d, options);
         d
     })?;
-    let mut workspace = Workspace::new(&loaded.document);
-    let model = model::build(&loaded, &mut workspace);
+    let (model, suppressions) = model_and_suppressions(loaded);
     let mut diagnostics = rules::check(&model, settings);
     diagnostics.extend(model.problems.iter().map(Diagnostic::from_problem));
-    suppress::apply(
-        &workspace,
-        &mut diagnostics,
-        settings.severity(&INVALID_DOCUMENT),
-    );
+    suppressions.apply(&mut diagnostics, settings.severity(&INVALID_DOCUMENT));
     finish(&mut diagnostics, options);
     Ok((model, diagnostics))
 }
@@ -186,8 +192,7 @@ pub fn lint_file(input: &Input, settings: &Settings, options: Options) -> FileRe
             };
         }
     };
-    let mut workspace = Workspace::new(&loaded.document);
-    let model = model::build(&loaded, &mut workspace);
+    let (model, suppressions) = model_and_suppressions(loaded);
     let mut diagnostics = rules::check(&model, settings);
     if let Some(severity) = invalid {
         diagnostics.extend(model.problems.iter().map(|p| Diagnostic {
@@ -195,7 +200,7 @@ pub fn lint_file(input: &Input, settings: &Settings, options: Options) -> FileRe
             ..Diagnostic::from_problem(p)
         }));
     }
-    suppress::apply(&workspace, &mut diagnostics, invalid);
+    suppressions.apply(&mut diagnostics, invalid);
     finish(&mut diagnostics, options);
     let summary = FileSummary {
         path: model.file.clone(),

@@ -35,22 +35,40 @@ impl Directive {
     }
 }
 
-/// Removes the findings a directive covers. A directive that names an unknown rule, or
-/// something other than rule ids, silences nothing and is reported (an `invalid-document`
-/// finding with `severity`, unless that rule is off), so that a typo cannot look like a
-/// working suppression.
-pub fn apply(workspace: &Workspace, diagnostics: &mut Vec<Diagnostic>, invalid: Option<Severity>) {
-    let mut mistakes = Vec::new();
-    let directives = collect(workspace, &mut mistakes);
-    if !directives.is_empty() {
-        diagnostics.retain(|d| !directives.iter().any(|x| x.covers(d)));
+/// The directives of a workspace's documents, and the mistakes found in them. Read before the
+/// rules run, so that the documents' trees can be dropped first (for a large document they are
+/// the largest part of its memory, and nothing after the model reads them).
+pub struct Suppressions {
+    directives: Vec<Directive>,
+    mistakes: Vec<(String, Location)>,
+}
+
+impl Suppressions {
+    pub fn collect(workspace: &Workspace) -> Suppressions {
+        let mut mistakes = Vec::new();
+        let directives = collect(workspace, &mut mistakes);
+        Suppressions {
+            directives,
+            mistakes,
+        }
     }
-    if let Some(severity) = invalid {
-        diagnostics.extend(
-            mistakes
-                .into_iter()
-                .map(|(message, at)| Diagnostic::at(INVALID_DOCUMENT, severity, message, &at)),
-        );
+
+    /// Removes the findings a directive covers. A directive that names an unknown rule, or
+    /// something other than rule ids, silences nothing and is reported (an `invalid-document`
+    /// finding with `severity`, unless that rule is off), so that a typo cannot look like a
+    /// working suppression.
+    pub fn apply(self, diagnostics: &mut Vec<Diagnostic>, invalid: Option<Severity>) {
+        let directives = self.directives;
+        if !directives.is_empty() {
+            diagnostics.retain(|d| !directives.iter().any(|x| x.covers(d)));
+        }
+        if let Some(severity) = invalid {
+            diagnostics.extend(
+                self.mistakes
+                    .into_iter()
+                    .map(|(message, at)| Diagnostic::at(INVALID_DOCUMENT, severity, message, &at)),
+            );
+        }
     }
 }
 
