@@ -43,21 +43,93 @@ struct Tool {
 struct Report<'a> {
     tool: Tool,
     files: &'a [FileSummary],
-    findings: Lazy<'a, Finding<'a>>,
+    findings: ItemsHere,
     summary: Summary,
 }
 
-/// A sequence serialized item by item as it is written, never held whole: a run with a
-/// hundred thousand findings keeps one finding's form in memory at a time.
-struct Lazy<'a, T> {
-    diagnostics: &'a [Diagnostic],
-    form: fn(&'a Diagnostic) -> T,
+/// Where a report's findings go: its skeleton is serialized with this marker in their place,
+/// and [`write_with_items`] writes the findings there.
+struct ItemsHere;
+
+/// Cannot occur in a skeleton's other strings (a control character, escaped when serialized).
+const ITEMS_MARKER: &str = "\u{1}scopegate-items\u{1}";
+
+impl Serialize for ItemsHere {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(ITEMS_MARKER)
+    }
 }
 
-impl<'a, T: Serialize> Serialize for Lazy<'a, T> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq(self.diagnostics.iter().map(self.form))
+/// Findings rendered together, in parallel; a batch is written before the next is rendered.
+const BATCH: usize = 16 * 1024;
+const CHUNK: usize = 512;
+
+/// Pretty JSON of `skeleton`, with `items` (each in the form `form` gives it) as the array in
+/// place of its [`ItemsHere`]: byte for byte what serde_json's pretty printer writes for the
+/// whole, and a newline. The items are serialized in parallel a batch at a time (the writing
+/// after linting would otherwise keep one core busy while the other waits), and neither the
+/// items' forms nor their text are ever held whole.
+fn write_with_items<'a, T: Serialize>(
+    skeleton: &impl Serialize,
+    items: &'a [Diagnostic],
+    form: fn(&'a Diagnostic) -> T,
+    out: &mut dyn io::Write,
+) -> io::Result<()> {
+    use io::Write as _;
+    use rayon::prelude::*;
+
+    let text = serde_json::to_string_pretty(skeleton)?;
+    let marker = serde_json::to_string(ITEMS_MARKER)?;
+    let at = text
+        .find(&marker)
+        .expect("a skeleton holds the items marker");
+    let line = &text[text[..at].rfind('\n').map_or(0, |i| i + 1)..];
+    // The array's closing bracket lines up with its key; each item is one level deeper.
+    let outer = &line[..line.len() - line.trim_start_matches(' ').len()];
+    let inner = format!("{outer}  ");
+    let mut buffer = io::BufWriter::with_capacity(64 * 1024, out);
+    buffer.write_all(&text.as_bytes()[..at])?;
+    if items.is_empty() {
+        buffer.write_all(b"[]")?;
+    } else {
+        buffer.write_all(b"[")?;
+        for (batch, chunk_of) in items.chunks(BATCH).enumerate() {
+            let parts = chunk_of
+                .par_chunks(CHUNK)
+                .enumerate()
+                .map(|(chunk, items)| {
+                    let mut part = Vec::with_capacity(items.len() * 512);
+                    let mut one = Vec::with_capacity(1024);
+                    for (i, item) in items.iter().enumerate() {
+                        let first = batch == 0 && chunk == 0 && i == 0;
+                        part.extend_from_slice(if first { b"\n" } else { b",\n" });
+                        part.extend_from_slice(inner.as_bytes());
+                        one.clear();
+                        serde_json::to_writer_pretty(&mut one, &form(item))?;
+                        // Pretty output has no raw newline inside a string: each starts a line,
+                        // which moves to the item's depth.
+                        let mut from = 0;
+                        for newline in memchr::memchr_iter(b'\n', &one) {
+                            part.extend_from_slice(&one[from..=newline]);
+                            part.extend_from_slice(inner.as_bytes());
+                            from = newline + 1;
+                        }
+                        part.extend_from_slice(&one[from..]);
+                    }
+                    Ok(part)
+                })
+                .collect::<Result<Vec<Vec<u8>>, serde_json::Error>>()?;
+            for part in parts {
+                buffer.write_all(&part)?;
+            }
+        }
+        buffer.write_all(b"\n")?;
+        buffer.write_all(outer.as_bytes())?;
+        buffer.write_all(b"]")?;
     }
+    buffer.write_all(&text.as_bytes()[at + marker.len()..])?;
+    buffer.write_all(b"\n")?;
+    buffer.flush()
 }
 
 /// Runs a writer into a string.
@@ -88,17 +160,13 @@ fn finding(d: &Diagnostic) -> Finding<'_> {
 
 /// The JSON contract, written as it is serialized (from borrowed structs, not a `Value` tree).
 pub fn write_json(outcome: &Outcome, out: &mut dyn io::Write) -> io::Result<()> {
-    let findings = Lazy {
-        diagnostics: &outcome.diagnostics,
-        form: finding,
-    };
     let report = Report {
         tool: Tool {
             name: "scopegate",
             version: crate::VERSION,
         },
         files: &outcome.files,
-        findings,
+        findings: ItemsHere,
         summary: Summary {
             files: outcome.files.len(),
             errors: outcome.count(Severity::Error),
@@ -107,8 +175,7 @@ pub fn write_json(outcome: &Outcome, out: &mut dyn io::Write) -> io::Result<()> 
             hints: outcome.count(Severity::Hint),
         },
     };
-    serde_json::to_writer_pretty(&mut *out, &report)?;
-    out.write_all(b"\n")
+    write_with_items(&report, &outcome.diagnostics, finding, out)
 }
 
 #[derive(Serialize)]
@@ -262,10 +329,6 @@ pub fn write_sarif(outcome: &Outcome, out: &mut dyn io::Write) -> io::Result<()>
             "defaultConfiguration": {"level": "error"},
         })
     }));
-    let results = Lazy {
-        diagnostics: &outcome.diagnostics,
-        form: sarif_result,
-    };
     let sarif = Sarif {
         schema: "https://json.schemastore.org/sarif-2.1.0.json",
         version: "2.1.0",
@@ -277,7 +340,7 @@ pub fn write_sarif(outcome: &Outcome, out: &mut dyn io::Write) -> io::Result<()>
                 "informationUri": "https://github.com/scopegate/scopegate",
                 "rules": rules,
             }}),
-            results,
+            results: ItemsHere,
             column_kind: "unicodeCodePoints",
             original_uri_base_ids: json!({
                 SRCROOT: {
@@ -287,23 +350,22 @@ pub fn write_sarif(outcome: &Outcome, out: &mut dyn io::Write) -> io::Result<()>
             }),
         }],
     };
-    serde_json::to_writer_pretty(&mut *out, &sarif)?;
-    out.write_all(b"\n")
+    write_with_items(&sarif, &outcome.diagnostics, sarif_result, out)
 }
 
 #[derive(Serialize)]
-struct Sarif<'a> {
+struct Sarif {
     #[serde(rename = "$schema")]
     schema: &'static str,
     version: &'static str,
-    runs: [Run<'a>; 1],
+    runs: [Run; 1],
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Run<'a> {
+struct Run {
     tool: Value,
-    results: Lazy<'a, SarifResult<'a>>,
+    results: ItemsHere,
     column_kind: &'static str,
     original_uri_base_ids: Value,
 }
@@ -525,6 +587,59 @@ mod tests {
     fn workflow_commands_are_escaped() {
         assert_eq!(escape_data("50% done\r\nnext"), "50%25 done%0D%0Anext");
         assert_eq!(escape_property("a,b:c%"), "a%2Cb%3Ac%25");
+    }
+
+    /// The items written in parallel batches give what serde_json's pretty printer gives for
+    /// the whole document: with no item, one, and more than a batch (messages with quotes,
+    /// newlines and a key-like text among them).
+    #[test]
+    fn items_written_in_batches_are_the_pretty_printers_output() {
+        #[derive(Serialize)]
+        struct Document<T: Serialize> {
+            name: &'static str,
+            nested: [Inner<T>; 1],
+            after: u32,
+        }
+        #[derive(Serialize)]
+        struct Inner<T: Serialize> {
+            items: T,
+            last: &'static str,
+        }
+        fn document<T: Serialize>(items: T) -> Document<T> {
+            Document {
+                name: "report",
+                nested: [Inner {
+                    items,
+                    last: "after the items",
+                }],
+                after: 7,
+            }
+        }
+        for count in [0, 1, 3, BATCH + CHUNK + 5] {
+            let diagnostics: Vec<Diagnostic> = (0..count)
+                .map(|i| Diagnostic {
+                    rule: "scope-name",
+                    severity: Severity::Warning,
+                    message: format!("finding {i}: \"quoted\"\nsecond line, \"items\": ["),
+                    path: format!("api/{}.yaml", i % 7),
+                    source: None,
+                    pointer: None,
+                    span: None,
+                    operation: None,
+                    located: None,
+                    located_end: None,
+                })
+                .collect();
+            let mut written = Vec::new();
+            write_with_items(&document(ItemsHere), &diagnostics, finding, &mut written).unwrap();
+            let whole: Vec<Finding<'_>> = diagnostics.iter().map(finding).collect();
+            let expected = serde_json::to_string_pretty(&document(whole)).unwrap() + "\n";
+            assert_eq!(
+                String::from_utf8(written).unwrap(),
+                expected,
+                "{count} items"
+            );
+        }
     }
 
     /// Markup and quotes in a finding are escaped, and control characters XML cannot hold
