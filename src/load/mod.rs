@@ -223,7 +223,8 @@ pub fn parse(
             BuildError::new("the file is empty", Span::empty(0)),
         ));
     }
-    if let Some(at) = body.find('\0') {
+    // memchr's vectorised search: `str::find(char)` walked a 13 MB file a word at a time.
+    if let Some(at) = memchr::memchr(0, body.as_bytes()) {
         return Err(LoadError::at(
             LoadErrorKind::Invalid,
             source,
