@@ -93,31 +93,11 @@ fn write_with_items<'a, T: Serialize>(
         buffer.write_all(b"[]")?;
     } else {
         buffer.write_all(b"[")?;
-        for (batch, chunk_of) in items.chunks(BATCH).enumerate() {
-            let parts = chunk_of
+        for (batch, batch_items) in items.chunks(BATCH).enumerate() {
+            let parts = batch_items
                 .par_chunks(CHUNK)
                 .enumerate()
-                .map(|(chunk, items)| {
-                    let mut part = Vec::with_capacity(items.len() * 512);
-                    let mut one = Vec::with_capacity(1024);
-                    for (i, item) in items.iter().enumerate() {
-                        let first = batch == 0 && chunk == 0 && i == 0;
-                        part.extend_from_slice(if first { b"\n" } else { b",\n" });
-                        part.extend_from_slice(inner.as_bytes());
-                        one.clear();
-                        serde_json::to_writer_pretty(&mut one, &form(item))?;
-                        // Pretty output has no raw newline inside a string: each starts a line,
-                        // which moves to the item's depth.
-                        let mut from = 0;
-                        for newline in memchr::memchr_iter(b'\n', &one) {
-                            part.extend_from_slice(&one[from..=newline]);
-                            part.extend_from_slice(inner.as_bytes());
-                            from = newline + 1;
-                        }
-                        part.extend_from_slice(&one[from..]);
-                    }
-                    Ok(part)
-                })
+                .map(|(chunk, items)| render_items(items, batch == 0 && chunk == 0, &inner, form))
                 .collect::<Result<Vec<Vec<u8>>, serde_json::Error>>()?;
             for part in parts {
                 buffer.write_all(&part)?;
@@ -130,6 +110,37 @@ fn write_with_items<'a, T: Serialize>(
     buffer.write_all(&text.as_bytes()[at + marker.len()..])?;
     buffer.write_all(b"\n")?;
     buffer.flush()
+}
+
+/// `items` as array elements at the depth `indent` gives: each after `,` (none before the
+/// array's first), on a line of its own, its own lines moved to that depth.
+fn render_items<'a, T: Serialize>(
+    items: &'a [Diagnostic],
+    first_of_array: bool,
+    indent: &str,
+    form: fn(&'a Diagnostic) -> T,
+) -> Result<Vec<u8>, serde_json::Error> {
+    let mut part = Vec::with_capacity(items.len() * 512);
+    let mut one = Vec::with_capacity(1024);
+    for (i, item) in items.iter().enumerate() {
+        part.extend_from_slice(if first_of_array && i == 0 {
+            b"\n"
+        } else {
+            b",\n"
+        });
+        part.extend_from_slice(indent.as_bytes());
+        one.clear();
+        serde_json::to_writer_pretty(&mut one, &form(item))?;
+        // Pretty output has no raw newline inside a string: each starts a line.
+        let mut from = 0;
+        for newline in memchr::memchr_iter(b'\n', &one) {
+            part.extend_from_slice(&one[from..=newline]);
+            part.extend_from_slice(indent.as_bytes());
+            from = newline + 1;
+        }
+        part.extend_from_slice(&one[from..]);
+    }
+    Ok(part)
 }
 
 /// Runs a writer into a string.
@@ -617,17 +628,14 @@ mod tests {
         }
         for count in [0, 1, 3, BATCH + CHUNK + 5] {
             let diagnostics: Vec<Diagnostic> = (0..count)
-                .map(|i| Diagnostic {
-                    rule: "scope-name",
-                    severity: Severity::Warning,
-                    message: format!("finding {i}: \"quoted\"\nsecond line, \"items\": ["),
-                    path: format!("api/{}.yaml", i % 7),
-                    source: None,
-                    pointer: None,
-                    span: None,
-                    operation: None,
-                    located: None,
-                    located_end: None,
+                .map(|i| {
+                    Diagnostic::in_file(
+                        "scope-name",
+                        Severity::Warning,
+                        format!("finding {i}: \"quoted\"\nsecond line, \"items\": ["),
+                        std::path::Path::new(&format!("api/{}.yaml", i % 7)),
+                        None,
+                    )
                 })
                 .collect();
             let mut written = Vec::new();

@@ -162,13 +162,13 @@ impl Metrics {
         self.latency.observe(seconds);
     }
 
-    /// The text exposition format.
     /// The policy now in force replaces the one before (one series at a time).
     pub fn policy_loaded(&self, labels: PolicyLabels) {
         self.policy.clear();
         self.policy.get_or_create(&labels).set(1);
     }
 
+    /// The text exposition format.
     pub fn render(&self) -> String {
         let mut out = String::new();
         let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);

@@ -178,9 +178,10 @@ impl State {
         // The groups files' digests as recorded for this load (the platform layer's too, once the
         // groups file named it): a file rewritten since is reloaded at the next poll, and
         // labelled then.
-        let seen = self.seen.lock().map(|s| s.clone()).unwrap_or_default();
         let sha256_of = |path: Option<&PathBuf>| -> String {
-            path.and_then(|path| seen.iter().find(|(watched, _)| watched == path))
+            let seen = self.seen.lock();
+            path.zip(seen.as_deref().ok())
+                .and_then(|(path, seen)| seen.iter().find(|(watched, _)| watched == path))
                 .and_then(|(_, digest)| *digest)
                 .map(|digest| digest.iter().map(|b| format!("{b:02x}")).collect())
                 .unwrap_or_default()

@@ -35,6 +35,8 @@ import threading
 
 import yaml
 
+from harness import cargo_version, without_cargo
+
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 EXPRESSION = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
 
@@ -317,16 +319,8 @@ def tampered(release, good_archive, version, tag_version):
     return archive
 
 
-def no_cargo_path():
-    """PATH without cargo: a runner with no Rust toolchain."""
-    keep = [d for d in os.environ["PATH"].split(os.pathsep)
-            if d and not os.path.exists(os.path.join(d, "cargo"))]
-    return os.pathsep.join(keep)
-
-
 def releases(root, release_dir, api):
-    with open(os.path.join(REPO, "Cargo.toml")) as f:
-        version = next(line.split('"')[1] for line in f if line.startswith("version = "))
+    version = cargo_version()
     host = f"scopegate-lint-v{version}-x86_64-unknown-linux-gnu.tar.gz"
     check(os.path.isfile(os.path.join(release_dir, host)), f"{release_dir} has no {host} (scripts/package.sh)")
     mirror = Mirror(os.path.join(root, "mirror"))
@@ -348,7 +342,7 @@ def releases(root, release_dir, api):
         shutil.copytree(api, os.path.join(r.workspace, "api"))
         return r
 
-    env = {"GITHUB_SERVER_URL": mirror.url, "PATH": no_cargo_path()}
+    env = {"GITHUB_SERVER_URL": mirror.url, "PATH": without_cargo(os.environ["PATH"])}
     try:
         # 4. The version input: the lint-only archive for Linux X64, checked, no cargo needed.
         r = runner("run4")

@@ -20,6 +20,18 @@ SECRET = b"an-hs256-secret-for-the-e2e-test-0123456789"
 TILL_PASSWORD = "counter-till-pw-1"
 
 
+def cargo_version():
+    """The version in this checkout's Cargo.toml."""
+    with open(os.path.join(REPO, "Cargo.toml")) as f:
+        return next(line.split('"')[1] for line in f if line.startswith("version = "))
+
+
+def without_cargo(path):
+    """`path` (a PATH) without the directories holding cargo: a machine with no Rust toolchain."""
+    return os.pathsep.join(d for d in path.split(os.pathsep)
+                           if d and not os.path.exists(os.path.join(d, "cargo")))
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -28,6 +28,8 @@ import sys
 import tempfile
 import zipfile
 
+from harness import cargo_version, without_cargo
+
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 HOOK_NAME = "scopegate (OpenAPI OAuth2 scopes)"
 
@@ -44,11 +46,6 @@ def try_repo(repo, env):
     return proc.returncode, proc.stdout + proc.stderr
 
 
-def version():
-    with open(os.path.join(REPO, "Cargo.toml")) as f:
-        return next(line.split('"')[1] for line in f if line.startswith("version = "))
-
-
 LOCAL_HOOK = f"""repos:
   - repo: local
     hooks:
@@ -56,7 +53,7 @@ LOCAL_HOOK = f"""repos:
         name: {HOOK_NAME}
         entry: scopegate lint --skip-non-openapi --format plain
         language: python
-        additional_dependencies: [scopegate=={version()}]
+        additional_dependencies: [scopegate=={cargo_version()}]
         types_or: [yaml, json]
         require_serial: true
 """
@@ -66,12 +63,6 @@ def run_local(repo, env):
     proc = subprocess.run(["pre-commit", "run", "--color", "never"], cwd=repo, env=env,
                           capture_output=True, text=True)
     return proc.returncode, proc.stdout + proc.stderr
-
-
-def without_cargo(path):
-    """PATH without cargo or rustup: a machine with no Rust toolchain."""
-    return os.pathsep.join(d for d in path.split(os.pathsep)
-                           if d and not os.path.exists(os.path.join(d, "cargo")))
 
 
 def the_wheel(wheel_dir):
@@ -108,7 +99,7 @@ def wheel_in_clean_venv(wheel_dir, root, failures):
     exe = os.path.join(venv, "bin", "scopegate")
     shown = subprocess.run([exe, "--version"], capture_output=True, text=True)
     print(f"--- {exe} --version\n    {shown.stdout.strip()}")
-    if pip.returncode != 0 or not shown.stdout.startswith(f"scopegate {version()} (") or "lint-only)" not in shown.stdout:
+    if pip.returncode != 0 or not shown.stdout.startswith(f"scopegate {cargo_version()} (") or "lint-only)" not in shown.stdout:
         failures.append("the wheel installs a lint-only scopegate of this version")
     serve = subprocess.run([exe, "serve", "--table", "t.json"], capture_output=True, text=True)
     print(f"--- scopegate serve from the wheel: exit {serve.returncode}\n    {serve.stderr.strip().splitlines()[0]}")
