@@ -732,6 +732,32 @@ fn an_ignore_naming_an_unknown_rule_silences_nothing_and_says_so() {
         .contains("did you mean `scope-access-method`?"));
 }
 
+/// From 1 MiB on, a file is read in halves and searched for directives beside its model build:
+/// the same findings, positions and silenced rules as when it is small.
+#[test]
+fn a_large_file_reads_and_suppresses_as_a_small_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let text =
+        std::fs::read_to_string(repo().join("tests/fixtures/lint/ignore-typo.yaml")).unwrap();
+    let padding = format!("# {}\n", "padding ".repeat(16)).repeat((1 << 20) / 130 + 1);
+    let large = dir.path().join("large.yaml");
+    std::fs::write(&large, format!("{text}{padding}")).unwrap();
+    let small = dir.path().join("small.yaml");
+    std::fs::write(&small, &text).unwrap();
+    assert!(std::fs::metadata(&large).unwrap().len() > 1 << 20);
+    let findings = |path: &Path| {
+        let (code, json) = lint_json(&[path.to_str().unwrap()]);
+        let mut findings = json["findings"].as_array().unwrap().clone();
+        for f in &mut findings {
+            f.as_object_mut().unwrap().remove("file");
+        }
+        (code, findings)
+    };
+    let (code, small) = findings(&small);
+    assert_eq!((code, small.len()), (Some(1), 3), "{small:?}");
+    assert_eq!(findings(&large), (code, small));
+}
+
 #[test]
 fn sarif_results_carry_fingerprints_end_positions_and_base_relative_uris() {
     let dir = tempfile::tempdir().unwrap();

@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 
 use crate::diagnostic::{Diagnostic, Severity, INVALID_DOCUMENT};
-use crate::load::{Kind, NodeRef, Pointer, Workspace};
+use crate::load::{Kind, NodeRef, Pointer, SourceFile, Workspace};
 use crate::model::Location;
 use crate::{rules, suggest};
 
@@ -44,9 +44,11 @@ pub struct Suppressions {
 }
 
 impl Suppressions {
-    pub fn collect(workspace: &Workspace) -> Suppressions {
+    /// `known` is a file whose [`mentioned`] was asked already (beside the model build, for a
+    /// large file), with the answer.
+    pub fn collect(workspace: &Workspace, known: Option<(&SourceFile, bool)>) -> Suppressions {
         let mut mistakes = Vec::new();
-        let directives = collect(workspace, &mut mistakes);
+        let directives = collect(workspace, known, &mut mistakes);
         Suppressions {
             directives,
             mistakes,
@@ -72,11 +74,23 @@ impl Suppressions {
     }
 }
 
-fn collect(workspace: &Workspace, mistakes: &mut Vec<(String, Location)>) -> Vec<Directive> {
+/// Whether `text` may hold a directive. Most files hold none, and their walk is skipped.
+pub fn mentioned(text: &str) -> bool {
+    memchr::memmem::find(text.as_bytes(), KEY.as_bytes()).is_some()
+}
+
+fn collect(
+    workspace: &Workspace,
+    known: Option<(&SourceFile, bool)>,
+    mistakes: &mut Vec<(String, Location)>,
+) -> Vec<Directive> {
     let mut out = Vec::new();
     for doc in workspace.documents() {
-        // Most files have none: skip the walk.
-        if memchr::memmem::find(doc.source.text.as_bytes(), KEY.as_bytes()).is_none() {
+        let mentions = match known {
+            Some((file, answer)) if std::ptr::eq(file, &*doc.source) => answer,
+            _ => mentioned(&doc.source.text),
+        };
+        if !mentions {
             continue;
         }
         let mut seen = HashSet::new();
