@@ -66,6 +66,8 @@ pub struct RefError {
 const MAX_CHAIN: usize = 64;
 
 pub struct Workspace {
+    /// The document linting started from (also in `files`).
+    root: Arc<Document>,
     /// Whole files by path (the root document included); failures are kept too, so that a
     /// broken file is read once.
     files: HashMap<PathBuf, Result<Arc<Document>, LoadError>>,
@@ -78,6 +80,7 @@ impl Workspace {
         let mut files = HashMap::new();
         files.insert(root.source.path.clone(), Ok(root.clone()));
         Workspace {
+            root: root.clone(),
             files,
             fragments: HashMap::new(),
         }
@@ -97,7 +100,9 @@ impl Workspace {
     /// names; otherwise returns `at` itself.
     pub fn follow(&mut self, at: Target) -> Result<Target, RefError> {
         let mut current = at;
-        let mut seen: Vec<(PathBuf, Pointer)> = Vec::new();
+        // The nodes the chain has passed, by document and node: a cycle comes back to one.
+        let mut seen = [(std::ptr::null::<Document>(), 0); MAX_CHAIN];
+        let mut hops = 0;
         loop {
             let node = current.node();
             let Some(entry) = node.entry("$ref") else {
@@ -116,18 +121,18 @@ impl Workspace {
                     format!("`$ref` must be a string, not {}", entry.value.kind().name()),
                 ));
             };
-            if seen.len() >= MAX_CHAIN {
+            if hops >= MAX_CHAIN {
                 return Err(fail(
                     RefErrorKind::Cycle,
                     format!("more than {MAX_CHAIN} references in a chain"),
                 ));
             }
-            seen.push((current.doc.source.path.clone(), current.pointer.clone()));
+            seen[hops] = (Arc::as_ptr(&current.doc), current.node);
+            hops += 1;
             let next = self
                 .resolve(&current.doc, reference)
                 .map_err(|(kind, message)| fail(kind, message))?;
-            let key = (next.doc.source.path.clone(), next.pointer.clone());
-            if seen.contains(&key) {
+            if seen[..hops].contains(&(Arc::as_ptr(&next.doc), next.node)) {
                 return Err(fail(
                     RefErrorKind::Cycle,
                     format!("reference cycle: `{reference}` leads back to itself"),
@@ -161,7 +166,10 @@ impl Workspace {
                 "`{reference}`: only JSON pointer fragments (`#/...`) are supported"
             )));
         }
-        let doc = if file_part.is_empty() {
+        let doc = if file_part.is_empty() && Arc::ptr_eq(&from.source, &self.root.source) {
+            // Most references stay in the root document: no lookup by path.
+            Ok(self.root.clone())
+        } else if file_part.is_empty() {
             self.file(&from.source.path.clone())
         } else {
             let relative = percent_decode(file_part)
@@ -300,6 +308,80 @@ fn percent_decode(s: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::load::SourceFile;
+
+    fn workspace(
+        text: &str,
+        skip: Option<crate::load::json::SkipPolicy>,
+    ) -> (Arc<Document>, Workspace) {
+        let doc = Arc::new(parse(&SourceFile::new("chains.json", text.to_string()), skip).unwrap());
+        let workspace = Workspace::new(&doc);
+        (doc, workspace)
+    }
+
+    fn follow(
+        doc: &Arc<Document>,
+        workspace: &mut Workspace,
+        pointer: &str,
+    ) -> Result<Target, RefError> {
+        let node = match doc.tree.lookup(pointer) {
+            Lookup::Found(node) => node.id(),
+            _ => panic!("{pointer}"),
+        };
+        workspace.follow(Target::new(doc, node, Pointer::from_escaped(pointer)))
+    }
+
+    /// Chains of references: one that ends at a value, ones that come back to themselves
+    /// (directly or after two hops), one longer than the limit.
+    #[test]
+    fn chains_end_at_a_value_a_cycle_or_the_limit() {
+        let mut text = String::from(
+            r##"{"value": {"type": "string"},
+            "one": {"$ref": "#/two"}, "two": {"$ref": "#/three"}, "three": {"$ref": "#/value"},
+            "self": {"$ref": "#/self"},
+            "ping": {"$ref": "#/pong"}, "pong": {"$ref": "#/ping"},"##,
+        );
+        for i in 0..=MAX_CHAIN {
+            text.push_str(&format!(r##""l{i}": {{"$ref": "#/l{}"}},"##, i + 1));
+        }
+        text.push_str(&format!(r#""l{}": true}}"#, MAX_CHAIN + 1));
+        let (doc, mut workspace) = workspace(&text, None);
+        let found = follow(&doc, &mut workspace, "/one").unwrap();
+        assert_eq!(found.pointer.as_str(), "/value");
+        for key in ["/self", "/ping", "/pong"] {
+            let e = follow(&doc, &mut workspace, key).unwrap_err();
+            assert_eq!(e.kind, RefErrorKind::Cycle, "{key}");
+            assert!(
+                e.message.contains("leads back to itself"),
+                "{key}: {}",
+                e.message
+            );
+        }
+        let e = follow(&doc, &mut workspace, "/l0").unwrap_err();
+        assert_eq!(e.kind, RefErrorKind::Cycle);
+        assert!(
+            e.message.contains("more than 64 references"),
+            "{}",
+            e.message
+        );
+        let found = follow(&doc, &mut workspace, "/l2").unwrap();
+        assert_eq!(found.pointer.as_str(), format!("/l{}", MAX_CHAIN + 1));
+    }
+
+    /// A cycle through subtrees the loader left unbuilt (schemas), which following builds.
+    #[test]
+    fn a_cycle_through_unbuilt_subtrees_is_found() {
+        let text = r##"{"openapi": "3.1.0", "paths": {"/a": {"$ref": "#/components/schemas/a"}},
+            "components": {"schemas": {"a": {"$ref": "#/components/schemas/b"},
+                                       "b": {"$ref": "#/components/schemas/a"}}}}"##;
+        let (doc, mut workspace) = workspace(text, Some(crate::load::openapi_skip));
+        assert!(matches!(
+            doc.tree.lookup("/components/schemas/a"),
+            Lookup::InUnbuilt { .. }
+        ));
+        let e = follow(&doc, &mut workspace, "/paths/~1a").unwrap_err();
+        assert_eq!(e.kind, RefErrorKind::Cycle, "{}", e.message);
+    }
 
     #[test]
     fn remote_references_are_recognised() {

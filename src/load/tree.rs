@@ -253,7 +253,23 @@ impl<'t> NodeRef<'t> {
     }
 
     pub fn entry(&self, key: &str) -> Option<Entry<'t>> {
-        self.members().find(|e| e.key == key)
+        let Value::Object { first, len } = self.raw().value else {
+            return None;
+        };
+        let tree = self.tree;
+        // Lengths first, then bytes: no text is sliced for the members that differ.
+        let text = tree.strings.as_bytes();
+        tree.members[first as usize..(first + len) as usize]
+            .iter()
+            .find(|m| {
+                let start = m.key.start as usize;
+                m.key.len as usize == key.len() && &text[start..start + key.len()] == key.as_bytes()
+            })
+            .map(|m| Entry {
+                key: tree.str(m.key),
+                key_span: m.key_span,
+                value: tree.node(m.value),
+            })
     }
 
     pub fn get(&self, key: &str) -> Option<NodeRef<'t>> {

@@ -87,8 +87,8 @@ fn members(t: &Target) -> Vec<(String, Target, Location)> {
     t.node()
         .members()
         .map(|e| {
-            let child = Target::new(&t.doc, e.value.id(), t.pointer.join(e.key));
-            (e.key.to_string(), child, key_location(t, &e))
+            let (child, key_at) = member(t, &e);
+            (e.key.to_string(), child, key_at)
         })
         .collect()
 }
@@ -103,6 +103,22 @@ fn items(t: &Target) -> Vec<Target> {
 
 /// The path-parameter extension that lets a parameter span segments.
 pub const MULTI_SEGMENT: &str = "x-scopegate-multi-segment";
+
+/// The text of a scalar member, when only the text is kept (no pointer is built).
+fn text_at(t: &Target, key: &str) -> Option<String> {
+    t.node().get(key)?.scalar_text().map(str::to_string)
+}
+
+/// A member of an object target as a target of its own, with its key's location.
+fn member(t: &Target, entry: &Entry<'_>) -> (Target, Location) {
+    let child = Target::new(&t.doc, entry.value.id(), t.pointer.join(entry.key));
+    let key_at = Location {
+        file: t.doc.source.clone(),
+        pointer: child.pointer.clone(),
+        span: entry.key_span,
+    };
+    (child, key_at)
+}
 
 fn string_at(t: &Target, key: &str) -> Option<Located<String>> {
     let child = t.child(key)?;
@@ -177,14 +193,14 @@ impl Builder<'_> {
             return Info::default();
         };
         Info {
-            title: string_at(&info, "title").map(|l| l.value),
-            version: string_at(&info, "version").map(|l| l.value),
+            title: text_at(&info, "title"),
+            version: text_at(&info, "version"),
         }
     }
 
     fn document_base_paths(&mut self, root: &Target) -> Vec<String> {
         if self.family == SpecFamily::Swagger2 {
-            let base = string_at(root, "basePath").map_or(String::new(), |l| l.value);
+            let base = text_at(root, "basePath").unwrap_or_default();
             return vec![normalize_base_path(&base)];
         }
         self.servers(root).unwrap_or_else(|| vec![String::new()])
@@ -231,7 +247,7 @@ impl Builder<'_> {
             let Some(t) = self.object(t, format_args!("security scheme `{name}`")) else {
                 continue;
             };
-            let kind = string_at(&t, "type").map(|l| l.value);
+            let kind = text_at(&t, "type");
             let (flows, scopes) = if kind.as_deref() == Some("oauth2") {
                 self.flows(&t)
             } else {
@@ -411,10 +427,12 @@ impl Builder<'_> {
             return Vec::new();
         };
         let mut operations = Vec::new();
-        for (path, item, _) in members(&map) {
+        for entry in map.node().members() {
+            let path = entry.key;
             if path.starts_with("x-") {
                 continue;
             }
+            let item = Target::new(&map.doc, entry.value.id(), map.pointer.join(path));
             let Some(item_target) = self.object(item, format_args!("path item `{path}`")) else {
                 continue;
             };
@@ -422,20 +440,24 @@ impl Builder<'_> {
             let item_base = self.servers(item);
             let item_parameters = self.parameters(item);
             let item = PathItem {
-                path: &path,
+                path,
                 base_paths: item_base.as_deref().unwrap_or(base_paths),
                 parameters: &item_parameters,
                 top_level,
             };
-            for (key, op, key_at) in members(&item_target) {
-                let fixed = METHODS.contains(&key.as_str())
+            // Only the members that are operations get targets and locations.
+            for entry in item_target.node().members() {
+                let key = entry.key;
+                let fixed = METHODS.contains(&key)
                     || (key == QUERY && self.family >= SpecFamily::OpenApi32);
                 if fixed {
+                    let (op, key_at) = member(&item_target, &entry);
                     let method = key.to_ascii_uppercase();
                     if let Some(op) = self.operation(&item, method, op, key_at) {
                         operations.push(op);
                     }
                 } else if key == ADDITIONAL_OPERATIONS && self.family >= SpecFamily::OpenApi32 {
+                    let (op, _) = member(&item_target, &entry);
                     let Some(map) = self.object(op, format_args!("`additionalOperations`")) else {
                         continue;
                     };
@@ -490,7 +512,7 @@ impl Builder<'_> {
         Some(Operation {
             method,
             path: path.to_string(),
-            operation_id: string_at(&op, "operationId").map(|l| l.value),
+            operation_id: text_at(&op, "operationId"),
             base_paths,
             parameters,
             security,
@@ -510,8 +532,7 @@ impl Builder<'_> {
             let Some(p) = self.object(p, format_args!("a parameter")) else {
                 continue;
             };
-            let (Some(name), Some(location_in)) = (string_at(&p, "name"), string_at(&p, "in"))
-            else {
+            let (Some(name), Some(location_in)) = (text_at(&p, "name"), text_at(&p, "in")) else {
                 self.problem("a parameter needs `name` and `in`", location(&p));
                 continue;
             };
@@ -529,8 +550,8 @@ impl Builder<'_> {
                 },
             };
             out.push(Parameter {
-                name: name.value,
-                location: location_in.value,
+                name,
+                location: location_in,
                 multi_segment,
                 at: location(&p),
             });
