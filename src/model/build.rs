@@ -520,7 +520,7 @@ impl Builder<'_> {
         })
     }
 
-    fn parameters(&mut self, owner: &Target) -> Vec<Parameter> {
+    fn parameters(&mut self, owner: &Target) -> Vec<Arc<Parameter>> {
         let Some(list) = owner
             .child("parameters")
             .and_then(|p| self.array(p, format_args!("`parameters`")))
@@ -549,12 +549,12 @@ impl Builder<'_> {
                     }
                 },
             };
-            out.push(Parameter {
+            out.push(Arc::new(Parameter {
                 name,
                 location: location_in,
                 multi_segment,
                 at: location(&p),
-            });
+            }));
         }
         out
     }
@@ -565,7 +565,7 @@ struct PathItem<'a> {
     path: &'a str,
     /// The path item's servers, else the document's.
     base_paths: &'a [String],
-    parameters: &'a [Parameter],
+    parameters: &'a [Arc<Parameter>],
     top_level: Option<&'a Arc<SecurityList>>,
 }
 

@@ -220,7 +220,8 @@ pub struct Operation {
     /// Base paths in force: the operation's `servers`, else its path item's, else the
     /// document's.
     pub base_paths: Vec<String>,
-    pub parameters: Vec<Parameter>,
+    /// Shared with the path item's list and with the operation's siblings.
+    pub parameters: Vec<Arc<Parameter>>,
     pub security: EffectiveSecurity,
     /// The method key (`get:`, or `COPY:` under 3.2's `additionalOperations`); the pointer
     /// names the operation object.
