@@ -329,3 +329,166 @@ fn remote_refs_on_the_security_path_are_errors_and_elsewhere_ignored() {
         .all(|f| f["message"].as_str().unwrap().contains("is not fetched")));
     assert_eq!(code, Some(1));
 }
+
+/// A document's tree as JSON text, members in document order: mappings as objects, sequences
+/// as arrays, numbers that JSON can write as numbers, every other scalar as the YAML reader
+/// typed it.
+fn tree_as_json(node: scopegate::load::NodeRef<'_>, out: &mut String) {
+    use scopegate::load::Kind;
+    let string = |s: &str| serde_json::to_string(s).unwrap();
+    match node.kind() {
+        Kind::Object => {
+            out.push('{');
+            for (i, e) in node.members().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&string(e.key));
+                out.push(':');
+                tree_as_json(e.value, out);
+            }
+            out.push('}');
+        }
+        Kind::Array => {
+            out.push('[');
+            for (i, item) in node.items().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                tree_as_json(item, out);
+            }
+            out.push(']');
+        }
+        Kind::Null | Kind::Bool => out.push_str(node.scalar_text().unwrap()),
+        Kind::Number => {
+            let text = node.scalar_text().unwrap();
+            match serde_json::from_str::<serde_json::Number>(text) {
+                Ok(_) => out.push_str(text),
+                Err(_) => out.push_str(&string(text)),
+            }
+        }
+        Kind::String => out.push_str(&string(node.as_str().unwrap())),
+        Kind::Unbuilt => panic!("YAML is built whole"),
+    }
+}
+
+/// `rule severity pointer message` of each finding, for files whose line numbers differ.
+fn placeless(findings: &[Value]) -> Vec<String> {
+    let mut out: Vec<String> = findings
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {} {} {}",
+                f["rule"], f["severity"], f["pointer"], f["message"]
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// JSON is read with the subtrees the security model never reads left unbuilt; YAML is read
+/// whole. Every YAML fixture written as JSON beside it (so that its relative `$ref`s still
+/// resolve) gives the same findings: a field the model reads but the JSON reader skips would
+/// show up here as a missing or different finding.
+#[test]
+fn every_yaml_fixture_reads_the_same_as_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let mut compared = 0;
+    let mut differ = Vec::new();
+    for entry in walk(&root) {
+        if entry.extension().is_none_or(|e| e != "yaml") {
+            continue;
+        }
+        let relative = entry.strip_prefix(&root).unwrap();
+        let yaml = dir.path().join(relative);
+        std::fs::create_dir_all(yaml.parent().unwrap()).unwrap();
+        std::fs::copy(&entry, &yaml).unwrap();
+        let Ok(loaded) = scopegate::load::load(&entry) else {
+            continue;
+        };
+        let json = yaml.with_extension("as.json");
+        let mut text = String::new();
+        tree_as_json(loaded.document.tree.root(), &mut text);
+        std::fs::write(&json, text).unwrap();
+        compared += 1;
+    }
+    // Copied first, so that every `$ref` between fixtures resolves in the copy.
+    for entry in walk(&root) {
+        let copy = dir.path().join(entry.strip_prefix(&root).unwrap());
+        if !copy.exists() {
+            std::fs::create_dir_all(copy.parent().unwrap()).unwrap();
+            std::fs::copy(&entry, &copy).unwrap();
+        }
+    }
+    for json in walk(dir.path()) {
+        let Some(name) = json.to_str().and_then(|p| p.strip_suffix(".as.json")) else {
+            continue;
+        };
+        let yaml = format!("{name}.yaml");
+        let findings = |path: &str| {
+            let out = scopegate(&["lint", "--format", "json", path]);
+            let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+            placeless(report["findings"].as_array().unwrap())
+        };
+        let (from_yaml, from_json) = (findings(&yaml), findings(json.to_str().unwrap()));
+        if from_yaml != from_json {
+            differ.push(format!(
+                "{yaml}:\n  yaml: {from_yaml:#?}\n  json: {from_json:#?}"
+            ));
+        }
+        // The whole model too (base paths, parameters, security lists): what compile reads.
+        let model = |path: &str| {
+            let out = scopegate(&["inspect", path]);
+            serde_json::from_slice::<Value>(&out.stdout)
+                .ok()
+                .map(placeless_model)
+        };
+        let (from_yaml, from_json) = (model(&yaml), model(json.to_str().unwrap()));
+        if from_yaml != from_json {
+            differ.push(format!(
+                "{yaml} (inspect):\n  yaml: {from_yaml:#}\n  json: {from_json:#}",
+                from_yaml = from_yaml.unwrap_or_default(),
+                from_json = from_json.unwrap_or_default()
+            ));
+        }
+    }
+    assert!(compared > 50, "{compared} OpenAPI fixtures");
+    assert!(differ.is_empty(), "{}", differ.join("\n"));
+}
+
+/// A model without the file names and positions of its locations.
+fn placeless_model(mut model: Value) -> Value {
+    match &mut model {
+        Value::Object(map) => {
+            for key in ["file", "line", "column"] {
+                map.remove(key);
+            }
+            for value in map.values_mut() {
+                *value = placeless_model(value.take());
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                *item = placeless_model(item.take());
+            }
+        }
+        _ => {}
+    }
+    model
+}
+
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out.sort();
+    out
+}

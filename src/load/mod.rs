@@ -395,6 +395,9 @@ fn article(kind: Kind) -> String {
     }
 }
 
+/// The path-parameter extension that lets a parameter span segments (`true` or `false`).
+pub const MULTI_SEGMENT: &str = "x-scopegate-multi-segment";
+
 /// Decides which members of an OpenAPI document the security model never reads, so that
 /// loading JSON leaves them unbuilt: schemas, examples, bodies, responses, descriptions.
 /// Objects the model reads keep only the members it reads; a `$ref` into anything skipped
@@ -432,7 +435,7 @@ pub fn openapi_skip(path: &[Seg<'_>], key: &str) -> bool {
         "additionalOperations",
     ];
     const OPERATION: &[&str] = &["operationId", "security", "parameters", "servers"];
-    const PARAMETER: &[&str] = &["$ref", "name", "in", "required"];
+    const PARAMETER: &[&str] = &["$ref", "name", "in", "required", MULTI_SEGMENT];
     let keep = |list: &[&str]| key == IGNORE || list.contains(&key);
     let is_path_map = |s: &Seg<'_>| s.is("paths") || s.is("webhooks");
     let is_path_item_map = |p: &[Seg<'_>]| match p {

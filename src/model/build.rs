@@ -101,8 +101,7 @@ fn items(t: &Target) -> Vec<Target> {
         .collect()
 }
 
-/// The path-parameter extension that lets a parameter span segments.
-pub const MULTI_SEGMENT: &str = "x-scopegate-multi-segment";
+pub use crate::load::MULTI_SEGMENT;
 
 /// The text of a scalar member, when only the text is kept (no pointer is built).
 fn text_at(t: &Target, key: &str) -> Option<String> {
