@@ -9,6 +9,7 @@
 //! encoded `?`, `#` and `;`, and decoded characters that some backend trims, splits, normalises
 //! (NFKC) or case-maps into ASCII letters, `.`, `/` or `\` (the table in `refused`).
 
+use crate::words;
 use std::fmt;
 
 /// The longest request path accepted, in bytes.
@@ -191,21 +192,14 @@ pub(crate) fn check_plain(raw: &str) -> Result<Option<&str>, PathError> {
     if bytes.first() != Some(&b'/') {
         return Err(PathError::NotAbsolute);
     }
-    // Most paths hold only plain bytes and no `/.` or `//`: one pass without branches says so,
-    // and anything else is read byte by byte below, which finds the first problem.
+    // Most paths hold only plain bytes and no `/.` or `//`: two passes without branches (a
+    // table lookup per byte, then the `/`s eight bytes at a time) say so, and anything else is
+    // read byte by byte below, which finds the first problem.
     if bytes.len() <= MAX_PATH_BYTES {
-        let mut unusual = 0u8;
-        let mut after_slash = 1u8;
-        let mut slashes = 1usize;
-        for &b in &bytes[1..] {
-            let class = CLASS[b as usize];
-            unusual |= class & OTHER;
-            // A `/` or `.` right after a `/`: maybe an empty or a dot-segment.
-            unusual |= after_slash & (class | class >> 1) & 1;
-            after_slash = class & SLASH;
-            slashes += (class & SLASH) as usize;
-        }
-        if unusual == 0 && slashes <= MAX_SEGMENTS {
+        let unusual = bytes[1..].iter().fold(0, |u, &b| u | UNUSUAL[b as usize]);
+        // A `/` or `.` right after a `/`: maybe an empty or a dot-segment.
+        let (pairs, slashes) = words::slash_pairs(bytes);
+        if unusual == 0 && !pairs && slashes <= MAX_SEGMENTS {
             return Ok(Some(&raw[1..]));
         }
     }
@@ -382,14 +376,10 @@ const PLAIN: [bool; 256] = {
     table
 };
 
-const SLASH: u8 = 1;
-const DOT: u8 = 2;
-const OTHER: u8 = 4;
-
-/// Each byte's class for [`check_plain`]'s first pass: 0 for a plain byte other than `.`,
-/// `SLASH`, `DOT`, or `OTHER` for everything else (`%`, `?` and what `PLAIN` refuses).
-const CLASS: [u8; 256] = {
-    let mut table = [OTHER; 256];
+/// 1 for each byte [`check_plain`]'s first pass hands to the byte-by-byte reading: `%`, `?`
+/// and what `PLAIN` refuses, except `/`.
+const UNUSUAL: [u8; 256] = {
+    let mut table = [1; 256];
     let mut b = 0;
     while b < 256 {
         if PLAIN[b] {
@@ -397,8 +387,7 @@ const CLASS: [u8; 256] = {
         }
         b += 1;
     }
-    table[b'/' as usize] = SLASH;
-    table[b'.' as usize] = DOT;
+    table[b'/' as usize] = 0;
     table
 };
 

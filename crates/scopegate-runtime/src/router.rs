@@ -9,7 +9,7 @@ use crate::evaluator::Options;
 use crate::path::PathError;
 use crate::table::Table;
 use crate::template::{self, Part};
-use crate::words::{find_byte, fold_ascii, head, last, same_middle};
+use crate::words::{self, first_segment, fold_ascii, head, last, same_middle};
 
 /// The routes of a table as a trie, flattened: nodes hold ranges into shared arrays, and every
 /// node's concrete children are found through one hash table keyed by the node and the
@@ -303,14 +303,15 @@ impl Router {
             let Some(text) = rest else {
                 return Ok(self.end(n.methods, method));
             };
-            let (segment, next) = match find_byte(b'/', text.as_bytes()) {
-                Some(i) => (&text[..i], Some(&text[i + 1..])),
+            let (len, head) = first_segment(text.as_bytes());
+            let (segment, next) = match text.get(len + 1..) {
+                Some(after) => (&text[..len], Some(after)),
                 None => (text, None),
             };
             let patterns = &self.patterns[n.patterns.0 as usize..n.patterns.1 as usize];
             let alternatives = !patterns.is_empty() || n.tails.0 < n.tails.1;
             let concrete = if n.literals {
-                self.literal(node, segment.as_bytes())
+                self.literal(node, segment.as_bytes(), head)
             } else {
                 Concrete::None
             };
@@ -369,8 +370,9 @@ impl Router {
     /// The concrete child of `node` that is `segment`, or whether one equals it only when ASCII
     /// case is ignored.
     #[inline]
-    fn literal(&self, node: u32, segment: &[u8]) -> Concrete {
-        let head = head(segment);
+    /// `head` is the segment's [`head`] word.
+    fn literal(&self, node: u32, segment: &[u8], head: u64) -> Concrete {
+        debug_assert_eq!(head, words::head(segment));
         let key = fold_ascii(head);
         let tail = last(segment);
         let mask = self.slots.len() - 1;

@@ -54,6 +54,67 @@ pub(crate) fn fold_ascii(word: u64) -> u64 {
     word | (upper >> 2)
 }
 
+/// The first segment of `text` (what precedes its first `/`, or all of it): its length and
+/// its [`head`]. The word that finds the `/` is the head when the segment is shorter than
+/// eight bytes, as most are.
+#[inline]
+pub(crate) fn first_segment(text: &[u8]) -> (usize, u64) {
+    let Some(word) = text.first_chunk::<8>() else {
+        let len = find_byte(b'/', text).unwrap_or(text.len());
+        return (len, head(&text[..len]));
+    };
+    let word = u64::from_le_bytes(*word);
+    let x = word ^ (ONES * b'/' as u64);
+    let found = x.wrapping_sub(ONES) & !x & HIGH;
+    if found != 0 {
+        // The lowest hit is a real `/`: the bytes before it are the segment.
+        let len = (found.trailing_zeros() / 8) as usize;
+        return (len, word & ((1u64 << (8 * len)) - 1));
+    }
+    let len = find_byte(b'/', &text[8..]).map_or(text.len(), |i| i + 8);
+    (len, word)
+}
+
+/// The high bit of each byte of `word` that equals `byte` (exactly: no false hits).
+#[inline]
+fn equal_bytes(word: u64, byte: u8) -> u64 {
+    let x = word ^ (ONES * byte as u64);
+    !(((x & !HIGH) + !HIGH) | x) & HIGH
+}
+
+/// Over `bytes`, eight at a time: whether a `/` is followed by a `/` or a `.`, and how many
+/// `/` there are.
+#[inline]
+pub(crate) fn slash_pairs(bytes: &[u8]) -> (bool, usize) {
+    let (mut pairs, mut count, mut carry) = (0u64, 0u32, 0u64);
+    let mut word = |word: u64| {
+        let slash = equal_bytes(word, b'/');
+        // A byte right after a `/` (the previous word's last byte carried in).
+        let after = (slash << 8) | carry;
+        pairs |= after & (slash | equal_bytes(word, b'.'));
+        carry = slash >> 56;
+        count += slash.count_ones();
+    };
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in &mut chunks {
+        word(u64::from_le_bytes(chunk.try_into().expect("eight bytes")));
+    }
+    let rest = chunks.remainder().len();
+    if rest > 0 {
+        // The last eight bytes, shifted so that only the ones not read yet remain (zeros,
+        // neither `/` nor `.`, fill the top); a short text is read byte by byte.
+        let tail = match bytes.len() {
+            0..=7 => head(bytes),
+            len => {
+                let end = u64::from_le_bytes(bytes[len - 8..].try_into().expect("eight bytes"));
+                end >> (8 * (8 - rest))
+            }
+        };
+        word(tail);
+    }
+    (pairs != 0, count as usize)
+}
+
 /// Where the first `needle` is, eight bytes at a time.
 #[inline]
 pub(crate) fn find_byte(needle: u8, bytes: &[u8]) -> Option<usize> {
@@ -77,6 +138,58 @@ pub(crate) fn find_byte(needle: u8, bytes: &[u8]) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every split of short and long texts into a first segment and the rest gives the
+    /// segment's length and its head word as `find_byte` and `head` would.
+    #[test]
+    fn first_segment_is_find_byte_and_head() {
+        let texts = [
+            "",
+            "/",
+            "a",
+            "ab/c",
+            "abcdefg/",
+            "abcdefgh",
+            "abcdefgh/i",
+            "abcdefghijk/",
+            "repos/p1/p1/pulls",
+            "x//y",
+            "é/ü",
+            "abcdefghijklmnopqrstuvwxyz",
+        ];
+        for text in texts {
+            for from in 0..text.len() {
+                let bytes = &text.as_bytes()[from..];
+                let len = find_byte(b'/', bytes).unwrap_or(bytes.len());
+                assert_eq!(
+                    first_segment(bytes),
+                    (len, head(&bytes[..len])),
+                    "{text:?} from {from}"
+                );
+            }
+        }
+    }
+
+    /// Texts of every length up to three words, with `/`, `.` and other bytes in every
+    /// arrangement the pairs test reads across word boundaries: the same answer byte by byte.
+    #[test]
+    fn slash_pairs_is_a_byte_by_byte_reading() {
+        let alphabet = [b'/', b'.', b'a', 0xff];
+        for len in 0..=24 {
+            for seed in 0..400u32 {
+                let text: Vec<u8> = (0..len)
+                    .map(|i| {
+                        alphabet[((seed.wrapping_mul(2654435761) >> (i % 16 * 2)) as usize + i) % 4]
+                    })
+                    .collect();
+                let pairs = text
+                    .windows(2)
+                    .any(|w| w[0] == b'/' && matches!(w[1], b'/' | b'.'));
+                let count = text.iter().filter(|&&b| b == b'/').count();
+                assert_eq!(slash_pairs(&text), (pairs, count), "{text:?}");
+            }
+        }
+    }
 
     #[test]
     fn folding_a_word_is_to_ascii_lowercase_on_each_byte() {
