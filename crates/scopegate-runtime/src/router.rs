@@ -385,6 +385,15 @@ impl Router {
             }
             let l = &self.literals[index as usize];
             if l.node == node && l.key == key && l.len as usize == segment.len() {
+                if segment.len() <= 8 {
+                    // The head is the whole segment: equal, or equal only when case is ignored.
+                    if l.head == head {
+                        return Concrete::Exact(l.child);
+                    }
+                    folded = true;
+                    slot = (slot + 1) & mask;
+                    continue;
+                }
                 // The words hold the first and the last eight bytes; only segments longer than
                 // sixteen compare what lies between (and without a call for the short ones).
                 let text = &self.text[l.start as usize..l.start as usize + segment.len()];
