@@ -418,9 +418,17 @@ impl Evaluator {
     fn satisfied(&self, grant: &Grant, index: usize) -> bool {
         let held = grant.bits.as_slice();
         let (from, to) = self.requirement_ranges[index];
-        self.requirements[from..to]
-            .chunks_exact(self.words)
-            .any(|set| set.iter().zip(held).all(|(need, have)| need & !have == 0))
+        let sets = &self.requirements[from..to];
+        // Up to 128 scopes (most APIs): a set is one or two words, tested without a loop.
+        match *held {
+            [have] => sets.iter().any(|&need| need & !have == 0),
+            [h0, h1] => sets
+                .chunks_exact(2)
+                .any(|need| (need[0] & !h0) | (need[1] & !h1) == 0),
+            _ => sets
+                .chunks_exact(self.words)
+                .any(|set| set.iter().zip(held).all(|(need, have)| need & !have == 0)),
+        }
     }
 
     /// May the holder of `grant` call `method raw_path`?
@@ -587,6 +595,39 @@ mod tests {
                 "/f/x.json"
             )
             .is_allow());
+    }
+
+    /// Tables of one, two and more words of scopes (the first two are tested without a loop):
+    /// a set of the first and the last scope needs both, in every size.
+    #[test]
+    fn scope_sets_of_every_width() {
+        for count in [1, 2, 63, 64, 65, 127, 128, 129, 300, 600] {
+            let names: Vec<String> = (0..count).map(|i| format!("app{i}.read")).collect();
+            let (first, last) = (names[0].as_str(), names[count - 1].as_str());
+            let filler: Vec<&str> = names.iter().map(String::as_str).collect();
+            // `/all` first: scopes take their bits in the order they are met.
+            let t = table(
+                &[
+                    ("GET", "/all", &[&filler]),
+                    ("GET", "/both", &[&[first, last]]),
+                    ("GET", "/either", &[&[first], &[last]]),
+                ],
+                "",
+            );
+            let e = Evaluator::new(t, Options::default());
+            let allows = |held: &[&str], path: &str| {
+                let grant = e.grant(&Principal::with_scopes(held.iter().copied()));
+                e.evaluate(&grant, "GET", path).is_allow()
+            };
+            assert!(allows(&[first, last], "/both"), "{count}");
+            assert_eq!(allows(&[last], "/both"), count == 1, "{count}");
+            assert_eq!(allows(&[first], "/both"), count == 1, "{count}");
+            assert!(allows(&[last], "/either"), "{count}");
+            assert!(allows(&[first], "/either"), "{count}");
+            assert!(!allows(&[], "/either"), "{count}");
+            assert!(allows(&filler, "/all"), "{count}");
+            assert!(!allows(&filler[1..], "/all"), "{count}");
+        }
     }
 
     #[test]
