@@ -169,23 +169,48 @@ pub struct ScopeGate<S, A> {
     layer: ScopeGateLayer<A>,
 }
 
-type BoxFuture<T, E> = Pin<Box<dyn Future<Output = Result<T, E>> + Send>>;
+pin_project_lite::pin_project! {
+    /// What a [`ScopeGate`] returns: the inner service's future for an allowed request, or the
+    /// answer it gave at once. Not boxed: no allocation per request.
+    pub struct ResponseFuture<F, B> {
+        #[pin]
+        state: State<F, B>,
+    }
+}
+
+pin_project_lite::pin_project! {
+    #[project = StateProjection]
+    enum State<F, B> {
+        Inner { #[pin] future: F },
+        Answered { response: Option<Response<B>> },
+    }
+}
+
+impl<F, B, E> Future for ResponseFuture<F, B>
+where
+    F: Future<Output = Result<Response<B>, E>>,
+{
+    type Output = Result<Response<B>, E>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.project().state.project() {
+            StateProjection::Inner { future } => future.poll(cx),
+            StateProjection::Answered { response } => Poll::Ready(Ok(response
+                .take()
+                .expect("a ScopeGate future polled after it completed"))),
+        }
+    }
+}
 
 impl<S, A, ReqBody, ResBody> tower_service::Service<Request<ReqBody>> for ScopeGate<S, A>
 where
-    S: tower_service::Service<Request<ReqBody>, Response = Response<ResBody>>
-        + Clone
-        + Send
-        + 'static,
-    S::Future: Send + 'static,
-    S::Error: Send + 'static,
+    S: tower_service::Service<Request<ReqBody>, Response = Response<ResBody>> + Clone,
     A: Authenticate,
-    ResBody: From<String> + Send + 'static,
-    ReqBody: Send + 'static,
+    ResBody: From<String>,
 {
     type Response = Response<ResBody>;
     type Error = S::Error;
-    type Future = BoxFuture<Response<ResBody>, S::Error>;
+    type Future = ResponseFuture<S::Future, ResBody>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
         self.inner.poll_ready(cx)
@@ -230,7 +255,11 @@ where
                     let clone = self.inner.clone();
                     let mut inner = std::mem::replace(&mut self.inner, clone);
                     let request = Request::from_parts(head, body);
-                    return Box::pin(inner.call(request));
+                    return ResponseFuture {
+                        state: State::Inner {
+                            future: inner.call(request),
+                        },
+                    };
                 }
                 answer::answer(&evaluator, &grant, &decision, scheme, realm, &id)
             }
@@ -255,6 +284,10 @@ where
                 headers.insert(HeaderName::from_static(name), v);
             }
         }
-        Box::pin(std::future::ready(Ok(response)))
+        ResponseFuture {
+            state: State::Answered {
+                response: Some(response),
+            },
+        }
     }
 }
