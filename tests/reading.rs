@@ -492,3 +492,28 @@ fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
     out.sort();
     out
 }
+
+/// A named pipe, which is what `scopegate lint <(cat spec.yaml)` is handed, cannot seek: it is
+/// read to its end like any file (large files are read in two halves, and a read that falls
+/// back must not rewind one that was never read).
+#[cfg(unix)]
+#[test]
+fn a_pipe_is_read_to_its_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("spec.yaml");
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    let text = std::fs::read_to_string(fixture("positions.yaml")).unwrap();
+    let writer = {
+        let fifo = fifo.clone();
+        // Not joined: were the pipe never opened for reading, the test still ends.
+        std::thread::spawn(move || std::fs::write(fifo, text))
+    };
+    let out = scopegate(&["lint", "--format", "json", fifo.to_str().unwrap()]);
+    let json: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    let from_pipe = placeless(json["findings"].as_array().unwrap());
+    let (_, from_file) = lint("positions.yaml");
+    assert_eq!(from_pipe, placeless(&from_file));
+    drop(writer);
+}

@@ -175,20 +175,23 @@ pub fn read_source_as(path: &Path, name: &Path) -> Result<Arc<SourceFile>, LoadE
 /// Reads at most `limit + 1` bytes of `file` (one more than the limit says it is too large)
 /// into `bytes`, `expected` being its length when it was opened.
 fn read_file(
-    mut file: std::fs::File,
+    file: std::fs::File,
     expected: usize,
     limit: u64,
     bytes: &mut Vec<u8>,
 ) -> std::io::Result<usize> {
     #[cfg(all(unix, feature = "lint"))]
-    if expected >= halves::FROM && halves::read(&file, expected, bytes).is_ok() {
-        // What was appended since its length was read.
-        let rest = limit + 1 - bytes.len() as u64;
-        return (&file).take(rest).read_to_end(bytes).map(|n| n + expected);
+    if expected >= halves::FROM {
+        if halves::read(&file, expected, bytes).is_ok() {
+            // What was appended since its length was read.
+            let rest = limit + 1 - bytes.len() as u64;
+            return (&file).take(rest).read_to_end(bytes).map(|n| n + expected);
+        }
+        // It shrank since: read it again from the start, where positioned reads left the
+        // cursor.
+        bytes.clear();
     }
-    bytes.clear();
     bytes.reserve_exact(expected + 1);
-    std::io::Seek::rewind(&mut file)?;
     file.take(limit + 1).read_to_end(bytes)
 }
 
@@ -502,6 +505,26 @@ mod tests {
             std::fs::write(&path, &text).unwrap();
             let read = read_source(&path).unwrap();
             assert!(read.text == text, "{len} bytes read as {}", read.text.len());
+        }
+    }
+
+    /// A file shorter than its length said (it shrank after it was opened) is read again from
+    /// the start; one that grew is read to its new end.
+    #[test]
+    fn a_file_that_changed_length_is_read_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("changing.json");
+        let text = "x".repeat((2 << 20) + 3);
+        std::fs::write(&path, &text).unwrap();
+        for said in [text.len() + 4096, text.len() - 4096] {
+            let mut bytes = Vec::new();
+            let file = std::fs::File::open(&path).unwrap();
+            read_file(file, said, limits::MAX_FILE_BYTES, &mut bytes).unwrap();
+            assert!(
+                bytes == text.as_bytes(),
+                "said {said}, read {}",
+                bytes.len()
+            );
         }
     }
 
