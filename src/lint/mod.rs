@@ -159,7 +159,9 @@ const ASIDE_FROM: usize = 1 << 20;
 /// Parses a read file and checks that it is an OpenAPI document. A large file's line index,
 /// which locating its findings needs, is built meanwhile on another core when one is free (a
 /// tenth of linting a 13 MB description alone); within a busy pool it runs after the parse.
-fn load(source: &std::sync::Arc<load::SourceFile>) -> Result<load::Loaded, load::LoadError> {
+fn load_with_lines(
+    source: &std::sync::Arc<load::SourceFile>,
+) -> Result<load::Loaded, load::LoadError> {
     if source.text.len() < ASIDE_FROM {
         return load::load_source(source);
     }
@@ -190,7 +192,9 @@ pub fn model_file(
 /// Lints one file: its findings, and a summary when it is an OpenAPI document.
 pub fn lint_file(input: &Input, settings: &Settings, options: Options) -> FileResult {
     let invalid = settings.severity(&INVALID_DOCUMENT);
-    let loaded = match load::read_source_as(&input.path, input.shown_as()).and_then(|s| load(&s)) {
+    let loaded = match load::read_source_as(&input.path, input.shown_as())
+        .and_then(|s| load_with_lines(&s))
+    {
         Ok(loaded) => loaded,
         Err(e) => {
             let quiet = e.kind == LoadErrorKind::NotOpenApi

@@ -229,11 +229,9 @@ impl<'t> NodeRef<'t> {
             _ => (0, 0),
         };
         let tree = self.tree;
-        tree.members[first..first + len].iter().map(move |m| Entry {
-            key: tree.str(m.key),
-            key_span: m.key_span,
-            value: tree.node(m.value),
-        })
+        tree.members[first..first + len]
+            .iter()
+            .map(move |m| m.entry(tree))
     }
 
     /// The items of an array; empty for anything else.
@@ -265,11 +263,7 @@ impl<'t> NodeRef<'t> {
                 let start = m.key.start as usize;
                 m.key.len as usize == key.len() && &text[start..start + key.len()] == key.as_bytes()
             })
-            .map(|m| Entry {
-                key: tree.str(m.key),
-                key_span: m.key_span,
-                value: tree.node(m.value),
-            })
+            .map(|m| m.entry(tree))
     }
 
     pub fn get(&self, key: &str) -> Option<NodeRef<'t>> {
@@ -278,6 +272,16 @@ impl<'t> NodeRef<'t> {
 
     pub fn get_str(&self, key: &str) -> Option<&'t str> {
         self.get(key).and_then(|n| n.as_str())
+    }
+}
+
+impl Member {
+    fn entry(self, tree: &Tree) -> Entry<'_> {
+        Entry {
+            key: tree.str(self.key),
+            key_span: self.key_span,
+            value: tree.node(self.value),
+        }
     }
 }
 

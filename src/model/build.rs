@@ -108,9 +108,14 @@ fn text_at(t: &Target, key: &str) -> Option<String> {
     t.node().get(key)?.scalar_text().map(str::to_string)
 }
 
+/// A member of an object target as a target of its own.
+fn member_target(t: &Target, entry: &Entry<'_>) -> Target {
+    Target::new(&t.doc, entry.value.id(), t.pointer.join(entry.key))
+}
+
 /// A member of an object target as a target of its own, with its key's location.
 fn member(t: &Target, entry: &Entry<'_>) -> (Target, Location) {
-    let child = Target::new(&t.doc, entry.value.id(), t.pointer.join(entry.key));
+    let child = member_target(t, entry);
     let key_at = Location {
         file: t.doc.source.clone(),
         pointer: child.pointer.clone(),
@@ -431,7 +436,7 @@ impl Builder<'_> {
             if path.starts_with("x-") {
                 continue;
             }
-            let item = Target::new(&map.doc, entry.value.id(), map.pointer.join(path));
+            let item = member_target(&map, &entry);
             let Some(item_target) = self.object(item, format_args!("path item `{path}`")) else {
                 continue;
             };
@@ -456,7 +461,7 @@ impl Builder<'_> {
                         operations.push(op);
                     }
                 } else if key == ADDITIONAL_OPERATIONS && self.family >= SpecFamily::OpenApi32 {
-                    let (op, _) = member(&item_target, &entry);
+                    let op = member_target(&item_target, &entry);
                     let Some(map) = self.object(op, format_args!("`additionalOperations`")) else {
                         continue;
                     };

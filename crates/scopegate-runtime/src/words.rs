@@ -64,11 +64,7 @@ pub(crate) fn first_segment(text: &[u8]) -> (usize, u64) {
         return (len, head(&text[..len]));
     };
     let word = u64::from_le_bytes(*word);
-    let x = word ^ (ONES * b'/' as u64);
-    let found = x.wrapping_sub(ONES) & !x & HIGH;
-    if found != 0 {
-        // The lowest hit is a real `/`: the bytes before it are the segment.
-        let len = (found.trailing_zeros() / 8) as usize;
+    if let Some(len) = first_in_word(word, b'/') {
         return (len, word & ((1u64 << (8 * len)) - 1));
     }
     let len = find_byte(b'/', &text[8..]).map_or(text.len(), |i| i + 8);
@@ -117,17 +113,23 @@ pub(crate) fn slash_pairs(bytes: &[u8]) -> (bool, usize) {
     (pairs != 0, count as usize)
 }
 
+/// Where the first `needle` is in a little-endian word.
+#[inline]
+fn first_in_word(word: u64, needle: u8) -> Option<usize> {
+    // A zero byte where the word has `needle` (the classic has-zero-byte test; its lowest hit
+    // is always a real one).
+    let x = word ^ (ONES * needle as u64);
+    let found = x.wrapping_sub(ONES) & !x & HIGH;
+    (found != 0).then(|| (found.trailing_zeros() / 8) as usize)
+}
+
 /// Where the first `needle` is, eight bytes at a time.
 #[inline]
 pub(crate) fn find_byte(needle: u8, bytes: &[u8]) -> Option<usize> {
     let mut at = 0;
     while let Some(word) = bytes.get(at..).and_then(|t| t.first_chunk::<8>()) {
-        // A zero byte where the word has `needle` (the classic has-zero-byte test; its lowest
-        // hit is always a real one).
-        let x = u64::from_le_bytes(*word) ^ (ONES * needle as u64);
-        let found = x.wrapping_sub(ONES) & !x & HIGH;
-        if found != 0 {
-            return Some(at + (found.trailing_zeros() / 8) as usize);
+        if let Some(i) = first_in_word(u64::from_le_bytes(*word), needle) {
+            return Some(at + i);
         }
         at += 8;
     }
