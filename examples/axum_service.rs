@@ -30,7 +30,9 @@ fn authenticate(head: &http::request::Parts) -> Authentication {
 async fn order(Extension(allowed): Extension<Allowed>) -> String {
     format!(
         "order, allowed by {} {} ({})\n",
-        allowed.method, allowed.route, allowed.decision_id
+        allowed.method(),
+        allowed.route(),
+        allowed.decision_id()
     )
 }
 

@@ -19,7 +19,10 @@ fn app_with(scope_string: bool) -> Router {
     let table = Table::with_routes(
         "/api",
         vec![
-            Route::new("GET", "/orders/{id}", &[&["orders.read"]]),
+            Route {
+                operation_id: Some("getOrder".into()),
+                ..Route::new("GET", "/orders/{id}", &[&["orders.read"]])
+            },
             Route::new(
                 "POST",
                 "/orders",
@@ -46,22 +49,23 @@ fn app_with(scope_string: bool) -> Router {
             router.layer(ScopeGateLayer::new(evaluator.clone(), authenticate))
         }
     };
-    let router =
-        Router::new()
-            .route(
-                "/api/orders/{id}",
-                get(|Extension(a): Extension<Allowed>| async move {
-                    format!("{} {}", a.method, a.route)
-                }),
-            )
-            .route(
-                "/api/orders",
-                post(|Extension(a): Extension<Allowed>| async move {
-                    format!("created by {} {}", a.method, a.route)
-                }),
-            )
-            // A handler the table does not know: the layer must keep it unreachable.
-            .route("/api/internal", get(|| async { "internal" }));
+    let router = Router::new()
+        .route(
+            "/api/orders/{id}",
+            get(|Extension(a): Extension<Allowed>| async move {
+                let id = a.decision_id();
+                assert!(id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()));
+                format!("{} {} {:?}", a.method(), a.route(), a.operation_id())
+            }),
+        )
+        .route(
+            "/api/orders",
+            post(|Extension(a): Extension<Allowed>| async move {
+                format!("created by {} {}", a.method(), a.route())
+            }),
+        )
+        // A handler the table does not know: the layer must keep it unreachable.
+        .route("/api/internal", get(|| async { "internal" }));
     layer(router)
 }
 
@@ -118,7 +122,7 @@ async fn allowed_requests_reach_the_handler_with_their_route() {
     let (status, _, body) = call("GET", "/api/orders/42?x=1", Some("orders.read")).await;
     assert_eq!(
         (status, body.as_str()),
-        (StatusCode::OK, "GET /orders/{id}")
+        (StatusCode::OK, "GET /orders/{id} Some(\"getOrder\")")
     );
     let (status, _, body) = call("POST", "/api/orders", Some("orders.admin.write")).await;
     assert_eq!(
@@ -206,4 +210,47 @@ async fn a_scope_string_is_decided_as_its_principal() {
         }
         assert_eq!(without_id(b1), without_id(b2), "{context}");
     }
+}
+
+/// The layer holds the table only while it decides: an authentication or a service that swaps
+/// the table while it handles a request (an admin endpoint behind the layer) does not wait on
+/// the layer, which would wait for it in turn.
+#[test]
+fn the_table_can_be_replaced_while_a_request_is_handled() {
+    use std::future::Future;
+    use std::task::{Context, Poll, Waker};
+    use tower::{Layer, Service};
+
+    let evaluator = || {
+        let table = Table::with_routes("", vec![Route::new("GET", "/orders", &[&["orders.read"]])]);
+        Evaluator::new(table, Options::default())
+    };
+    let shared = Arc::new(SharedEvaluator::new(evaluator()));
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let in_authentication = shared.clone();
+        let authenticate = move |_: &http::request::Parts| -> Authentication {
+            in_authentication.replace(evaluator());
+            Ok(Principal::from_scope_string("orders.read"))
+        };
+        let in_service = shared.clone();
+        let inner = tower::service_fn(move |_: Request<()>| {
+            in_service.replace(evaluator());
+            async { Ok::<_, std::convert::Infallible>(http::Response::new(String::new())) }
+        });
+        let mut service = ScopeGateLayer::new(shared, authenticate).layer(inner);
+        let request = Request::get("/orders").body(()).unwrap();
+        let mut future = std::pin::pin!(service.call(request));
+        let answer = match future
+            .as_mut()
+            .poll(&mut Context::from_waker(Waker::noop()))
+        {
+            Poll::Ready(Ok(response)) => response.status(),
+            Poll::Ready(Err(never)) => match never {},
+            Poll::Pending => unreachable!("the service answers at once"),
+        };
+        sender.send(answer).unwrap();
+    });
+    let answer = receiver.recv_timeout(std::time::Duration::from_secs(30));
+    assert_eq!(answer, Ok(StatusCode::OK), "the request never finished");
 }

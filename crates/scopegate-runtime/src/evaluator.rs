@@ -114,16 +114,17 @@ pub struct Evaluator {
     /// Per route, its names shared, for what an allowed request carries on
     /// ([`tower::Allowed`](crate::tower)) without copying a string per request.
     #[cfg(feature = "tower")]
-    names: Vec<RouteNames>,
+    names: Vec<std::sync::Arc<RouteNames>>,
 }
 
-/// A route's method, template and `operationId`, shared.
+/// A route's method, template and `operationId`, shared whole: an allowed request carries one
+/// reference count, not one per string (each is an atomic operation on the way in and out).
 #[cfg(feature = "tower")]
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(crate) struct RouteNames {
-    pub method: std::sync::Arc<str>,
-    pub path: std::sync::Arc<str>,
-    pub operation_id: Option<std::sync::Arc<str>>,
+    pub method: Box<str>,
+    pub path: Box<str>,
+    pub operation_id: Option<Box<str>>,
 }
 
 impl Evaluator {
@@ -163,10 +164,12 @@ impl Evaluator {
         let names = table
             .routes
             .iter()
-            .map(|r| RouteNames {
-                method: r.method.as_str().into(),
-                path: r.path.as_str().into(),
-                operation_id: r.operation_id.as_deref().map(Into::into),
+            .map(|r| {
+                std::sync::Arc::new(RouteNames {
+                    method: r.method.as_str().into(),
+                    path: r.path.as_str().into(),
+                    operation_id: r.operation_id.as_deref().map(Into::into),
+                })
             })
             .collect();
         let mut evaluator = Evaluator {
@@ -229,7 +232,7 @@ impl Evaluator {
     /// The shared names of `route`, a route of this evaluator's table (as a [`Decision`] of
     /// this evaluator gives it).
     #[cfg(feature = "tower")]
-    pub(crate) fn route_names(&self, route: &crate::table::Route) -> &RouteNames {
+    pub(crate) fn route_names(&self, route: &crate::table::Route) -> &std::sync::Arc<RouteNames> {
         // Its index from its address in the table's routes (the decision borrows from them).
         let start = self.table.routes.as_ptr() as usize;
         let index = (route as *const crate::table::Route as usize - start)

@@ -3,7 +3,7 @@
 //! in under the write lock. A file that fails to load leaves the old table in force.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, RwLock, RwLockReadGuard};
 
 use super::evaluator::{Evaluator, Options};
 use super::table::{Table, TableError, TableErrorKind};
@@ -32,6 +32,17 @@ pub struct SharedEvaluator {
     path: Option<PathBuf>,
     options: Options,
     current: RwLock<Arc<Evaluator>>,
+}
+
+/// The evaluator in force, borrowed from a [`SharedEvaluator`] for one decision.
+pub struct InForce<'a>(RwLockReadGuard<'a, Arc<Evaluator>>);
+
+impl std::ops::Deref for InForce<'_> {
+    type Target = Evaluator;
+
+    fn deref(&self) -> &Evaluator {
+        &self.0
+    }
 }
 
 /// Reads and builds an evaluator from a table file.
@@ -66,6 +77,16 @@ impl SharedEvaluator {
             Ok(guard) => guard.clone(),
             Err(poisoned) => poisoned.into_inner().clone(),
         }
+    }
+
+    /// The evaluator in force now, borrowed: no reference count is touched (two atomic
+    /// operations fewer than [`current`](Self::current)), but a reload waits until the borrow
+    /// ends, so hold it for one decision and never across an `.await`.
+    pub fn borrow(&self) -> InForce<'_> {
+        InForce(match self.current.read() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        })
     }
 
     /// Reads the file again. On error the previous table stays in force and the error says why.

@@ -22,21 +22,39 @@ use std::task::{Context, Poll};
 use http::{HeaderName, HeaderValue, Request, Response};
 
 use crate::answer::{self, Challenge};
+use crate::evaluator::RouteNames;
 use crate::ids::{DecisionId, DecisionIds};
 use crate::{Principal, SharedEvaluator};
 
-/// Put on allowed requests. Its strings are shared with the evaluator (putting it on a request
-/// copies none of them).
+/// Put on allowed requests: the route the request matched and the decision's id. Putting it
+/// on a request (and an extractor's clone of it) copies no string and touches one reference
+/// count: the route's names are shared with the evaluator.
 #[derive(Debug, Clone)]
 pub struct Allowed {
+    route: Arc<RouteNames>,
+    decision_id: DecisionId,
+}
+
+impl Allowed {
     /// The route's method, as the table has it (`GET` for a `HEAD` its `GET` route answers).
-    pub method: Arc<str>,
+    pub fn method(&self) -> &str {
+        &self.route.method
+    }
+
     /// The route's template, as the table has it.
-    pub route: Arc<str>,
+    pub fn route(&self) -> &str {
+        &self.route.path
+    }
+
     /// The route's `operationId`.
-    pub operation_id: Option<Arc<str>>,
+    pub fn operation_id(&self) -> Option<&str> {
+        self.route.operation_id.as_deref()
+    }
+
     /// The decision's id, as the `X-Decision-Id` header and the logs give it.
-    pub decision_id: DecisionId,
+    pub fn decision_id(&self) -> &DecisionId {
+        &self.decision_id
+    }
 }
 
 /// The principal, or why the credential presented is refused (answered 401).
@@ -145,6 +163,50 @@ impl<A: Authenticate> ScopeGateLayer<A> {
     }
 }
 
+impl<A> ScopeGateLayer<A> {
+    /// The route `head` is allowed to, or the answer that refuses it. The evaluator is borrowed
+    /// for this decision only: neither the service's authentication nor the inner service
+    /// runs while a reload would have to wait for it.
+    fn decide(
+        &self,
+        head: &http::request::Parts,
+        credentials: Credentials<'_>,
+        id: &DecisionId,
+    ) -> Result<Arc<RouteNames>, answer::Answer> {
+        let evaluator = self.evaluator.borrow();
+        let (grant, scheme) = match credentials {
+            Credentials::ScopeString(scope) => (
+                Cow::Owned(evaluator.grant_from_scope_string(scope)),
+                Challenge::Bearer,
+            ),
+            Credentials::Principal(principal) => {
+                let scheme = match &principal {
+                    Principal::Client(_) => Challenge::Basic,
+                    Principal::Scopes(_) => Challenge::Bearer,
+                    Principal::Anonymous => self.challenge,
+                };
+                (evaluator.grant_for(&principal), scheme)
+            }
+        };
+        // The path the service's router reads, from the same `Uri` (an HTTP/2 request always
+        // carries scheme and authority, so they are not refused here); a request without one
+        // (`*`) is decided as a malformed path, never as `/`.
+        let target = head.uri.path_and_query().map_or("\u{0}", |p| p.as_str());
+        let decision = evaluator.evaluate(&grant, head.method.as_str(), target);
+        match &decision {
+            crate::Decision::Allow { route } => Ok(evaluator.route_names(route).clone()),
+            _ => Err(answer::answer(
+                &evaluator,
+                &grant,
+                &decision,
+                scheme,
+                &self.realm,
+                id,
+            )),
+        }
+    }
+}
+
 impl<S, A: Clone> tower_layer::Layer<S> for ScopeGateLayer<A> {
     type Service = ScopeGate<S, A>;
 
@@ -219,49 +281,31 @@ where
     fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
         let (mut head, body) = request.into_parts();
         let id = self.layer.ids.next();
-        let evaluator = self.layer.evaluator.current();
-        let realm = &self.layer.realm;
-        let answer = match self.layer.authenticate.authenticate(&head) {
-            Err(reason) => answer::invalid_credentials(self.layer.challenge, realm, &reason, &id),
-            Ok(credentials) => {
-                let (grant, scheme) = match credentials {
-                    Credentials::ScopeString(scope) => (
-                        Cow::Owned(evaluator.grant_from_scope_string(scope)),
-                        Challenge::Bearer,
-                    ),
-                    Credentials::Principal(principal) => {
-                        let scheme = match &principal {
-                            Principal::Client(_) => Challenge::Basic,
-                            Principal::Scopes(_) => Challenge::Bearer,
-                            Principal::Anonymous => self.layer.challenge,
-                        };
-                        (evaluator.grant_for(&principal), scheme)
-                    }
+        let decided = match self.layer.authenticate.authenticate(&head) {
+            Err(reason) => Err(answer::invalid_credentials(
+                self.layer.challenge,
+                &self.layer.realm,
+                &reason,
+                &id,
+            )),
+            Ok(credentials) => self.layer.decide(&head, credentials, &id),
+        };
+        let answer = match decided {
+            Err(answer) => answer,
+            Ok(route) => {
+                head.extensions.insert(Allowed {
+                    route,
+                    decision_id: id,
+                });
+                // The clone that was ready is the one to call (tower's usual dance).
+                let clone = self.inner.clone();
+                let mut inner = std::mem::replace(&mut self.inner, clone);
+                let request = Request::from_parts(head, body);
+                return ResponseFuture {
+                    state: State::Inner {
+                        future: inner.call(request),
+                    },
                 };
-                // The path the service's router reads, from the same `Uri` (an HTTP/2 request
-                // always carries scheme and authority, so they are not refused here); a
-                // request without one (`*`) is decided as a malformed path, never as `/`.
-                let target = head.uri.path_and_query().map_or("\u{0}", |p| p.as_str());
-                let decision = evaluator.evaluate(&grant, head.method.as_str(), target);
-                if let crate::Decision::Allow { route } = &decision {
-                    let names = evaluator.route_names(route);
-                    head.extensions.insert(Allowed {
-                        method: names.method.clone(),
-                        route: names.path.clone(),
-                        operation_id: names.operation_id.clone(),
-                        decision_id: id,
-                    });
-                    // The clone that was ready is the one to call (tower's usual dance).
-                    let clone = self.inner.clone();
-                    let mut inner = std::mem::replace(&mut self.inner, clone);
-                    let request = Request::from_parts(head, body);
-                    return ResponseFuture {
-                        state: State::Inner {
-                            future: inner.call(request),
-                        },
-                    };
-                }
-                answer::answer(&evaluator, &grant, &decision, scheme, realm, &id)
             }
         };
         let mut response = Response::new(ResBody::from(answer.body));
