@@ -23,13 +23,41 @@ impl Default for DecisionIds {
 impl DecisionIds {
     /// The next id, different from every other this generator gives.
     pub fn next(&self) -> DecisionId {
-        let n = self.next.fetch_add(1, Ordering::Relaxed);
+        self.next_unwritten().id()
+    }
+
+    /// The next id's number under this generator's keys, its digits written only when asked
+    /// for: the tower layer's allowed requests carry their id, and most services never read it.
+    pub(crate) fn next_unwritten(&self) -> UnwrittenId {
+        UnwrittenId {
+            number: self.next.fetch_add(1, Ordering::Relaxed),
+            keys: self.keys.clone(),
+        }
+    }
+}
+
+/// A decision's id before its digits are written: the same id however often it is written.
+#[derive(Clone)]
+pub(crate) struct UnwrittenId {
+    number: u64,
+    keys: (RandomState, RandomState),
+}
+
+impl UnwrittenId {
+    pub(crate) fn id(&self) -> DecisionId {
+        let n = self.number;
         let mut digits = [0u8; 32];
         for (at, word) in [(0, self.keys.0.hash_one(n)), (16, self.keys.1.hash_one(n))] {
             digits[at..at + 8].copy_from_slice(&hex((word >> 32) as u32));
             digits[at + 8..at + 16].copy_from_slice(&hex(word as u32));
         }
         DecisionId { digits }
+    }
+}
+
+impl std::fmt::Debug for UnwrittenId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&self.id(), f)
     }
 }
 
@@ -116,6 +144,10 @@ mod tests {
         assert_eq!((x.len(), y.len()), (32, 32));
         assert_ne!(x, y);
         assert_ne!(x, b.next(), "a second generator has its own keys");
+        let unwritten = a.next_unwritten();
+        assert_eq!(unwritten.id(), unwritten.id(), "written twice, the same id");
+        assert_ne!(unwritten.id(), y);
+        assert_ne!(unwritten.id(), a.next());
         assert!(x
             .bytes()
             .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));

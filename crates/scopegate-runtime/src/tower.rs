@@ -23,7 +23,7 @@ use http::{HeaderName, HeaderValue, Request, Response};
 
 use crate::answer::{self, Challenge};
 use crate::evaluator::RouteNames;
-use crate::ids::{DecisionId, DecisionIds};
+use crate::ids::{DecisionId, DecisionIds, UnwrittenId};
 use crate::{Principal, SharedEvaluator};
 
 /// Put on allowed requests: the route the request matched and the decision's id. Putting it
@@ -32,7 +32,7 @@ use crate::{Principal, SharedEvaluator};
 #[derive(Debug, Clone)]
 pub struct Allowed {
     route: Arc<RouteNames>,
-    decision_id: DecisionId,
+    decision: UnwrittenId,
 }
 
 impl Allowed {
@@ -51,9 +51,10 @@ impl Allowed {
         self.route.operation_id.as_deref()
     }
 
-    /// The decision's id, as the `X-Decision-Id` header and the logs give it.
-    pub fn decision_id(&self) -> &DecisionId {
-        &self.decision_id
+    /// The decision's id, as a denial's `X-Scopegate-Decision-Id` header and the logs give it
+    /// (the same id at every call; its digits are written when asked for, not per request).
+    pub fn decision_id(&self) -> DecisionId {
+        self.decision.id()
     }
 }
 
@@ -164,15 +165,15 @@ impl<A: Authenticate> ScopeGateLayer<A> {
 }
 
 impl<A> ScopeGateLayer<A> {
-    /// The route `head` is allowed to, or the answer that refuses it. The evaluator is borrowed
-    /// for this decision only: neither the service's authentication nor the inner service
-    /// runs while a reload would have to wait for it.
+    /// The route `head` is allowed to, or the answer that refuses it with its decision's id
+    /// (written out only then). The evaluator is borrowed for this decision only: neither the
+    /// service's authentication nor the inner service runs while a reload would have to wait.
     fn decide(
         &self,
         head: &http::request::Parts,
         credentials: Credentials<'_>,
-        id: &DecisionId,
-    ) -> Result<Arc<RouteNames>, answer::Answer> {
+        number: &UnwrittenId,
+    ) -> Result<Arc<RouteNames>, (answer::Answer, DecisionId)> {
         let evaluator = self.evaluator.borrow();
         let (grant, scheme) = match credentials {
             Credentials::ScopeString(scope) => (
@@ -195,14 +196,12 @@ impl<A> ScopeGateLayer<A> {
         let decision = evaluator.evaluate(&grant, head.method.as_str(), target);
         match &decision {
             crate::Decision::Allow { route } => Ok(evaluator.route_names(route).clone()),
-            _ => Err(answer::answer(
-                &evaluator,
-                &grant,
-                &decision,
-                scheme,
-                &self.realm,
-                id,
-            )),
+            _ => {
+                let id = number.id();
+                let answer =
+                    answer::answer(&evaluator, &grant, &decision, scheme, &self.realm, &id);
+                Err((answer, id))
+            }
         }
     }
 }
@@ -280,22 +279,26 @@ where
 
     fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
         let (mut head, body) = request.into_parts();
-        let id = self.layer.ids.next();
+        let number = self.layer.ids.next_unwritten();
         let decided = match self.layer.authenticate.authenticate(&head) {
-            Err(reason) => Err(answer::invalid_credentials(
-                self.layer.challenge,
-                &self.layer.realm,
-                &reason,
-                &id,
-            )),
-            Ok(credentials) => self.layer.decide(&head, credentials, &id),
+            Err(reason) => {
+                let id = number.id();
+                let answer = answer::invalid_credentials(
+                    self.layer.challenge,
+                    &self.layer.realm,
+                    &reason,
+                    &id,
+                );
+                Err((answer, id))
+            }
+            Ok(credentials) => self.layer.decide(&head, credentials, &number),
         };
-        let answer = match decided {
-            Err(answer) => answer,
+        let (answer, id) = match decided {
+            Err(refused) => refused,
             Ok(route) => {
                 head.extensions.insert(Allowed {
                     route,
-                    decision_id: id,
+                    decision: number,
                 });
                 // The clone that was ready is the one to call (tower's usual dance).
                 let clone = self.inner.clone();
