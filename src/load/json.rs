@@ -1,20 +1,20 @@
-//! JSON → [`Tree`], on jsonc-parser's token stream.
+//! JSON → [`Tree`], on jiter's pull parser.
 //!
-//! The parser is a loop over tokens with an explicit stack, so nesting depth costs heap, not
-//! stack, and is bounded by [`limits::MAX_DEPTH`]. Strict JSON only: no comments, trailing
-//! commas, single quotes or bare words.
+//! The parser is a loop with an explicit stack, so nesting depth costs heap, not stack, and is
+//! bounded by [`limits::MAX_DEPTH`]. Strict JSON only (RFC 8259: no comments, trailing commas,
+//! single quotes, bare words, raw control characters in strings or whitespace other than the
+//! four JSON allows).
 //!
 //! A [`SkipPolicy`] names the object members whose values are validated but not built; they
 //! become [`Kind::Unbuilt`](super::tree::Kind::Unbuilt) nodes that keep their span, so a
 //! `$ref` into one can build it later with [`parse`] on that slice. Skipped values are
-//! validated by serde_json (as a borrowed `RawValue`), which runs several times faster than tokenizing
-//! (schemas and examples are most of a description's bytes); serde_json nests at most 128
+//! validated by serde_json (as a borrowed `RawValue`), which skips faster than a value is
+//! read (schemas and examples are most of a description's bytes); serde_json nests at most 128
 //! levels inside one skipped value.
 
 use std::borrow::Cow;
 
-use jsonc_parser::tokens::Token;
-use jsonc_parser::{Scanner, ScannerOptions};
+use jiter::{Jiter, JiterError, JiterErrorType, JsonErrorType, Peek};
 use serde::de::Deserialize;
 use serde_json::value::RawValue;
 
@@ -38,209 +38,171 @@ impl Seg<'_> {
 /// member's value unbuilt.
 pub type SkipPolicy = fn(path: &[Seg<'_>], key: &str) -> bool;
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum State {
-    Value,
-    ValueOrClose,
-    Key,
-    KeyOrClose,
-    After,
-}
-
-fn strict() -> ScannerOptions {
-    ScannerOptions {
-        allow_single_quoted_strings: false,
-        allow_hexadecimal_numbers: false,
-        allow_unary_plus_numbers: false,
-        allow_bare_decimal_point_numbers: false,
-        allow_non_finite_numbers: false,
-        allow_extended_string_escapes: false,
-    }
-}
-
 /// Parses `text`, which starts at byte `base` of its file, into a tree whose spans are
 /// offsets into that file.
 pub fn parse(text: &str, base: usize, skip: Option<SkipPolicy>) -> Result<Tree, BuildError> {
+    if text
+        .bytes()
+        .all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+    {
+        return Err(BuildError::new(
+            "the document is empty",
+            Span::empty(base + text.len()),
+        ));
+    }
     Parser {
-        scanner: Scanner::new(text, &strict()),
+        jiter: Jiter::new(text.as_bytes()),
         text,
         offset: 0,
         base,
         builder: TreeBuilder::new(text.len()),
-        stack: Vec::new(),
+        open: Vec::new(),
         path: Vec::new(),
         skip,
-        last_end: 0,
     }
     .run()
 }
 
 struct Parser<'a> {
-    scanner: Scanner<'a>,
+    jiter: Jiter<'a>,
     text: &'a str,
-    /// Where the scanner's text starts in `text` (it restarts after each skipped value).
+    /// Where the parser's text starts in `text` (it restarts after each skipped value).
     offset: usize,
     /// Where `text` starts in its file.
     base: usize,
     builder: TreeBuilder,
     /// Every open container: `true` for objects.
-    stack: Vec<bool>,
+    open: Vec<bool>,
     /// The path to each open container (the root's entry is a placeholder).
     path: Vec<Seg<'a>>,
     skip: Option<SkipPolicy>,
-    /// Where the last token ended in `text`: the bytes from there to the next token must be
-    /// JSON whitespace.
-    last_end: usize,
 }
 
 impl<'a> Parser<'a> {
-    fn span(&self) -> Span {
-        let at = self.base + self.offset;
-        Span::new(
-            at + self.scanner.token_start(),
-            at + self.scanner.token_end(),
-        )
+    /// Where the parser stands in `text`.
+    fn at(&self) -> usize {
+        self.offset + self.jiter.current_index()
     }
 
-    fn next(&mut self) -> Result<Option<Token<'a>>, BuildError> {
-        let token = self.scanner.scan().map_err(|e| {
-            let r = e.range();
-            let at = self.base + self.offset;
-            BuildError::new(
-                format!("invalid JSON: {}", e.kind()),
-                Span::new(at + r.start, at + r.end),
-            )
-        })?;
-        let (start, end) = match token {
-            Some(_) => (
-                self.offset + self.scanner.token_start(),
-                self.offset + self.scanner.token_end(),
-            ),
-            None => (self.text.len(), self.text.len()),
-        };
-        self.whitespace_only(self.last_end, start)?;
-        if let Some(Token::String(_)) = token {
-            self.no_raw_control_characters(start, end)?;
-        }
-        self.last_end = end;
-        Ok(token)
-    }
-
-    /// The scanner takes any Unicode whitespace between tokens; JSON allows four characters.
-    fn whitespace_only(&self, from: usize, to: usize) -> Result<(), BuildError> {
-        let gap = &self.text[from..to];
-        match gap.find(|c| !matches!(c, ' ' | '\t' | '\n' | '\r')) {
-            None => Ok(()),
-            Some(i) => {
-                let c = gap[i..].chars().next().unwrap_or(' ');
-                let at = self.base + from + i;
-                Err(BuildError::new(
-                    format!(
-                        "invalid JSON: {} is not JSON whitespace (only space, tab, line feed and carriage return are)",
-                        char_name(c)
-                    ),
-                    Span::new(at, at + c.len_utf8()),
-                ))
-            }
-        }
-    }
-
-    /// The scanner takes raw control characters inside strings; JSON requires them escaped.
-    fn no_raw_control_characters(&self, start: usize, end: usize) -> Result<(), BuildError> {
-        match self.text.as_bytes()[start..end]
-            .iter()
-            .position(|&b| b < 0x20)
-        {
-            None => Ok(()),
-            Some(i) => {
-                let at = self.base + start + i;
-                Err(BuildError::new(
-                    format!(
-                        "invalid JSON: a raw control character ({}) inside a string; write it escaped (`\\u{:04x}`)",
-                        char_name(self.text.as_bytes()[start + i] as char),
-                        self.text.as_bytes()[start + i]
-                    ),
-                    Span::new(at, at + 1),
-                ))
-            }
-        }
+    fn span(&self, from: usize, to: usize) -> Span {
+        Span::new(self.base + from, self.base + to)
     }
 
     fn run(mut self) -> Result<Tree, BuildError> {
-        let mut state = State::Value;
-        let mut key: Option<Cow<'a, str>> = None;
+        let first = self.jiter.peek().map_err(|e| self.error(e))?;
+        // The value to read next, and the path step a container read there is under.
+        let mut value = Some(first);
+        let mut step = Seg::Index;
         loop {
-            let token = self.next()?;
-            let span = self.span();
-            state = match (state, token) {
-                (State::ValueOrClose, Some(Token::CloseBracket))
-                | (State::KeyOrClose, Some(Token::CloseBrace)) => self.close(span)?,
-                (
-                    State::Value | State::ValueOrClose,
-                    Some(t @ (Token::OpenBrace | Token::OpenBracket)),
-                ) => {
-                    let is_object = t == Token::OpenBrace;
-                    self.open(is_object, span, key.take())?;
-                    if is_object {
-                        State::KeyOrClose
-                    } else {
-                        State::ValueOrClose
-                    }
-                }
-                (State::Value | State::ValueOrClose, Some(t)) => {
-                    self.scalar(t, span)?;
-                    key = None;
-                    State::After
-                }
-                (State::Key | State::KeyOrClose, Some(Token::String(k))) => {
-                    let skip = self.skip.is_some_and(|policy| policy(&self.path[1..], &k));
-                    self.builder.key(&k, span);
-                    key = Some(k);
-                    match self.next()? {
-                        Some(Token::Colon) if skip => {
-                            self.skip_value()?;
-                            State::After
+            if let Some(peek) = value.take() {
+                let start = self.at();
+                if peek == Peek::Object {
+                    self.open(true, start, std::mem::replace(&mut step, Seg::Index))?;
+                    let before = self.at();
+                    let key = match self.jiter.known_object() {
+                        Ok(key) => key.map(|k| of_text(self.text, k)),
+                        Err(e) => return Err(self.error(e)),
+                    };
+                    match key {
+                        Some(key) => {
+                            if let Some((p, key)) = self.member(before, key)? {
+                                (value, step) = (Some(p), key);
+                                continue;
+                            }
                         }
-                        Some(Token::Colon) => State::Value,
-                        other => return Err(self.unexpected(other, "`:` after an object key")),
+                        None => self.close()?,
+                    }
+                } else if peek == Peek::Array {
+                    self.open(false, start, std::mem::replace(&mut step, Seg::Index))?;
+                    match self.jiter.known_array().map_err(|e| self.error(e))? {
+                        Some(p) => {
+                            value = Some(p);
+                            continue;
+                        }
+                        None => self.close()?,
+                    }
+                } else {
+                    step = Seg::Index;
+                    self.scalar(peek, start)?;
+                }
+            }
+            // After a value: the enclosing container goes on or ends.
+            match self.open.last() {
+                None => {
+                    self.jiter.finish().map_err(|e| self.error(e))?;
+                    break;
+                }
+                Some(true) => {
+                    let before = self.at();
+                    let key = match self.jiter.next_key() {
+                        Ok(key) => key.map(|k| of_text(self.text, k)),
+                        Err(e) => return Err(self.error(e)),
+                    };
+                    match key {
+                        Some(key) => {
+                            if let Some((p, key)) = self.member(before, key)? {
+                                (value, step) = (Some(p), key);
+                            }
+                        }
+                        None => self.close()?,
                     }
                 }
-                (State::After, t) => match (self.stack.last(), t) {
-                    (None, None) => break,
-                    (Some(true), Some(Token::Comma)) => State::Key,
-                    (Some(false), Some(Token::Comma)) => State::Value,
-                    (Some(true), Some(Token::CloseBrace))
-                    | (Some(false), Some(Token::CloseBracket)) => self.close(span)?,
-                    (None, t) => return Err(self.unexpected(t, "the end of the document")),
-                    (Some(true), t) => return Err(self.unexpected(t, "`,` or `}`")),
-                    (Some(false), t) => return Err(self.unexpected(t, "`,` or `]`")),
+                Some(false) => match self.jiter.array_step().map_err(|e| self.error(e))? {
+                    Some(p) => value = Some(p),
+                    None => self.close()?,
                 },
-                (State::Key | State::KeyOrClose, t) => {
-                    return Err(self.unexpected(t, "an object key in double quotes"))
-                }
-                (State::Value | State::ValueOrClose, None) => {
-                    return Err(self.unexpected(None, "a value"))
-                }
-            };
+            }
         }
-        let end = self.base + self.text.len();
+        let empty = self.span(0, 0);
         self.builder
             .finish()
-            .ok_or_else(|| BuildError::new("the document is empty", Span::empty(end)))
+            .ok_or_else(|| BuildError::new("the document is empty", empty))
     }
 
-    /// Validates the value after the current token with serde_json, records it unbuilt, and
-    /// restarts the scanner after it.
+    /// Records the key jiter has just read (with its `:`) and skips the member's value if the
+    /// policy says so; else the value's first byte and the path step under it. The key's quotes
+    /// are the first `"` after `before` and the last before the `:`.
+    fn member(
+        &mut self,
+        before: usize,
+        key: Cow<'a, str>,
+    ) -> Result<Option<(Peek, Seg<'a>)>, BuildError> {
+        let text = self.text;
+        let colon = self.at() - 1;
+        let start = before + text[before..].find('"').unwrap_or(0);
+        let end = text[..colon]
+            .trim_end_matches([' ', '\t', '\n', '\r'])
+            .len();
+        let skip = self
+            .skip
+            .is_some_and(|policy| policy(&self.path[1..], &key));
+        self.builder.key(&key, self.span(start, end));
+        if skip {
+            self.skip_value()?;
+            return Ok(None);
+        }
+        let peek = self.jiter.peek().map_err(|e| self.error(e))?;
+        Ok(Some((peek, Seg::Key(key))))
+    }
+
+    /// Validates the value after the current position with serde_json, records it unbuilt,
+    /// and restarts the parser after it.
     fn skip_value(&mut self) -> Result<(), BuildError> {
-        let from = self.offset + self.scanner.token_end();
+        let from = self.at();
         let rest = &self.text[from..];
         let mut de = serde_json::Deserializer::from_str(rest);
         let raw = match <&RawValue>::deserialize(&mut de) {
             Ok(raw) => raw.get(),
             Err(e) => {
                 let at = from + offset_of(rest, e.line(), e.column());
+                // serde_json's message ends with its position in the skipped value, not in the
+                // file: the span says where.
+                let message = e.to_string();
+                let message = message
+                    .rsplit_once(" at line ")
+                    .map_or(message.as_str(), |(m, _)| m);
                 return Err(BuildError::new(
-                    format!("invalid JSON: {e}"),
+                    format!("invalid JSON: {message}"),
                     Span::empty(self.base + at),
                 ));
             }
@@ -248,69 +210,252 @@ impl<'a> Parser<'a> {
         // The raw value borrows from `rest`, so its address gives its offset.
         let start = from + (raw.as_ptr() as usize - rest.as_ptr() as usize);
         let end = start + raw.len();
-        self.builder
-            .unbuilt(Span::new(self.base + start, self.base + end))?;
+        self.builder.unbuilt(self.span(start, end))?;
         self.offset = end;
-        self.last_end = end;
-        self.scanner = Scanner::new(&self.text[end..], &strict());
+        self.jiter = Jiter::new(&self.text.as_bytes()[end..]);
         Ok(())
     }
 
-    fn open(
-        &mut self,
-        is_object: bool,
-        span: Span,
-        key: Option<Cow<'a, str>>,
-    ) -> Result<(), BuildError> {
-        if self.stack.len() >= limits::MAX_DEPTH {
+    fn open(&mut self, is_object: bool, start: usize, step: Seg<'a>) -> Result<(), BuildError> {
+        if self.open.len() >= limits::MAX_DEPTH {
             return Err(BuildError::new(
                 format!("nesting deeper than {} levels", limits::MAX_DEPTH),
-                span,
+                self.span(start, start + 1),
             ));
         }
-        self.builder.begin(is_object, span.start as usize)?;
-        self.path.push(key.map_or(Seg::Index, Seg::Key));
-        self.stack.push(is_object);
+        self.builder.begin(is_object, self.base + start)?;
+        self.path.push(step);
+        self.open.push(is_object);
         Ok(())
     }
 
-    fn close(&mut self, span: Span) -> Result<State, BuildError> {
-        self.stack.pop();
+    fn close(&mut self) -> Result<(), BuildError> {
+        self.open.pop();
         self.path.pop();
-        self.builder.end(span.end as usize)?;
-        Ok(State::After)
+        self.builder.end(self.base + self.at())?;
+        Ok(())
     }
 
-    fn scalar(&mut self, token: Token<'a>, span: Span) -> Result<(), BuildError> {
-        match token {
-            Token::String(s) => self.builder.string(&s, span)?,
-            Token::Number(n) => self.builder.number(n, span)?,
-            Token::Boolean(b) => self.builder.bool(b, span)?,
-            Token::Null => self.builder.null(span)?,
-            other => return Err(self.unexpected(Some(other), "a value")),
+    fn scalar(&mut self, peek: Peek, start: usize) -> Result<(), BuildError> {
+        let read = match peek {
+            Peek::String => {
+                let value = match self.jiter.known_str() {
+                    Ok(s) => of_text(self.text, s),
+                    Err(e) => return Err(self.error(e)),
+                };
+                let span = self.span(start, self.at());
+                self.builder.string(&value, span)?;
+                return Ok(());
+            }
+            Peek::True | Peek::False => self.jiter.known_bool(peek).map(Scalar::Bool),
+            Peek::Null => self.jiter.known_null().map(|()| Scalar::Null),
+            _ => self.jiter.known_number_bytes(peek).map(|_| Scalar::Number),
+        };
+        let read = read.map_err(|e| self.error(e))?;
+        let span = self.span(start, self.at());
+        match read {
+            Scalar::Bool(b) => self.builder.bool(b, span)?,
+            Scalar::Null => self.builder.null(span)?,
+            Scalar::Number => {
+                let text = &self.text[start..self.at()];
+                self.builder.number(text, span)?
+            }
         };
         Ok(())
     }
 
-    fn unexpected(&self, token: Option<Token<'_>>, expected: &str) -> BuildError {
-        let found = match &token {
-            None => "the end of the file".to_string(),
-            Some(Token::CommentLine(_) | Token::CommentBlock(_)) => {
-                "a comment (comments are not allowed in JSON)".to_string()
+    /// jiter's error, in this parser's words and at its place in the file.
+    fn error(&self, e: JiterError) -> BuildError {
+        let mut at = (self.offset + e.index).min(self.text.len());
+        while !self.text.is_char_boundary(at) {
+            at -= 1;
+        }
+        let rest = &self.text[at..];
+        let here = |len: usize| Span::new(self.base + at, self.base + at + len);
+        let c = rest.chars().next();
+        if let Some(c) = c.filter(|c| c.is_whitespace() || *c == '\u{feff}') {
+            if !matches!(c, ' ' | '\t' | '\n' | '\r') {
+                return BuildError::new(
+                    format!(
+                        "invalid JSON: {} is not JSON whitespace (only space, tab, line feed and carriage return are)",
+                        char_name(c)
+                    ),
+                    here(c.len_utf8()),
+                );
             }
-            Some(Token::String(_)) => "a string".to_string(),
-            Some(t) => format!("`{}`", truncate(t.as_str())),
+        }
+        let JiterErrorType::JsonError(kind) = e.error_type else {
+            return BuildError::new(format!("invalid JSON: {}", e.error_type), here(0));
         };
-        let span = if token.is_none() {
-            Span::empty(self.base + self.text.len())
-        } else {
-            self.span()
+        let bytes = self.text.as_bytes();
+        // The byte before `at` that is not whitespace: what the parser had just read.
+        let before = bytes[..at]
+            .iter()
+            .rposition(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'));
+        let expected = match kind {
+            JsonErrorType::ControlCharacterWhileParsingString => {
+                // At the character, or at the string it is in.
+                let control = rest.bytes().position(|b| b < 0x20).unwrap_or(0);
+                let byte = rest.as_bytes().get(control).copied().unwrap_or(0);
+                let at = at + control;
+                return BuildError::new(
+                    format!(
+                        "invalid JSON: a raw control character ({}) inside a string; write it escaped (`\\u{:04x}`)",
+                        char_name(byte as char),
+                        byte
+                    ),
+                    Span::new(self.base + at, self.base + at + 1),
+                );
+            }
+            JsonErrorType::InvalidEscape => {
+                let from = if at > 0 && bytes[at - 1] == b'\\' {
+                    at - 1
+                } else {
+                    at
+                };
+                let escape = self.text[from..].chars().take(2).collect::<String>();
+                return BuildError::new(
+                    format!(
+                        "invalid JSON: `{escape}` is not an escape JSON has (\\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX)"
+                    ),
+                    Span::new(self.base + from, self.base + from + escape.len()),
+                );
+            }
+            JsonErrorType::InvalidUnicodeCodePoint
+            | JsonErrorType::LoneLeadingSurrogateInHexEscape
+            | JsonErrorType::UnexpectedEndOfHexEscape => {
+                let from = self.text[..at].rfind("\\u").unwrap_or(at);
+                let digits = bytes[(from + 2).min(bytes.len())..]
+                    .iter()
+                    .take(4)
+                    .take_while(|b| b.is_ascii_hexdigit())
+                    .count();
+                let escape = &self.text[from..(from + 2 + digits).min(self.text.len())];
+                let surrogate = u16::from_str_radix(escape.get(2..).unwrap_or(""), 16)
+                    .is_ok_and(|u| (0xd800..0xe000).contains(&u));
+                let message = if surrogate {
+                    format!("invalid JSON: `{escape}` is half of a surrogate pair without its other half, not a character")
+                } else {
+                    format!(
+                        "invalid JSON: `{escape}` is not a complete `\\u` escape (four hex digits)"
+                    )
+                };
+                return BuildError::new(
+                    message,
+                    Span::new(self.base + from, self.base + from + escape.len()),
+                );
+            }
+            JsonErrorType::InvalidNumber | JsonErrorType::NumberOutOfRange => {
+                let number =
+                    |b: &u8| b.is_ascii_digit() || matches!(b, b'-' | b'+' | b'.' | b'e' | b'E');
+                let from = bytes[..at]
+                    .iter()
+                    .rposition(|b| !number(b))
+                    .map_or(0, |i| i + 1);
+                let to = from + bytes[from..].iter().take_while(|b| number(b)).count();
+                return BuildError::new(
+                    format!(
+                        "invalid JSON: `{}` is not a JSON number",
+                        truncate(&self.text[from..to])
+                    ),
+                    Span::new(self.base + from, self.base + to),
+                );
+            }
+            JsonErrorType::EofWhileParsingString => {
+                return BuildError::new(
+                    "invalid JSON: the file ends inside a string (its closing `\"` is missing)",
+                    here(0),
+                )
+            }
+            JsonErrorType::TrailingComma => {
+                let comma = before.filter(|&i| bytes[i] == b',').unwrap_or(at);
+                return BuildError::new(
+                    "invalid JSON: a comma before the closing bracket (trailing commas are not allowed in JSON)",
+                    Span::new(self.base + comma, self.base + comma + 1),
+                );
+            }
+            JsonErrorType::ExpectedSomeIdent => {
+                // Inside a word that is not `true`, `false` or `null`: name the whole word.
+                let from = bytes[..at]
+                    .iter()
+                    .rposition(|b| !b.is_ascii_alphanumeric())
+                    .map_or(0, |i| i + 1);
+                let (found, len) = found(&self.text[from..]);
+                return BuildError::new(
+                    format!("invalid JSON: expected a value, found {found}"),
+                    Span::new(self.base + from, self.base + from + len),
+                );
+            }
+            JsonErrorType::ExpectedColon => "`:` after an object key",
+            JsonErrorType::ExpectedListCommaOrEnd => "`,` or `]`",
+            JsonErrorType::ExpectedObjectCommaOrEnd => "`,` or `}`",
+            JsonErrorType::KeyMustBeAString => "an object key in double quotes",
+            JsonErrorType::TrailingCharacters => "the end of the document",
+            JsonErrorType::ExpectedSomeValue
+            | JsonErrorType::EofWhileParsingValue
+            | JsonErrorType::EofWhileParsingList
+            | JsonErrorType::EofWhileParsingObject => {
+                // At the end of the file, or at something that starts no value: what fits
+                // after what was read last.
+                let in_object = self.open.last() == Some(&true);
+                match before.map(|i| bytes[i]) {
+                    Some(b'{') => "an object key in double quotes or `}`",
+                    Some(b',') if in_object => "an object key in double quotes",
+                    Some(b'[') => "a value or `]`",
+                    Some(b':' | b',') | None => "a value",
+                    Some(_) if in_object => "`,` or `}`",
+                    Some(_) if self.open.is_empty() => "the end of the document",
+                    Some(_) => "`,` or `]`",
+                }
+            }
+            other => return BuildError::new(format!("invalid JSON: {other}"), here(0)),
         };
+        let (found, len) = found(rest);
         BuildError::new(
             format!("invalid JSON: expected {expected}, found {found}"),
-            span,
+            here(len),
         )
     }
+}
+
+/// A string jiter has decoded, as a slice of `text` when it is one (written without escapes,
+/// jiter hands back the text's own bytes): no copy, and it no longer borrows the parser.
+fn of_text<'a>(text: &'a str, decoded: &str) -> Cow<'a, str> {
+    let within = (decoded.as_ptr() as usize).checked_sub(text.as_ptr() as usize);
+    match within.filter(|&at| at + decoded.len() <= text.len()) {
+        Some(at) => Cow::Borrowed(&text[at..at + decoded.len()]),
+        None => Cow::Owned(decoded.to_owned()),
+    }
+}
+
+/// A scalar jiter has read, before it goes into the tree.
+enum Scalar {
+    Bool(bool),
+    Null,
+    /// Its text is the span's.
+    Number,
+}
+
+/// What stands at the start of `rest`, named for an error message, and its length.
+fn found(rest: &str) -> (String, usize) {
+    if rest.is_empty() {
+        return ("the end of the file".into(), 0);
+    }
+    if rest.starts_with("//") || rest.starts_with("/*") {
+        return ("a comment (comments are not allowed in JSON)".into(), 2);
+    }
+    if rest.starts_with('"') {
+        return ("a string".into(), 1);
+    }
+    let word = rest
+        .find(|c: char| c.is_whitespace() || "{}[]:,\"".contains(c))
+        .unwrap_or(rest.len());
+    let len = if word == 0 {
+        rest.chars().next().map_or(0, char::len_utf8)
+    } else {
+        word
+    };
+    (format!("`{}`", truncate(&rest[..len])), len)
 }
 
 /// The byte offset of a 1-based line and column (serde_json's error position) in `text`.
@@ -458,6 +603,168 @@ mod tests {
         assert!(err.message.contains("duplicate key `a`"), "{}", err.message);
         assert_eq!(err.span, Span::new(17, 20));
         assert_eq!(err.related, Some(Span::new(1, 4)));
+    }
+
+    /// Each kind of malformed JSON is named in words, at the byte that makes it malformed
+    /// (the start of the word, number or escape, not where the parser gave up).
+    #[test]
+    fn errors_say_what_was_found_and_where() {
+        for (text, message, at) in [
+            (r#"{"a": 1,}"#, "a comma before the closing bracket", 7),
+            (r#"[1, 2 ,]"#, "a comma before the closing bracket", 6),
+            (r#"{"a": tru}"#, "expected a value, found `tru`", 6),
+            (r#"{"a": 01}"#, "`01` is not a JSON number", 6),
+            (r#"{"a": 1.}"#, "`1.` is not a JSON number", 6),
+            (r#"{"a": -}"#, "`-` is not a JSON number", 6),
+            (r#"{"a": "x\q"}"#, r"`\q` is not an escape JSON has", 8),
+            (
+                r#"{"a": "\ud800"}"#,
+                r"`\ud800` is half of a surrogate pair",
+                7,
+            ),
+            (
+                r#"{"a": 1, "#,
+                "expected an object key in double quotes, found the end",
+                9,
+            ),
+            (
+                r#"{"a": "#,
+                "expected a value, found the end of the file",
+                6,
+            ),
+            ("[", "expected a value or `]`, found the end of the file", 1),
+            (
+                "{",
+                "expected an object key in double quotes or `}`, found the end",
+                1,
+            ),
+            ("[1", "expected `,` or `]`, found the end of the file", 2),
+            (
+                r#"{"a" 1}"#,
+                "expected `:` after an object key, found `1`",
+                5,
+            ),
+            (
+                r#"{"a": 1} x"#,
+                "expected the end of the document, found `x`",
+                9,
+            ),
+            (r#"{"a": "b"#, "the file ends inside a string", 8),
+            (r#"{"a": NaN}"#, "expected a value, found `NaN`", 6),
+            (r#"{"a": [}"#, "expected a value or `]`, found `}`", 7),
+        ] {
+            let err = parse(text, 0, None).unwrap_err();
+            assert!(err.message.contains(message), "{text}: {}", err.message);
+            assert_eq!(err.span.start, at, "{text}: {}", err.message);
+        }
+    }
+
+    /// A key written with escapes is read decoded (the model looks `info` up by its name), and
+    /// its span covers it as written, whatever whitespace surrounds its `:`.
+    #[test]
+    fn keys_are_decoded_and_located_as_written() {
+        let text = "{ \"inf\\u006f\" :\n{\"t\":1} ,\"b\"\t:\t2}";
+        let tree = parse(text, 100, None).unwrap();
+        let keys: Vec<(&str, Span)> = tree.root().members().map(|e| (e.key, e.key_span)).collect();
+        assert_eq!(
+            keys,
+            [("info", Span::new(102, 113)), ("b", Span::new(125, 128))]
+        );
+        assert_eq!(&text[2..13], "\"inf\\u006f\"");
+        assert_eq!(&text[25..28], "\"b\"");
+        assert!(tree.root().get("info").unwrap().get("t").is_some());
+    }
+
+    /// Strings are read decoded, with the span of their text as written.
+    #[test]
+    fn strings_are_decoded_with_their_written_span() {
+        let text = r#"["plain", "tab\there", "\u00e9t\u00e9"]"#;
+        let tree = parse(text, 0, None).unwrap();
+        let items: Vec<(&str, &str)> = tree
+            .root()
+            .items()
+            .map(|n| {
+                let span = n.span();
+                (
+                    n.as_str().unwrap(),
+                    &text[span.start as usize..span.end as usize],
+                )
+            })
+            .collect();
+        assert_eq!(
+            items,
+            [
+                ("plain", r#""plain""#),
+                ("tab\there", r#""tab\there""#),
+                ("été", r#""\u00e9t\u00e9""#)
+            ]
+        );
+    }
+
+    /// Strict JSON is what serde_json accepts: thousands of small mutations of documents with
+    /// every kind of token (escapes, surrogate pairs, numbers, multi-byte text) are accepted or
+    /// refused as serde_json reads them into values, valid JSON is never refused when skipped
+    /// either, and no error panics or points past the end.
+    #[test]
+    fn accepts_exactly_what_serde_json_accepts() {
+        fn skip_all(_: &[Seg<'_>], _: &str) -> bool {
+            true
+        }
+        let seeds = [
+            r#"{"a": [1, -2.5e+3, 0, 0.5E-2], "b": {"c": null, "d": true, "e": false}}"#,
+            r#"{"s": "tab\t \"q\" \\ \/ \b\f\n\r \u00e9 \ud83d\ude00", "k\u0061": "é€😀"}"#,
+            r#"[{"x": {}}, [], [[]], "", 123456789012345678901234567890, 1e99]"#,
+            " \r\n\t{ \"a\" : [ 1 , { \"b\" : \"c\" } ] } \n",
+        ];
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut random = move |below: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % below as u64) as usize
+        };
+        let alphabet: Vec<char> =
+            "{}[]:,\"\\ \t\n\u{c}u0123456789abcdefeEtrunl.+-é€😀\u{1}\u{a0}/*'x"
+                .chars()
+                .collect();
+        let mut checked = 0;
+        for round in 0..20_000 {
+            let mut chars: Vec<char> = seeds[round % seeds.len()].chars().collect();
+            for _ in 0..1 + random(3) {
+                let at = random(chars.len() + 1);
+                match random(3) {
+                    0 if at < chars.len() => {
+                        chars.remove(at);
+                    }
+                    1 if at < chars.len() => chars[at] = alphabet[random(alphabet.len())],
+                    _ => chars.insert(at, alphabet[random(alphabet.len())]),
+                }
+            }
+            let text: String = chars.into_iter().collect();
+            // Decoded as serde_json decodes every string (a lone surrogate is refused there;
+            // skipped, unbuilt values are only validated, so they may hold one), with numbers of
+            // any size (a number's text is kept, not its value).
+            let serde = match serde_json::from_str::<serde_json::Value>(&text) {
+                Ok(_) => true,
+                Err(e) => {
+                    e.to_string().starts_with("number out of range")
+                        && serde_json::from_str::<serde::de::IgnoredAny>(&text).is_ok()
+                }
+            };
+            for skip in [None, Some(skip_all as SkipPolicy)] {
+                match parse(&text, 0, skip) {
+                    Ok(_) if skip.is_some() => {}
+                    Ok(_) => assert!(serde, "accepted what serde_json refuses: {text:?}"),
+                    Err(e) if e.message.contains("duplicate key") => continue,
+                    Err(e) => {
+                        assert!(!serde, "refused valid JSON: {text:?}: {}", e.message);
+                        assert!(e.span.end as usize <= text.len(), "{text:?}: {e:?}");
+                    }
+                }
+                checked += 1;
+            }
+        }
+        assert!(checked > 30_000, "{checked}");
     }
 
     #[test]
