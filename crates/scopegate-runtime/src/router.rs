@@ -19,11 +19,11 @@ use crate::words::{self, first_segment, fold_ascii, head, last, same_middle};
 #[derive(Debug)]
 pub(crate) struct Router {
     nodes: Vec<Node>,
-    /// Every node's concrete child segments.
-    literals: Vec<Literal>,
-    /// Open addressing over `literals` by (node, folded key, length): an index into
-    /// `literals`, or `EMPTY`. Its length is a power of two, at least twice the literals.
-    slots: Vec<u32>,
+    /// Every node's concrete child segments, by open addressing on (node, folded key,
+    /// length): held in the slots themselves, so a probe reads one place, not an index and then
+    /// the literal it points to; an empty slot has `node == EMPTY`. Its length is a power of
+    /// two, at least twice the literals.
+    slots: Vec<Literal>,
     /// The concrete segments' text, end to end.
     text: Vec<u8>,
     /// Every node's templated child segments, most literal text first, then by shape.
@@ -54,7 +54,7 @@ struct Node {
 }
 
 /// A concrete segment below `node`, leading to `child`.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Literal {
     node: u32,
     child: u32,
@@ -195,7 +195,6 @@ impl Router {
     fn flatten(building: Building) -> Router {
         let mut router = Router {
             nodes: Vec::with_capacity(building.nodes.len()),
-            literals: Vec::new(),
             slots: Vec::new(),
             text: Vec::new(),
             patterns: Vec::new(),
@@ -210,11 +209,12 @@ impl Router {
                 .collect(),
         };
         let range = |from: usize, to: usize| (from as u32, to as u32);
+        let mut all_literals = Vec::new();
         for (index, node) in building.nodes.into_iter().enumerate() {
             let literals = !node.literals.is_empty();
             for (text, child) in node.literals {
                 let head = head(text.as_bytes());
-                router.literals.push(Literal {
+                all_literals.push(Literal {
                     node: index as u32,
                     child: child as u32,
                     head,
@@ -249,14 +249,23 @@ impl Router {
                 literals,
             });
         }
-        let size = (router.literals.len() * 2).next_power_of_two().max(8);
-        router.slots = vec![EMPTY; size];
-        for (index, literal) in router.literals.iter().enumerate() {
+        let size = (all_literals.len() * 2).next_power_of_two().max(8);
+        let empty = Literal {
+            node: EMPTY,
+            child: EMPTY,
+            head: 0,
+            key: 0,
+            last: 0,
+            len: 0,
+            start: 0,
+        };
+        router.slots = vec![empty; size];
+        for literal in all_literals {
             let mut slot = slot_of(literal.node, literal.key, literal.len as usize, size);
-            while router.slots[slot] != EMPTY {
+            while router.slots[slot].node != EMPTY {
                 slot = (slot + 1) & (size - 1);
             }
-            router.slots[slot] = index as u32;
+            router.slots[slot] = literal;
         }
         router
     }
@@ -379,11 +388,10 @@ impl Router {
         let mut slot = slot_of(node, key, segment.len(), self.slots.len());
         let mut folded = false;
         loop {
-            let index = self.slots[slot];
-            if index == EMPTY {
+            let l = &self.slots[slot];
+            if l.node == EMPTY {
                 break;
             }
-            let l = &self.literals[index as usize];
             if l.node == node && l.key == key && l.len as usize == segment.len() {
                 if segment.len() <= 8 {
                     // The head is the whole segment: equal, or equal only when case is ignored.
