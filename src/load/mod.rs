@@ -1,9 +1,9 @@
 //! Loading: bytes → a positioned tree, the OpenAPI version, and `$ref` resolution.
 //!
 //! ```text
-//! read_source (I/O, size limit, UTF-8) → parse (JSON or YAML → Tree) → detect version
+//! read_source (read.rs: I/O, size limit, UTF-8) → parse (JSON or YAML → Tree) → detect version
 //! ```
-//! JSON documents are read with [`openapi_skip`], which leaves schemas, examples and
+//! JSON documents are read with [`openapi_skip`] (skip.rs), which leaves schemas, examples and
 //! responses unbuilt: the security model never reads them, and they are most of the bytes.
 //! [`edit`] writes YAML back in place (set, insert, remove, rename one entry; the rest of the
 //! bytes as they were), built on the same positioned tree.
@@ -11,24 +11,26 @@
 pub mod edit;
 pub mod json;
 pub mod pointer;
+mod read;
 pub mod refs;
+mod skip;
 pub mod source;
 pub mod tree;
 pub mod walk;
 pub mod yaml;
 
 use std::fmt;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 pub use pointer::Pointer;
+pub use read::{read_source, read_source_as, source_from_bytes};
 pub use refs::Workspace;
+pub use skip::{openapi_skip, MULTI_SEGMENT};
 pub use source::{Position, SourceFile, Span};
 pub use tree::{Kind, NodeId, NodeRef, Tree};
 
-use json::Seg;
-use tree::{limits, BuildError};
+use tree::BuildError;
 
 /// The version a document declares.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
@@ -135,106 +137,6 @@ impl fmt::Display for LoadError {
             write!(f, ":{}:{}", p.line, p.column)?;
         }
         write!(f, ": {}", self.message)
-    }
-}
-
-/// Reads a file, or standard input for `-`, into a [`SourceFile`].
-pub fn read_source(path: &Path) -> Result<Arc<SourceFile>, LoadError> {
-    read_source_as(path, path)
-}
-
-/// Reads `path` (standard input for `-`) into a [`SourceFile`] called `name`.
-pub fn read_source_as(path: &Path, name: &Path) -> Result<Arc<SourceFile>, LoadError> {
-    let limit = limits::MAX_FILE_BYTES;
-    let mut bytes = Vec::new();
-    let result = if path == Path::new("-") {
-        std::io::stdin()
-            .lock()
-            .take(limit + 1)
-            .read_to_end(&mut bytes)
-    } else {
-        std::fs::File::open(path).and_then(|f| {
-            // Sized once from the file's length (what `fs::read` does; `take` hides it), so
-            // a 47 MB file is not copied through doubling buffers of up to 64 MB.
-            let expected = f.metadata().map_or(0, |m| m.len()).min(limit);
-            read_file(f, expected as usize, limit, &mut bytes)
-        })
-    };
-    if let Err(e) = result {
-        return Err(LoadError::io(path, format!("cannot read: {e}")));
-    }
-    if bytes.len() as u64 > limit {
-        return Err(LoadError::io(
-            path,
-            format!("larger than the {} MiB limit", limit >> 20),
-        ));
-    }
-    source_from_bytes(name, bytes)
-}
-
-/// Reads at most `limit + 1` bytes of `file` (one more than the limit says it is too large)
-/// into `bytes`, `expected` being its length when it was opened.
-fn read_file(
-    file: std::fs::File,
-    expected: usize,
-    limit: u64,
-    bytes: &mut Vec<u8>,
-) -> std::io::Result<usize> {
-    #[cfg(all(unix, feature = "lint"))]
-    if expected >= halves::FROM {
-        if halves::read(&file, expected, bytes).is_ok() {
-            // What was appended since its length was read.
-            let rest = limit + 1 - bytes.len() as u64;
-            return (&file).take(rest).read_to_end(bytes).map(|n| n + expected);
-        }
-        // It shrank since: read it again from the start, where positioned reads left the
-        // cursor.
-        bytes.clear();
-    }
-    bytes.reserve_exact(expected + 1);
-    file.take(limit + 1).read_to_end(bytes)
-}
-
-/// A large file read in two halves on two cores: for a 13 MB description, faulting in the
-/// fresh buffer's pages and copying into them was a sixth of linting it, on one core.
-#[cfg(all(unix, feature = "lint"))]
-mod halves {
-    use std::io::{Seek, SeekFrom};
-    use std::os::unix::fs::FileExt;
-
-    pub const FROM: usize = 1 << 20;
-
-    /// Fills `bytes` with the file's first `len` bytes and leaves the file's cursor after them;
-    /// an error when it holds fewer (it shrank since its length was read).
-    pub fn read(file: &std::fs::File, len: usize, bytes: &mut Vec<u8>) -> std::io::Result<()> {
-        // Zeroed by the allocator's fresh pages (calloc), which each half's thread faults in.
-        *bytes = vec![0; len + 1];
-        bytes.truncate(len);
-        let (first, second) = bytes.split_at_mut(len / 2);
-        let (a, b) = rayon::join(
-            || file.read_exact_at(first, 0),
-            || file.read_exact_at(second, (len / 2) as u64),
-        );
-        a?;
-        b?;
-        let mut file = file;
-        file.seek(SeekFrom::Start(len as u64)).map(|_| ())
-    }
-}
-
-/// Decodes bytes read from `path` as UTF-8.
-pub fn source_from_bytes(path: &Path, bytes: Vec<u8>) -> Result<Arc<SourceFile>, LoadError> {
-    match String::from_utf8(bytes) {
-        Ok(text) => Ok(SourceFile::new(path, text)),
-        Err(e) => {
-            let at = e.utf8_error().valid_up_to();
-            let source = SourceFile::new(path, String::from_utf8_lossy(e.as_bytes()).into_owned());
-            Err(LoadError::at(
-                LoadErrorKind::Invalid,
-                &source,
-                BuildError::new("invalid UTF-8", Span::new(at, at + 1)),
-            ))
-        }
     }
 }
 
@@ -398,85 +300,6 @@ fn article(kind: Kind) -> String {
     }
 }
 
-/// The path-parameter extension that lets a parameter span segments (`true` or `false`).
-pub const MULTI_SEGMENT: &str = "x-scopegate-multi-segment";
-
-/// Decides which members of an OpenAPI document the security model never reads, so that
-/// loading JSON leaves them unbuilt: schemas, examples, bodies, responses, descriptions.
-/// Objects the model reads keep only the members it reads; a `$ref` into anything skipped
-/// builds that subtree when it is followed.
-pub fn openapi_skip(path: &[Seg<'_>], key: &str) -> bool {
-    const IGNORE: &str = "x-scopegate-ignore";
-    const ROOT: &[&str] = &[
-        "openapi",
-        "swagger",
-        "info",
-        "servers",
-        "basePath",
-        "host",
-        "security",
-        "securityDefinitions",
-        "components",
-        "paths",
-        "webhooks",
-        "parameters",
-    ];
-    const COMPONENTS: &[&str] = &["securitySchemes", "parameters", "pathItems"];
-    const PATH_ITEM: &[&str] = &[
-        "$ref",
-        "parameters",
-        "servers",
-        "get",
-        "put",
-        "post",
-        "delete",
-        "options",
-        "head",
-        "patch",
-        "trace",
-        "query",
-        "additionalOperations",
-    ];
-    const OPERATION: &[&str] = &["operationId", "security", "parameters", "servers"];
-    const PARAMETER: &[&str] = &["$ref", "name", "in", "required", MULTI_SEGMENT];
-    let keep = |list: &[&str]| key == IGNORE || list.contains(&key);
-    let is_path_map = |s: &Seg<'_>| s.is("paths") || s.is("webhooks");
-    let is_path_item_map = |p: &[Seg<'_>]| match p {
-        [m] => is_path_map(m),
-        [c, items] => c.is("components") && items.is("pathItems"),
-        _ => false,
-    };
-    // An operation under a path item: `get`, or 3.2's `additionalOperations/COPY`.
-    let is_operation = |p: &[Seg<'_>]| match p {
-        [items @ .., _, extra, _] if extra.is("additionalOperations") => is_path_item_map(items),
-        [items @ .., _, op] => {
-            is_path_item_map(items)
-                && !op.is("parameters")
-                && !op.is("servers")
-                && !op.is("additionalOperations")
-        }
-        _ => false,
-    };
-    let is_parameter_list = |p: &[Seg<'_>]| match p {
-        // A path item's, or an operation's.
-        [rest @ .., params] if params.is("parameters") => {
-            matches!(rest, [items @ .., _] if is_path_item_map(items)) || is_operation(rest)
-        }
-        _ => false,
-    };
-    match path {
-        [] => !keep(ROOT),
-        [c] if c.is("components") => !keep(COMPONENTS),
-        // Named parameters: Swagger 2.0's top-level ones and OpenAPI 3's components.
-        [params, _] if params.is("parameters") => !keep(PARAMETER),
-        [c, params, _] if c.is("components") && params.is("parameters") => !keep(PARAMETER),
-        [list @ .., Seg::Index] if is_parameter_list(list) => !keep(PARAMETER),
-        [items @ .., _] if is_path_item_map(items) => !keep(PATH_ITEM),
-        p if is_operation(p) => !keep(OPERATION),
-        _ => false,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -487,45 +310,6 @@ mod tests {
 
     fn error(name: &str, text: &str) -> LoadError {
         load_source(&source(name, text)).unwrap_err()
-    }
-
-    /// Files of every size around the one from which they are read in two halves (and a
-    /// half that splits a multi-byte character) read as the bytes `fs::read` gives.
-    #[test]
-    fn files_read_whole_at_every_size() {
-        let dir = tempfile::tempdir().unwrap();
-        let line = "é line of text {}\n";
-        let big: String = line.repeat((3 << 20) / line.len() + 1);
-        for len in [0, 1, (1 << 20) - 1, 1 << 20, (1 << 20) + 1, (3 << 20) + 7] {
-            let mut text = big[..big.floor_char_boundary(len)].to_string();
-            while text.len() < len {
-                text.push('x');
-            }
-            let path = dir.path().join(format!("{len}.json"));
-            std::fs::write(&path, &text).unwrap();
-            let read = read_source(&path).unwrap();
-            assert!(read.text == text, "{len} bytes read as {}", read.text.len());
-        }
-    }
-
-    /// A file shorter than its length said (it shrank after it was opened) is read again from
-    /// the start; one that grew is read to its new end.
-    #[test]
-    fn a_file_that_changed_length_is_read_whole() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("changing.json");
-        let text = "x".repeat((2 << 20) + 3);
-        std::fs::write(&path, &text).unwrap();
-        for said in [text.len() + 4096, text.len() - 4096] {
-            let mut bytes = Vec::new();
-            let file = std::fs::File::open(&path).unwrap();
-            read_file(file, said, limits::MAX_FILE_BYTES, &mut bytes).unwrap();
-            assert!(
-                bytes == text.as_bytes(),
-                "said {said}, read {}",
-                bytes.len()
-            );
-        }
     }
 
     #[test]
@@ -597,58 +381,6 @@ mod tests {
             e.to_string(),
             "a.json:3:13: invalid JSON: expected an object key in double quotes, found `,`"
         );
-    }
-
-    #[test]
-    fn the_skip_policy_keeps_what_the_model_reads() {
-        let key = |k: &'static str| Seg::Key(k.into());
-        let op = [key("paths"), key("/a"), key("get")];
-        assert!(openapi_skip(&op, "responses"));
-        assert!(openapi_skip(&op, "description"));
-        assert!(!openapi_skip(&op, "security"));
-        assert!(!openapi_skip(&op, "x-scopegate-ignore"));
-        assert!(!openapi_skip(&op[..2], "get"));
-        assert!(openapi_skip(&op[..2], "summary"));
-        let param = [
-            key("paths"),
-            key("/a"),
-            key("get"),
-            key("parameters"),
-            Seg::Index,
-        ];
-        assert!(openapi_skip(&param, "schema"));
-        assert!(!openapi_skip(&param, "in"));
-        assert!(!openapi_skip(&[], "components"));
-        assert!(openapi_skip(&[], "definitions"));
-        assert!(openapi_skip(&[key("components")], "schemas"));
-        assert!(!openapi_skip(&[key("components")], "securitySchemes"));
-        assert!(!openapi_skip(
-            &[key("components"), key("securitySchemes"), key("o")],
-            "flows"
-        ));
-        let extra = [
-            key("paths"),
-            key("/a"),
-            key("additionalOperations"),
-            key("COPY"),
-        ];
-        assert!(!openapi_skip(&extra, "security"));
-        assert!(openapi_skip(&extra, "responses"));
-        assert!(!openapi_skip(&extra[..3], "COPY"));
-        assert!(!openapi_skip(&op[..2], "query"));
-        let extra_param = [
-            key("paths"),
-            key("/a"),
-            key("additionalOperations"),
-            key("COPY"),
-            key("parameters"),
-            Seg::Index,
-        ];
-        assert!(!openapi_skip(&extra_param, "in"));
-        assert!(openapi_skip(&extra_param, "schema"));
-        let item = [key("components"), key("pathItems"), key("t"), key("get")];
-        assert!(!openapi_skip(&item, "operationId"));
-        assert!(openapi_skip(&item, "requestBody"));
     }
 
     #[test]
