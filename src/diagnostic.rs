@@ -222,13 +222,14 @@ pub fn locate(diagnostics: &mut [Diagnostic]) {
         while !text.is_char_boundary(end) {
             end -= 1;
         }
-        let within = &text[offset..end];
-        let end_position = if within.contains('\n') {
+        // On another line (a line index lookup, not a scan of a span that may be a whole
+        // operation), or counted on from the start.
+        let end_position = if source.lines().line_of(end) != line {
             source.position(end)
         } else {
             Position {
                 line: position.line,
-                column: position.column + within.chars().count() as u32,
+                column: position.column + text[offset..end].chars().count() as u32,
             }
         };
         diagnostics[i].located = Some(position);
