@@ -289,7 +289,7 @@ impl Router {
         segments: &str,
         method: MethodId,
     ) -> Result<Option<usize>, PathError> {
-        self.find(0, Some(segments), method)
+        self.find(0, Some(segments.as_bytes()), method)
             .map(|found| found.map(|i| i as usize))
     }
 
@@ -299,11 +299,13 @@ impl Router {
     /// sibling, or matches a templated one, only when case is ignored is ambiguous.
     ///
     /// `rest` is the rest of the path from this node's segment on (`None` past the last
-    /// segment; `Some("")` is one empty segment, as a trailing slash leaves).
+    /// segment; `Some(b"")` is one empty segment, as a trailing slash leaves). Bytes, not a
+    /// `str`: a segment ends at a `/`, so slicing there needs no check for a character's
+    /// boundary, and templates match bytes alike (see `matches_parts`).
     fn find(
         &self,
         mut node: u32,
-        mut rest: Option<&str>,
+        mut rest: Option<&[u8]>,
         method: MethodId,
     ) -> Result<Option<u32>, PathError> {
         // Down the trie without recursing while a node leaves no other branch to try.
@@ -312,15 +314,15 @@ impl Router {
             let Some(text) = rest else {
                 return Ok(self.end(n.methods, method));
             };
-            let (len, head) = first_segment(text.as_bytes());
-            let (segment, next) = match text.get(len + 1..) {
-                Some(after) => (&text[..len], Some(after)),
-                None => (text, None),
+            let (len, head) = first_segment(text);
+            let (segment, next) = match text.split_at_checked(len) {
+                Some((segment, [_, after @ ..])) => (segment, Some(after)),
+                _ => (text, None),
             };
             let patterns = &self.patterns[n.patterns.0 as usize..n.patterns.1 as usize];
             let alternatives = !patterns.is_empty() || n.tails.0 < n.tails.1;
             let concrete = if n.literals {
-                self.literal(node, segment.as_bytes(), head)
+                self.literal(node, segment, head)
             } else {
                 Concrete::None
             };
@@ -359,7 +361,7 @@ impl Router {
             // each already checked by the path reader.
             if n.tails.0 < n.tails.1 {
                 if let Some(index) = self.end(n.tails, method) {
-                    if !text.is_empty() && !text.ends_with('/') {
+                    if !text.is_empty() && text.last() != Some(&b'/') {
                         return Ok(Some(index));
                     }
                 }
@@ -479,7 +481,7 @@ impl Pattern {
     /// Whether the segment can be split so that literals match and each parameter takes a
     /// non-empty part.
     #[inline]
-    fn matches(&self, segment: &str) -> bool {
+    fn matches(&self, segment: &[u8]) -> bool {
         if self.whole {
             return !segment.is_empty();
         }
@@ -488,24 +490,26 @@ impl Pattern {
 
     /// Whether the segment matches when ASCII case is ignored (`x.JSON` for `{id}.json`), which
     /// a case-insensitive backend reads as this template; asked only after `matches` said no.
-    fn matches_folded(&self, segment: &str) -> bool {
+    fn matches_folded(&self, segment: &[u8]) -> bool {
         self.has_letters && matches_parts(&self.parts, segment, true)
     }
 }
 
 /// Whether `text` starts with `prefix`, ASCII case ignored when `fold`.
-fn starts_with(text: &str, prefix: &str, fold: bool) -> bool {
-    if !fold {
-        return text.starts_with(prefix);
+fn starts_with(text: &[u8], prefix: &str, fold: bool) -> bool {
+    let prefix = prefix.as_bytes();
+    match text.get(..prefix.len()) {
+        Some(head) if fold => head.eq_ignore_ascii_case(prefix),
+        Some(head) => head == prefix,
+        None => false,
     }
-    text.len() >= prefix.len()
-        && text.is_char_boundary(prefix.len())
-        && text[..prefix.len()].eq_ignore_ascii_case(prefix)
 }
 
 /// Whether the segment can be split so that literals match (ASCII case ignored when `fold`)
-/// and each parameter takes a non-empty part.
-fn matches_parts(parts: &[PatternPart], text: &str, fold: bool) -> bool {
+/// and each parameter takes a non-empty part. Over bytes: a literal never starts inside a
+/// multi-byte character (its first byte is not a continuation byte, and case folding leaves
+/// those alone), so trying every byte finds what trying every character would.
+fn matches_parts(parts: &[PatternPart], text: &[u8], fold: bool) -> bool {
     match parts {
         [] => text.is_empty(),
         [PatternPart::Literal(l), rest @ ..] => {
@@ -518,10 +522,9 @@ fn matches_parts(parts: &[PatternPart], text: &str, fold: bool) -> bool {
             let PatternPart::Literal(next) = &rest[0] else {
                 return false;
             };
-            text.char_indices()
-                .skip(1)
-                .filter(|(i, _)| starts_with(&text[*i..], next, fold))
-                .any(|(i, _)| matches_parts(rest, &text[i..], fold))
+            (1..text.len())
+                .filter(|&i| starts_with(&text[i..], next, fold))
+                .any(|i| matches_parts(rest, &text[i..], fold))
         }
     }
 }
@@ -579,6 +582,23 @@ mod tests {
             }
         }
         assert_eq!(r.route("x/issues", r.method("POST")), Ok(None));
+    }
+
+    /// Templates with text beside a parameter match decoded segments byte by byte, multi-byte
+    /// characters included: the literal is found after a whole character, never inside one.
+    #[test]
+    fn templated_segments_with_multi_byte_text() {
+        let r = router(&["/files/{name}.json", "/é/{id}-ü"]);
+        let get = r.method("GET");
+        assert_eq!(r.route("files/é.json", get), Ok(Some(0)));
+        assert_eq!(r.route("files/a.json.json", get), Ok(Some(0)));
+        assert_eq!(r.route("files/€€.json", get), Ok(Some(0)));
+        assert_eq!(r.route("files/é.JSON", get), Err(PathError::Ambiguous));
+        assert_eq!(r.route("files/.json", get), Ok(None));
+        assert_eq!(r.route("files/éjson", get), Ok(None));
+        assert_eq!(r.route("é/ü-ü", get), Ok(Some(1)));
+        assert_eq!(r.route("é/-ü", get), Ok(None));
+        assert_eq!(r.route("é/x-Ü", get), Ok(None), "only ASCII case is folded");
     }
 
     /// Siblings that differ only in case are each found exactly, never called ambiguous.
