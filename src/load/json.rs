@@ -50,17 +50,7 @@ pub fn parse(text: &str, base: usize, skip: Option<SkipPolicy>) -> Result<Tree, 
             Span::empty(base + text.len()),
         ));
     }
-    Parser {
-        jiter: Jiter::new(text.as_bytes()),
-        text,
-        offset: 0,
-        base,
-        builder: TreeBuilder::new(text.len()),
-        open: Vec::new(),
-        path: Vec::new(),
-        skip,
-    }
-    .run()
+    Parser::new(text, base, skip).run(true)
 }
 
 struct Parser<'a> {
@@ -79,6 +69,19 @@ struct Parser<'a> {
 }
 
 impl<'a> Parser<'a> {
+    fn new(text: &'a str, base: usize, skip: Option<SkipPolicy>) -> Parser<'a> {
+        Parser {
+            jiter: Jiter::new(text.as_bytes()),
+            text,
+            offset: 0,
+            base,
+            builder: TreeBuilder::new(text.len()),
+            open: Vec::new(),
+            path: Vec::new(),
+            skip,
+        }
+    }
+
     /// Where the parser stands in `text`.
     fn at(&self) -> usize {
         self.offset + self.jiter.current_index()
@@ -88,7 +91,8 @@ impl<'a> Parser<'a> {
         Span::new(self.base + from, self.base + to)
     }
 
-    fn run(mut self) -> Result<Tree, BuildError> {
+    /// Reads a value, and then nothing but whitespace to the end of the text when `whole`.
+    fn run(mut self, whole: bool) -> Result<Tree, BuildError> {
         let first = self.jiter.peek().map_err(|e| self.error(e))?;
         // The value to read next, and the path step a container read there is under.
         let mut value = Some(first);
@@ -129,7 +133,9 @@ impl<'a> Parser<'a> {
             // After a value: the enclosing container goes on or ends.
             match self.open.last() {
                 None => {
-                    self.jiter.finish().map_err(|e| self.error(e))?;
+                    if whole {
+                        self.jiter.finish().map_err(|e| self.error(e))?;
+                    }
                     break;
                 }
                 Some(true) => {
@@ -195,6 +201,10 @@ impl<'a> Parser<'a> {
             Ok(raw) => raw.get(),
             Err(e) => {
                 let at = from + offset_of(rest, e.line(), e.column());
+                // The same mistake in this reader's words: the value read again, built, gives
+                // it (but for what only serde_json refuses, such as nesting deeper than its 128
+                // levels).
+                Parser::new(rest, self.base + from, None).run(false)?;
                 // serde_json's message ends with its position in the skipped value, not in the
                 // file: the span says where.
                 let message = e.to_string();
@@ -586,6 +596,31 @@ mod tests {
             assert!(err.message.contains(named), "{text:?}: {}", err.message);
         }
         assert!(parse(" {\r\n\t\"a\" : [ 1 , 2 ] }\n", 0, None).is_ok());
+    }
+
+    /// A mistake inside a skipped value is reported as it would be in a built one, at the
+    /// same byte.
+    #[test]
+    fn skipped_values_are_reported_like_built_ones() {
+        fn skip_all(_: &[Seg<'_>], _: &str) -> bool {
+            true
+        }
+        for value in [
+            "[1, 2,]",
+            "{\"a\": tru}",
+            "{\"a\": 01}",
+            "[\"x\\q\"]",
+            "{\"a\" 1}",
+            "[1 2]",
+            "{'a': 1}",
+            "[\"a\u{1}\"]",
+            "[1,\u{a0}2]",
+        ] {
+            let text = format!("{{\"k\": {value}}}");
+            let built = parse(&text, 5, None).unwrap_err();
+            let skipped = parse(&text, 5, Some(skip_all)).unwrap_err();
+            assert_eq!(skipped, built, "{text}");
+        }
     }
 
     #[test]
