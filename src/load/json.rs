@@ -274,6 +274,38 @@ impl<'a> Parser<'a> {
         Ok(())
     }
 
+    /// The escape that starts at `from` (a backslash) is not one JSON has, or a `\u` escape is
+    /// incomplete or half of a surrogate pair.
+    fn escape_error(&self, from: usize) -> BuildError {
+        let bytes = self.text.as_bytes();
+        if !self.text[from..].starts_with("\\u") {
+            let escape = self.text[from..].chars().take(2).collect::<String>();
+            return BuildError::new(
+                format!(
+                    "invalid JSON: `{escape}` is not an escape JSON has (\\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX)"
+                ),
+                Span::new(self.base + from, self.base + from + escape.len()),
+            );
+        }
+        let digits = bytes[from + 2..]
+            .iter()
+            .take(4)
+            .take_while(|b| b.is_ascii_hexdigit())
+            .count();
+        let escape = &self.text[from..from + 2 + digits];
+        let surrogate = digits == 4
+            && u16::from_str_radix(&escape[2..], 16).is_ok_and(|u| (0xd800..0xe000).contains(&u));
+        let message = if surrogate {
+            format!("invalid JSON: `{escape}` is half of a surrogate pair without its other half, not a character")
+        } else {
+            format!("invalid JSON: `{escape}` is not a complete `\\u` escape (four hex digits)")
+        };
+        BuildError::new(
+            message,
+            Span::new(self.base + from, self.base + from + escape.len()),
+        )
+    }
+
     /// jiter's error, in this parser's words and at its place in the file.
     fn error(&self, e: JiterError) -> BuildError {
         let mut at = (self.offset + e.index).min(self.text.len());
@@ -317,43 +349,30 @@ impl<'a> Parser<'a> {
                     Span::new(self.base + at, self.base + at + 1),
                 );
             }
-            JsonErrorType::InvalidEscape => {
-                let from = if at > 0 && bytes[at - 1] == b'\\' {
-                    at - 1
-                } else {
-                    at
-                };
-                let escape = self.text[from..].chars().take(2).collect::<String>();
-                return BuildError::new(
-                    format!(
-                        "invalid JSON: `{escape}` is not an escape JSON has (\\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX)"
-                    ),
-                    Span::new(self.base + from, self.base + from + escape.len()),
-                );
-            }
-            JsonErrorType::InvalidUnicodeCodePoint
+            JsonErrorType::InvalidEscape
+            | JsonErrorType::InvalidUnicodeCodePoint
             | JsonErrorType::LoneLeadingSurrogateInHexEscape
             | JsonErrorType::UnexpectedEndOfHexEscape => {
-                let from = self.text[..at].rfind("\\u").unwrap_or(at);
-                let digits = bytes[(from + 2).min(bytes.len())..]
+                // The backslash that starts the escape: at the error, or shortly before it
+                // (after `\u12` the parser stops at the byte that is no hex digit; after a lone
+                // surrogate, at the end of the pair it expected).
+                let window = at.saturating_sub(12);
+                let from = bytes[window..(at + 1).min(bytes.len())]
                     .iter()
-                    .take(4)
-                    .take_while(|b| b.is_ascii_hexdigit())
-                    .count();
-                let escape = &self.text[from..(from + 2 + digits).min(self.text.len())];
-                let surrogate = u16::from_str_radix(escape.get(2..).unwrap_or(""), 16)
-                    .is_ok_and(|u| (0xd800..0xe000).contains(&u));
-                let message = if surrogate {
-                    format!("invalid JSON: `{escape}` is half of a surrogate pair without its other half, not a character")
-                } else {
-                    format!(
-                        "invalid JSON: `{escape}` is not a complete `\\u` escape (four hex digits)"
-                    )
+                    .rposition(|&b| b == b'\\')
+                    .map_or(at, |i| window + i);
+                // A high surrogate right before it is the half whose other half is wrong.
+                let high = |first: usize| {
+                    self.text
+                        .get(first + 2..first + 6)
+                        .and_then(|hex| u16::from_str_radix(hex, 16).ok())
+                        .is_some_and(|u| (0xd800..0xdc00).contains(&u))
                 };
-                return BuildError::new(
-                    message,
-                    Span::new(self.base + from, self.base + from + escape.len()),
-                );
+                let from = match self.text[..from].rfind("\\u") {
+                    Some(first) if from - first == 6 && high(first) => first,
+                    _ => from,
+                };
+                return self.escape_error(from);
             }
             JsonErrorType::InvalidNumber | JsonErrorType::NumberOutOfRange => {
                 let number =
@@ -657,6 +676,27 @@ mod tests {
                 r"`\ud800` is half of a surrogate pair",
                 7,
             ),
+            (
+                r#"{"a": "\ud800\u0041"}"#,
+                r"`\ud800` is half of a surrogate pair",
+                7,
+            ),
+            (
+                r#"{"a": "x\ude00"}"#,
+                r"`\ude00` is half of a surrogate pair",
+                8,
+            ),
+            (
+                r#"{"a": "\u12"}"#,
+                r"`\u12` is not a complete `\u` escape",
+                7,
+            ),
+            (
+                r#"{"a": "\u0041\u12é"}"#,
+                r"`\u12` is not a complete `\u` escape",
+                13,
+            ),
+            (r#"{"a": "\uzz"}"#, r"`\u` is not a complete `\u` escape", 7),
             (
                 r#"{"a": 1, "#,
                 "expected an object key in double quotes, found the end",
