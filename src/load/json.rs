@@ -102,19 +102,9 @@ impl<'a> Parser<'a> {
                 let start = self.at();
                 if peek == Peek::Object {
                     self.open(true, start, std::mem::replace(&mut step, Seg::Index))?;
-                    let before = self.at();
-                    let key = match self.jiter.known_object() {
-                        Ok(key) => key.map(|k| of_text(self.text, k)),
-                        Err(e) => return Err(self.error(e)),
-                    };
-                    match key {
-                        Some(key) => {
-                            if let Some((p, key)) = self.member(before, key)? {
-                                (value, step) = (Some(p), key);
-                                continue;
-                            }
-                        }
-                        None => self.close()?,
+                    if let Some((p, key)) = self.object_step(true)? {
+                        (value, step) = (Some(p), key);
+                        continue;
                     }
                 } else if peek == Peek::Array {
                     self.open(false, start, std::mem::replace(&mut step, Seg::Index))?;
@@ -139,18 +129,8 @@ impl<'a> Parser<'a> {
                     break;
                 }
                 Some(true) => {
-                    let before = self.at();
-                    let key = match self.jiter.next_key() {
-                        Ok(key) => key.map(|k| of_text(self.text, k)),
-                        Err(e) => return Err(self.error(e)),
-                    };
-                    match key {
-                        Some(key) => {
-                            if let Some((p, key)) = self.member(before, key)? {
-                                (value, step) = (Some(p), key);
-                            }
-                        }
-                        None => self.close()?,
+                    if let Some((p, key)) = self.object_step(false)? {
+                        (value, step) = (Some(p), key);
                     }
                 }
                 Some(false) => match self.jiter.array_step().map_err(|e| self.error(e))? {
@@ -163,6 +143,28 @@ impl<'a> Parser<'a> {
         self.builder
             .finish()
             .ok_or_else(|| BuildError::new("the document is empty", empty))
+    }
+
+    /// The next member of the open object (its first when `first`): the value's first byte and
+    /// the path step under it, or `None` when the value was skipped or the object ended (and was
+    /// closed).
+    fn object_step(&mut self, first: bool) -> Result<Option<(Peek, Seg<'a>)>, BuildError> {
+        let before = self.at();
+        let key = match if first {
+            self.jiter.known_object()
+        } else {
+            self.jiter.next_key()
+        } {
+            Ok(key) => key.map(|k| of_text(self.text, k)),
+            Err(e) => return Err(self.error(e)),
+        };
+        match key {
+            Some(key) => self.member(before, key),
+            None => {
+                self.close()?;
+                Ok(None)
+            }
+        }
     }
 
     /// Records the key jiter has just read (with its `:`) and skips the member's value if the
@@ -247,30 +249,31 @@ impl<'a> Parser<'a> {
     }
 
     fn scalar(&mut self, peek: Peek, start: usize) -> Result<(), BuildError> {
-        let read = match peek {
+        match peek {
             Peek::String => {
                 let value = match self.jiter.known_str() {
                     Ok(s) => of_text(self.text, s),
                     Err(e) => return Err(self.error(e)),
                 };
-                let span = self.span(start, self.at());
-                self.builder.string(&value, span)?;
-                return Ok(());
+                self.builder.string(&value, self.span(start, self.at()))?;
             }
-            Peek::True | Peek::False => self.jiter.known_bool(peek).map(Scalar::Bool),
-            Peek::Null => self.jiter.known_null().map(|()| Scalar::Null),
-            _ => self.jiter.known_number_bytes(peek).map(|_| Scalar::Number),
-        };
-        let read = read.map_err(|e| self.error(e))?;
-        let span = self.span(start, self.at());
-        match read {
-            Scalar::Bool(b) => self.builder.bool(b, span)?,
-            Scalar::Null => self.builder.null(span)?,
-            Scalar::Number => {
+            Peek::True | Peek::False => {
+                let b = self.jiter.known_bool(peek).map_err(|e| self.error(e))?;
+                self.builder.bool(b, self.span(start, self.at()))?;
+            }
+            Peek::Null => {
+                self.jiter.known_null().map_err(|e| self.error(e))?;
+                self.builder.null(self.span(start, self.at()))?;
+            }
+            _ => {
+                // Validated here; the tree keeps the number's text.
+                if let Err(e) = self.jiter.known_number_bytes(peek) {
+                    return Err(self.error(e));
+                }
                 let text = &self.text[start..self.at()];
-                self.builder.number(text, span)?
+                self.builder.number(text, self.span(start, self.at()))?;
             }
-        };
+        }
         Ok(())
     }
 
@@ -455,14 +458,6 @@ fn of_text<'a>(text: &'a str, decoded: &str) -> Cow<'a, str> {
         Some(at) => Cow::Borrowed(&text[at..at + decoded.len()]),
         None => Cow::Owned(decoded.to_owned()),
     }
-}
-
-/// A scalar jiter has read, before it goes into the tree.
-enum Scalar {
-    Bool(bool),
-    Null,
-    /// Its text is the span's.
-    Number,
 }
 
 /// What stands at the start of `rest`, named for an error message, and its length.
