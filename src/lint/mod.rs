@@ -69,16 +69,23 @@ pub fn run(inputs: &[(Input, &Settings)], options: Options, tick: &(dyn Fn() + S
         .map(|i| (std::fs::metadata(&i.0.path).map_or(0, |m| m.len()), i))
         .collect();
     order.sort_by_key(|(size, _)| std::cmp::Reverse(*size));
-    let per_file: Vec<FileResult> = order
+    let mut per_file: Vec<FileResult> = order
         .par_iter()
         .with_max_len(1)
         .map(|(_, (input, settings))| {
-            let result = lint_file(input, settings, options);
+            let mut result = lint_file(input, settings, options);
+            // Sorted here, in parallel, so that the sort of all findings below finds them in
+            // runs already in order: one pass when no two files' findings interleave.
+            sort(&mut result.diagnostics);
             tick();
             result
         })
         .collect();
-    let mut outcome = Outcome::default();
+    per_file.sort_by(|a, b| first_path(a).cmp(first_path(b)));
+    let mut outcome = Outcome {
+        diagnostics: Vec::with_capacity(per_file.iter().map(|r| r.diagnostics.len()).sum()),
+        ..Outcome::default()
+    };
     for result in per_file {
         outcome.files.extend(result.summary);
         outcome.diagnostics.extend(result.diagnostics);
@@ -90,6 +97,11 @@ pub fn run(inputs: &[(Input, &Settings)], options: Options, tick: &(dyn Fn() + S
     // Two documents that share a $ref'd file would report its findings twice.
     outcome.diagnostics.dedup_by(|a, b| key(a) == key(b));
     outcome
+}
+
+/// The path of a file's first finding (findings sorted), or "" without findings.
+fn first_path(result: &FileResult) -> &str {
+    result.diagnostics.first().map_or("", |d| d.path.as_str())
 }
 
 fn key(d: &Diagnostic) -> (&str, Option<u32>, &str, &str, Option<&str>) {
