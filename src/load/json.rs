@@ -177,7 +177,8 @@ impl<'a> Parser<'a> {
     ) -> Result<Option<(Peek, Seg<'a>)>, BuildError> {
         let text = self.text;
         let colon = self.at() - 1;
-        let start = before + text[before..].find('"').unwrap_or(0);
+        // memchr, not `str::find`: a `char` pattern calls `memcmp` for every candidate.
+        let start = before + memchr::memchr(b'"', &text.as_bytes()[before..]).unwrap_or(0);
         let end = text[..colon]
             .trim_end_matches([' ', '\t', '\n', '\r'])
             .len();
