@@ -72,6 +72,7 @@ pub(crate) fn first_segment(text: &[u8]) -> (usize, u64) {
 }
 
 /// The high bit of each byte of `word` that equals `byte` (exactly: no false hits).
+#[cfg(any(test, not(all(target_arch = "x86_64", target_feature = "sse2"))))]
 #[inline]
 fn equal_bytes(word: u64, byte: u8) -> u64 {
     let x = word ^ (ONES * byte as u64);
@@ -79,7 +80,8 @@ fn equal_bytes(word: u64, byte: u8) -> u64 {
 }
 
 /// Over `bytes`, eight at a time: whether a `/` is followed by a `/` or a `.`, and how many
-/// `/` there are.
+/// `/` there are. The path check's first pass where SSE2 is missing (and its tests' reference).
+#[cfg(any(test, not(all(target_arch = "x86_64", target_feature = "sse2"))))]
 #[inline]
 pub(crate) fn slash_pairs(bytes: &[u8]) -> (bool, usize) {
     let (mut pairs, mut count, mut carry) = (0u64, 0u32, 0u64);

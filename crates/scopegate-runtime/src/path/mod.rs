@@ -9,8 +9,9 @@
 //! encoded `?`, `#` and `;`, and decoded characters that some backend trims, splits, normalises
 //! (NFKC) or case-maps into ASCII letters, `.`, `/` or `\` (the table in `refused`).
 
-use crate::words;
 use std::fmt;
+
+mod plain;
 
 /// The longest request path accepted, in bytes.
 pub const MAX_PATH_BYTES: usize = 4096;
@@ -192,14 +193,12 @@ pub(crate) fn check_plain(raw: &str) -> Result<Option<&str>, PathError> {
     if bytes.first() != Some(&b'/') {
         return Err(PathError::NotAbsolute);
     }
-    // Most paths hold only plain bytes and no `/.` or `//`: two passes without branches (a
-    // table lookup per byte, then the `/`s eight bytes at a time) say so, and anything else is
-    // read byte by byte below, which finds the first problem.
+    // Most paths hold only plain bytes and no `/.` or `//`: one pass without branches
+    // (`plain`) says so, and anything else is read byte by byte below, which finds the first
+    // problem.
     if bytes.len() <= MAX_PATH_BYTES {
-        let unusual = bytes[1..].iter().fold(0, |u, &b| u | UNUSUAL[b as usize]);
-        // A `/` or `.` right after a `/`: maybe an empty or a dot-segment.
-        let (pairs, slashes) = words::slash_pairs(bytes);
-        if unusual == 0 && !pairs && slashes <= MAX_SEGMENTS {
+        let scan = plain::scan(bytes);
+        if !scan.unusual && !scan.pairs && scan.slashes <= MAX_SEGMENTS {
             return Ok(Some(&raw[1..]));
         }
     }
@@ -377,7 +376,9 @@ const PLAIN: [bool; 256] = {
 };
 
 /// 1 for each byte [`check_plain`]'s first pass hands to the byte-by-byte reading: `%`, `?`
-/// and what `PLAIN` refuses, except `/`.
+/// and what `PLAIN` refuses, except `/`. Read where SSE2 is missing, and by the tests of the
+/// SSE2 reading.
+#[cfg(any(test, not(all(target_arch = "x86_64", target_feature = "sse2"))))]
 const UNUSUAL: [u8; 256] = {
     let mut table = [1; 256];
     let mut b = 0;
