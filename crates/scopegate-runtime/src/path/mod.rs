@@ -198,7 +198,7 @@ pub(crate) fn check_plain(raw: &str) -> Result<Option<&str>, PathError> {
     // problem.
     if bytes.len() <= MAX_PATH_BYTES {
         let scan = plain::scan(bytes);
-        if !scan.unusual && !scan.pairs && scan.slashes <= MAX_SEGMENTS {
+        if !scan.unusual && !scan.pairs && !scan.too_many_segments {
             return Ok(Some(&raw[1..]));
         }
     }
