@@ -10,10 +10,27 @@ const HIGH: u64 = 0x8080_8080_8080_8080;
 pub(crate) fn head(bytes: &[u8]) -> u64 {
     match bytes.first_chunk::<8>() {
         Some(word) => u64::from_le_bytes(*word),
-        None => bytes
-            .iter()
-            .enumerate()
-            .fold(0, |word, (i, &b)| word | (b as u64) << (8 * i)),
+        None => short(bytes),
+    }
+}
+
+/// Fewer than eight bytes as a little-endian word, zero padded: two loads that overlap (four
+/// to seven bytes) or three single bytes (one to three) instead of a loop over each.
+#[inline]
+fn short(bytes: &[u8]) -> u64 {
+    let len = bytes.len();
+    let at = |i: usize| u64::from(bytes[i]) << (8 * i);
+    match len {
+        0 => 0,
+        1..=3 => at(0) | at(len / 2) | at(len - 1),
+        _ => {
+            let four = |i: usize| {
+                u64::from(u32::from_le_bytes(
+                    bytes[i..i + 4].try_into().expect("four bytes"),
+                ))
+            };
+            four(0) | four(len - 4) << (8 * (len - 4))
+        }
     }
 }
 
@@ -65,7 +82,7 @@ pub(crate) fn first_segment(text: &[u8]) -> (usize, u64) {
     };
     let word = u64::from_le_bytes(*word);
     if let Some(len) = first_in_word(word, b'/') {
-        return (len, word & ((1u64 << (8 * len)) - 1));
+        return (len, word & low_bytes(len));
     }
     let len = find_byte(b'/', &text[8..]).map_or(text.len(), |i| i + 8);
     (len, word)
@@ -115,6 +132,12 @@ pub(crate) fn slash_pairs(bytes: &[u8]) -> (bool, usize) {
     (pairs != 0, count as usize)
 }
 
+/// A mask of the `len` low bytes of a word (`len` below eight).
+#[inline]
+fn low_bytes(len: usize) -> u64 {
+    (1u64 << (8 * len)) - 1
+}
+
 /// Where the first `needle` is in a little-endian word.
 #[inline]
 fn first_in_word(word: u64, needle: u8) -> Option<usize> {
@@ -144,6 +167,24 @@ pub(crate) fn find_byte(needle: u8, bytes: &[u8]) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every length below eight, every byte value in every place: as a loop over the bytes.
+    #[test]
+    fn short_texts_are_their_bytes_in_order() {
+        for len in 0..8 {
+            for at in 0..len {
+                for b in 0..=255u8 {
+                    let mut text: Vec<u8> = (1..=len as u8).collect();
+                    text[at] = b;
+                    let looped = text
+                        .iter()
+                        .enumerate()
+                        .fold(0, |word, (i, &b)| word | (b as u64) << (8 * i));
+                    assert_eq!(head(&text), looped, "{text:?}");
+                }
+            }
+        }
+    }
 
     /// Every split of short and long texts into a first segment and the rest gives the
     /// segment's length and its head word as `find_byte` and `head` would.
