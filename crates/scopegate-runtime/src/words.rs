@@ -82,7 +82,7 @@ pub(crate) fn first_segment(text: &[u8]) -> (usize, u64) {
     };
     let word = u64::from_le_bytes(*word);
     if let Some(len) = first_in_word(word, b'/') {
-        return (len, word & low_bytes(len));
+        return (len, word & ((1u64 << (8 * len)) - 1));
     }
     let len = find_byte(b'/', &text[8..]).map_or(text.len(), |i| i + 8);
     (len, word)
@@ -130,12 +130,6 @@ pub(crate) fn slash_pairs(bytes: &[u8]) -> (bool, usize) {
         word(tail);
     }
     (pairs != 0, count as usize)
-}
-
-/// A mask of the `len` low bytes of a word (`len` below eight).
-#[inline]
-fn low_bytes(len: usize) -> u64 {
-    (1u64 << (8 * len)) - 1
 }
 
 /// Where the first `needle` is in a little-endian word.
