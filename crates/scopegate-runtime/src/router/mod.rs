@@ -20,18 +20,25 @@ use pattern::Pattern;
 /// segment's case-folded text, so a segment costs one probe whatever the node's fan-out, and
 /// the probe that finds an exact child also finds a sibling that equals it only when case is
 /// ignored. Node 0 is the root.
+///
+/// Laid out for the few cache lines a request touches: a slot is eight bytes (the hash table
+/// of a thousand routes fits the first-level cache), and the segment a concrete child is
+/// reached by is kept in the child itself, which the walk reads next anyway; templated children
+/// are eight bytes each, their patterns apart.
 #[derive(Debug)]
 pub(crate) struct Router {
     nodes: Vec<Node>,
-    /// Every node's concrete child segments, by open addressing on (node, folded key,
-    /// length): held in the slots themselves, so a probe reads one place, not an index and then
-    /// the literal it points to; an empty slot has `node == EMPTY`. Its length is a power of
-    /// two, at least twice the literals.
-    slots: Vec<Literal>,
-    /// The concrete segments' text, end to end.
+    /// Every node's concrete children, by open addressing on (node, folded head, length): 32
+    /// bits of that hash and the child, which holds the segment to compare (see `Node`). An
+    /// empty slot has child 0 (the root is nobody's child). Its length is a power of two, at
+    /// least twice the literals.
+    slots: Vec<Slot>,
+    /// The concrete segments' text, end to end (read only for segments longer than sixteen).
     text: Vec<u8>,
-    /// Every node's templated child segments, most literal text first, then by shape.
-    patterns: Vec<(Pattern, u32)>,
+    /// Every node's templated children, most literal text first, then by shape.
+    templated: Vec<Templated>,
+    /// The patterns of templated children that are more than one whole parameter.
+    patterns: Vec<Pattern>,
     /// Routes ending at a node, or spanning the rest of the path from it: (method, route).
     ends: Vec<(MethodId, u32)>,
     /// The methods the table's routes use, with their first eight bytes as a word; a
@@ -42,35 +49,42 @@ pub(crate) struct Router {
 /// A method's index in the router's list; `NO_METHOD` for one no route has.
 pub(crate) type MethodId = u16;
 pub(crate) const NO_METHOD: MethodId = MethodId::MAX;
-const EMPTY: u32 = u32::MAX;
+/// `Templated::pattern` of a child that is one parameter and nothing else (any non-empty
+/// segment).
+const WHOLE: u32 = u32::MAX;
+
+#[derive(Debug, Default, Clone, Copy)]
+struct Slot {
+    tag: u32,
+    child: u32,
+}
 
 #[derive(Debug, Default, Clone, Copy)]
 struct Node {
-    /// Its templated children in `patterns`.
-    patterns: (u32, u32),
-    /// Routes ending here, in `ends`.
-    methods: (u32, u32),
-    /// Routes whose last parameter spans the rest of the path from here (one or more non-empty
-    /// segments), in `ends`; tried after every one-segment child.
-    tails: (u32, u32),
+    /// The concrete segment that leads here from `parent` (zero for the root and for templated
+    /// children, which are never found through the slots): its first eight bytes,
+    /// little-endian, zero padded; its last eight when longer than eight (else 0); its length
+    /// and where its text starts in `text`.
+    head: u64,
+    last: u64,
+    parent: u32,
+    len: u32,
+    start: u32,
+    /// Its templated children in `templated`.
+    templated: (u32, u32),
+    /// Routes ending here are `ends[ends.0..ends.1]`; routes whose last parameter spans the
+    /// rest of the path from here (one or more non-empty segments) are `ends[ends.1..ends.2]`,
+    /// tried after every one-segment child.
+    ends: (u32, u32, u32),
     /// Whether it has concrete children (most nodes under a parameter have none: no probe).
     literals: bool,
 }
 
-/// A concrete segment below `node`, leading to `child`.
-#[derive(Debug, Clone)]
-struct Literal {
-    node: u32,
+/// A templated child: where it leads and its pattern (`WHOLE`, or an index in `patterns`).
+#[derive(Debug, Clone, Copy)]
+struct Templated {
     child: u32,
-    /// The segment's first eight bytes, little-endian, zero padded.
-    head: u64,
-    /// `head` with ASCII case folded.
-    key: u64,
-    /// The segment's last eight bytes when it is longer than eight (else 0).
-    last: u64,
-    len: u32,
-    /// Where its text starts in `text`.
-    start: u32,
+    pattern: u32,
 }
 
 /// The trie as it is built, before it is flattened.
@@ -179,9 +193,10 @@ impl Router {
 
     fn flatten(building: Building) -> Router {
         let mut router = Router {
-            nodes: Vec::with_capacity(building.nodes.len()),
+            nodes: vec![Node::default(); building.nodes.len()],
             slots: Vec::new(),
             text: Vec::new(),
+            templated: Vec::new(),
             patterns: Vec::new(),
             ends: Vec::new(),
             methods: building
@@ -193,64 +208,58 @@ impl Router {
                 })
                 .collect(),
         };
-        let range = |from: usize, to: usize| (from as u32, to as u32);
-        let mut all_literals = Vec::new();
+        let count = |n: usize| u32::try_from(n).expect("a router of fewer than 2^32 entries");
+        let mut literals = Vec::new();
         for (index, node) in building.nodes.into_iter().enumerate() {
-            let literals = !node.literals.is_empty();
+            router.nodes[index].literals = !node.literals.is_empty();
             for (text, child) in node.literals {
-                let head = head(text.as_bytes());
-                all_literals.push(Literal {
-                    node: index as u32,
-                    child: child as u32,
-                    head,
-                    key: fold_ascii(head),
-                    last: last(text.as_bytes()),
-                    len: text.len() as u32,
-                    start: router.text.len() as u32,
-                });
-                router.text.extend_from_slice(text.as_bytes());
+                let bytes = text.as_bytes();
+                router.nodes[child] = Node {
+                    head: head(bytes),
+                    last: last(bytes),
+                    parent: count(index),
+                    len: count(bytes.len()),
+                    start: count(router.text.len()),
+                    ..Node::default()
+                };
+                router.text.extend_from_slice(bytes);
+                literals.push((index, child));
             }
-            let from = router.patterns.len();
-            router.patterns.extend(
-                node.patterns
-                    .into_iter()
-                    .map(|(pattern, child)| (pattern, child as u32)),
-            );
-            let patterns = range(from, router.patterns.len());
-            let from = router.ends.len();
-            router
-                .ends
-                .extend(node.methods.iter().map(|&(m, route)| (m, route as u32)));
-            let methods = range(from, router.ends.len());
-            let from = router.ends.len();
-            router
-                .ends
-                .extend(node.tails.iter().map(|&(m, route)| (m, route as u32)));
-            let tails = range(from, router.ends.len());
-            router.nodes.push(Node {
-                patterns,
-                methods,
-                tails,
-                literals,
-            });
+            let from = count(router.templated.len());
+            for (pattern, child) in node.patterns {
+                let pattern = if pattern.is_whole() {
+                    WHOLE
+                } else {
+                    router.patterns.push(pattern);
+                    count(router.patterns.len() - 1)
+                };
+                router.templated.push(Templated {
+                    child: count(child),
+                    pattern,
+                });
+            }
+            let n = &mut router.nodes[index];
+            n.templated = (from, count(router.templated.len()));
+            let ends = &mut router.ends;
+            let from = count(ends.len());
+            ends.extend(node.methods.iter().map(|&(m, route)| (m, count(route))));
+            let middle = count(ends.len());
+            ends.extend(node.tails.iter().map(|&(m, route)| (m, count(route))));
+            n.ends = (from, middle, count(ends.len()));
         }
-        let size = (all_literals.len() * 2).next_power_of_two().max(8);
-        let empty = Literal {
-            node: EMPTY,
-            child: EMPTY,
-            head: 0,
-            key: 0,
-            last: 0,
-            len: 0,
-            start: 0,
-        };
-        router.slots = vec![empty; size];
-        for literal in all_literals {
-            let mut slot = slot_of(literal.node, literal.key, literal.len as usize, size);
-            while router.slots[slot].node != EMPTY {
+        let size = (literals.len() * 2).next_power_of_two().max(8);
+        router.slots = vec![Slot::default(); size];
+        for (node, child) in literals {
+            let c = &router.nodes[child];
+            let tag = hash(count(node), fold_ascii(c.head), c.len as usize);
+            let mut slot = tag as usize & (size - 1);
+            while router.slots[slot].child != 0 {
                 slot = (slot + 1) & (size - 1);
             }
-            router.slots[slot] = literal;
+            router.slots[slot] = Slot {
+                tag,
+                child: count(child),
+            };
         }
         router
     }
@@ -297,15 +306,16 @@ impl Router {
         loop {
             let n = self.nodes[node as usize];
             let Some(text) = rest else {
-                return Ok(self.end(n.methods, method));
+                return Ok(self.end((n.ends.0, n.ends.1), method));
             };
             let (len, head) = first_segment(text);
             let (segment, next) = match text.split_at_checked(len) {
                 Some((segment, [_, after @ ..])) => (segment, Some(after)),
                 _ => (text, None),
             };
-            let patterns = &self.patterns[n.patterns.0 as usize..n.patterns.1 as usize];
-            let alternatives = !patterns.is_empty() || n.tails.0 < n.tails.1;
+            let templated = &self.templated[n.templated.0 as usize..n.templated.1 as usize];
+            let tails = (n.ends.1, n.ends.2);
+            let alternatives = !templated.is_empty() || tails.0 < tails.1;
             let concrete = if n.literals {
                 self.literal(node, segment, head)
             } else {
@@ -324,34 +334,46 @@ impl Router {
                 Concrete::Folded => return Err(PathError::Ambiguous),
                 Concrete::None => {
                     // One templated child and nothing after it: its answer is the answer.
-                    if let [(pattern, child)] = patterns {
-                        if n.tails.0 == n.tails.1 && pattern.matches(segment) {
-                            (node, rest) = (*child, next);
+                    if let [t] = templated {
+                        if tails.0 == tails.1 && self.matches(t, segment) {
+                            (node, rest) = (t.child, next);
                             continue;
                         }
                     }
                 }
             }
-            for (pattern, child) in patterns {
-                if pattern.matches(segment) {
-                    if let Some(found) = self.find(*child, next, method)? {
+            for t in templated {
+                if self.matches(t, segment) {
+                    if let Some(found) = self.find(t.child, next, method)? {
                         return Ok(Some(found));
                     }
-                } else if pattern.matches_folded(segment) {
+                } else if t.pattern != WHOLE
+                    && self.patterns[t.pattern as usize].matches_folded(segment)
+                {
                     return Err(PathError::Ambiguous);
                 }
             }
             // A multi-segment parameter takes the rest: every remaining segment non-empty (the
             // path reader refused inner empty ones: no empty segment alone, no trailing slash),
             // each already checked by the path reader.
-            if n.tails.0 < n.tails.1 {
-                if let Some(index) = self.end(n.tails, method) {
+            if tails.0 < tails.1 {
+                if let Some(index) = self.end(tails, method) {
                     if !text.is_empty() && text.last() != Some(&b'/') {
                         return Ok(Some(index));
                     }
                 }
             }
             return Ok(None);
+        }
+    }
+
+    /// Whether templated child `t` matches `segment` exactly.
+    #[inline]
+    fn matches(&self, t: &Templated, segment: &[u8]) -> bool {
+        if t.pattern == WHOLE {
+            !segment.is_empty()
+        } else {
+            self.patterns[t.pattern as usize].matches(segment)
         }
     }
 
@@ -370,35 +392,41 @@ impl Router {
     fn literal(&self, node: u32, segment: &[u8], head: u64) -> Concrete {
         debug_assert_eq!(head, words::head(segment));
         let key = fold_ascii(head);
-        let tail = last(segment);
+        let tag = hash(node, key, segment.len());
         let mask = self.slots.len() - 1;
-        let mut slot = slot_of(node, key, segment.len(), self.slots.len());
+        let mut slot = tag as usize & mask;
         let mut folded = false;
         loop {
-            let l = &self.slots[slot];
-            if l.node == EMPTY {
+            let s = self.slots[slot];
+            if s.child == 0 {
                 break;
             }
-            if l.node == node && l.key == key && l.len as usize == segment.len() {
-                if segment.len() <= 8 {
-                    // The head is the whole segment: equal, or equal only when case is ignored.
-                    if l.head == head {
-                        return Concrete::Exact(l.child);
-                    }
-                    folded = true;
-                    slot = (slot + 1) & mask;
-                    continue;
-                }
-                // The words hold the first and the last eight bytes; only segments longer than
-                // sixteen compare what lies between (and without a call for the short ones).
-                let text = &self.text[l.start as usize..l.start as usize + segment.len()];
-                if l.head == head && l.last == tail && same_middle(text, segment) {
-                    return Concrete::Exact(l.child);
-                }
-                folded |= fold_ascii(l.last) == fold_ascii(tail)
-                    && (segment.len() <= 16 || text[8..].eq_ignore_ascii_case(&segment[8..]));
-            }
             slot = (slot + 1) & mask;
+            if s.tag != tag {
+                continue;
+            }
+            let c = &self.nodes[s.child as usize];
+            if c.parent != node || c.len as usize != segment.len() {
+                continue;
+            }
+            if segment.len() <= 8 {
+                // The head is the whole segment: equal, or equal only when case is ignored.
+                if c.head == head {
+                    return Concrete::Exact(s.child);
+                }
+                folded |= fold_ascii(c.head) == key;
+                continue;
+            }
+            // The words hold the first and the last eight bytes; only segments longer than
+            // sixteen compare what lies between (and without a call for the short ones).
+            let tail = last(segment);
+            let text = &self.text[c.start as usize..c.start as usize + segment.len()];
+            if c.head == head && c.last == tail && same_middle(text, segment) {
+                return Concrete::Exact(s.child);
+            }
+            folded |= fold_ascii(c.head) == key
+                && fold_ascii(c.last) == fold_ascii(tail)
+                && (segment.len() <= 16 || text[8..].eq_ignore_ascii_case(&segment[8..]));
         }
         if folded {
             Concrete::Folded
@@ -416,12 +444,13 @@ enum Concrete {
     None,
 }
 
-/// The first slot to probe for (node, key, length) in a table of `size` slots.
+/// The hash of (node, folded head, length) that a slot keeps: its low bits are the first slot
+/// to probe.
 #[inline]
-fn slot_of(node: u32, key: u64, len: usize, size: usize) -> usize {
+fn hash(node: u32, key: u64, len: usize) -> u32 {
     const K: u64 = 0x9E37_79B9_7F4A_7C15;
     let h = (key.wrapping_mul(K) ^ ((node as u64) << 16 | len as u64)).wrapping_mul(K);
-    (h >> 32) as usize & (size - 1)
+    (h >> 32) as u32
 }
 
 #[cfg(test)]

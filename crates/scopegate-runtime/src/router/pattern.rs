@@ -62,6 +62,11 @@ impl Pattern {
         }
     }
 
+    /// Whether it is one parameter and nothing else (it matches any non-empty segment).
+    pub(super) fn is_whole(&self) -> bool {
+        self.whole
+    }
+
     /// More literal text first; ties broken by shape so the order is total.
     pub(super) fn rank(&self) -> (std::cmp::Reverse<usize>, &str) {
         (std::cmp::Reverse(self.literal_len), &self.shape)
