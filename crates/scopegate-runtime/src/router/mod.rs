@@ -78,6 +78,10 @@ struct Node {
     ends: (u32, u32, u32),
     /// Whether it has concrete children (most nodes under a parameter have none: no probe).
     literals: bool,
+    /// Its one child when that is all it has, a whole-segment parameter (`{owner}`), and no
+    /// route spans the rest from it; else 0 (the root is nobody's child). The most common
+    /// step of a walk then reads this node alone.
+    parameter: u32,
 }
 
 /// A templated child: where it leads and its pattern (`WHOLE`, or an index in `patterns`).
@@ -240,6 +244,11 @@ impl Router {
             }
             let n = &mut router.nodes[index];
             n.templated = (from, count(router.templated.len()));
+            if let [t] = &router.templated[from as usize..] {
+                if t.pattern == WHOLE && !n.literals && node.tails.is_empty() {
+                    n.parameter = t.child;
+                }
+            }
             let ends = &mut router.ends;
             let from = count(ends.len());
             ends.extend(node.methods.iter().map(|&(m, route)| (m, count(route))));
@@ -313,6 +322,13 @@ impl Router {
                 Some((segment, [_, after @ ..])) => (segment, Some(after)),
                 _ => (text, None),
             };
+            if n.parameter != 0 {
+                if segment.is_empty() {
+                    return Ok(None);
+                }
+                (node, rest) = (n.parameter, next);
+                continue;
+            }
             let templated = &self.templated[n.templated.0 as usize..n.templated.1 as usize];
             let tails = (n.ends.1, n.ends.2);
             let alternatives = !templated.is_empty() || tails.0 < tails.1;
@@ -540,5 +556,21 @@ mod tests {
         assert_eq!(r.route("required_status_Checks", get), Ok(Some(2)));
         assert_eq!(r.route("required_status_checks", get), Ok(Some(3)));
         assert_eq!(r.route("ISSUES", get), Err(PathError::Ambiguous));
+    }
+
+    /// A node whose one child is a whole-segment parameter is stepped through without a probe:
+    /// any non-empty segment, never an empty one (a trailing slash), and the walk goes on below.
+    #[test]
+    fn a_lone_parameter_takes_any_non_empty_segment() {
+        let r = router(&["/users/{id}", "/users/{id}/repos/{repo}", "/tree/{path}/x"]);
+        let get = r.method("GET");
+        assert_eq!(r.route("users/ab", get), Ok(Some(0)));
+        assert_eq!(r.route("users/", get), Ok(None));
+        assert_eq!(r.route("users/ab/repos/c", get), Ok(Some(1)));
+        assert_eq!(r.route("users/ab/repos/", get), Ok(None));
+        assert_eq!(r.route("users//repos/c", get), Ok(None));
+        assert_eq!(r.route("tree/a/x", get), Ok(Some(2)));
+        assert_eq!(r.route("tree//x", get), Ok(None));
+        assert_eq!(r.route("tree/a", get), Ok(None));
     }
 }
