@@ -179,10 +179,10 @@ fn describe(decision: &Decision<'_>, granted: &[&str]) -> String {
                 route(r)
             )
         }
-        Decision::Deny(Deny::MissingScopes { route: r, any_of }) => format!(
+        Decision::Deny(Deny::MissingScopes { route: r }) => format!(
             "deny (missing-scopes): {} requires {}; granted: {}",
             route(r),
-            sets(any_of),
+            sets(&r.any_of),
             granted.join(" ")
         ),
         Decision::Deny(Deny::InvalidPath(e)) => format!("deny (invalid-path): {e}"),

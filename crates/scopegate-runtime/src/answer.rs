@@ -99,9 +99,9 @@ pub fn answer(
             headers.push(("www-authenticate", challenge(scheme, realm, None)));
             401
         }
-        Decision::Deny(Deny::MissingScopes { any_of, .. }) => {
+        Decision::Deny(Deny::MissingScopes { route }) => {
             if scheme == Challenge::Bearer {
-                let needed = closest_set(evaluator, grant, any_of).join(" ");
+                let needed = closest_set(evaluator, grant, &route.any_of).join(" ");
                 headers.push((
                     "www-authenticate",
                     format!(

@@ -15,12 +15,11 @@ pub enum Deny<'t> {
         /// The route the request matched.
         route: &'t Route,
     },
-    /// The principal holds none of the route's scope sets in full.
+    /// The principal holds none of the route's scope sets in full (`route.any_of`, any one
+    /// of which would have allowed it).
     MissingScopes {
         /// The route the request matched.
         route: &'t Route,
-        /// Its scope sets, any one of which would have allowed it.
-        any_of: &'t [Vec<String>],
     },
     /// The path is malformed or ambiguous.
     InvalidPath(PathError),
@@ -41,9 +40,10 @@ impl Deny<'_> {
         match self {
             Deny::NoRoute => "no route of the permission table matches".into(),
             Deny::Unauthenticated { .. } => "this route needs an authenticated principal".into(),
-            Deny::MissingScopes { any_of, .. } => format!(
+            Deny::MissingScopes { route } => format!(
                 "the route needs one of these scope sets: {}",
-                any_of
+                route
+                    .any_of
                     .iter()
                     .map(|set| set.join(" + "))
                     .collect::<Vec<_>>()
@@ -130,9 +130,9 @@ impl Decision<'_> {
                 let mut out = json!({"decision": "deny", "code": code, "message": deny.message()});
                 match deny {
                     Deny::Unauthenticated { route: r } => out["route"] = route(r),
-                    Deny::MissingScopes { route: r, any_of } => {
+                    Deny::MissingScopes { route: r } => {
                         out["route"] = route(r);
-                        out["required"] = json!(any_of);
+                        out["required"] = json!(r.any_of);
                     }
                     Deny::InvalidPath(e) => out["path_error"] = json!(e.code()),
                     Deny::InactiveGroup { group } => out["group"] = json!(group),

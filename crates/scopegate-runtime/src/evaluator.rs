@@ -482,10 +482,7 @@ impl Evaluator {
         if self.satisfied(grant, index) {
             Decision::Allow { route }
         } else {
-            Decision::Deny(Deny::MissingScopes {
-                route,
-                any_of: &route.any_of,
-            })
+            Decision::Deny(Deny::MissingScopes { route })
         }
     }
 }
