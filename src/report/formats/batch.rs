@@ -1,0 +1,161 @@
+//! A JSON report's findings written in parallel batches into the pretty-printed skeleton
+//! around them, byte for byte what serde_json's pretty printer writes for the whole.
+
+use std::io;
+
+use serde::Serialize;
+
+use crate::diagnostic::Diagnostic;
+
+/// Where a report's findings go: its skeleton is serialized with this marker in their place,
+/// and [`write_with_items`] writes the findings there.
+pub(super) struct ItemsHere;
+
+/// Cannot occur in a skeleton's other strings (a control character, escaped when serialized).
+const ITEMS_MARKER: &str = "\u{1}scopegate-items\u{1}";
+
+impl Serialize for ItemsHere {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(ITEMS_MARKER)
+    }
+}
+
+/// Findings rendered together, in parallel; a batch is written before the next is rendered.
+const BATCH: usize = 16 * 1024;
+const CHUNK: usize = 512;
+
+/// Pretty JSON of `skeleton`, with `items` (each in the form `form` gives it) as the array in
+/// place of its [`ItemsHere`]: byte for byte what serde_json's pretty printer writes for the
+/// whole, and a newline. The items are serialized in parallel a batch at a time (the writing
+/// after linting would otherwise keep one core busy while the other waits), and neither the
+/// items' forms nor their text are ever held whole.
+pub(super) fn write_with_items<'a, T: Serialize>(
+    skeleton: &impl Serialize,
+    items: &'a [Diagnostic],
+    form: fn(&'a Diagnostic) -> T,
+    out: &mut dyn io::Write,
+) -> io::Result<()> {
+    use io::Write as _;
+    use rayon::prelude::*;
+
+    let text = serde_json::to_string_pretty(skeleton)?;
+    let marker = serde_json::to_string(ITEMS_MARKER)?;
+    let at = text
+        .find(&marker)
+        .expect("a skeleton holds the items marker");
+    let line = &text[text[..at].rfind('\n').map_or(0, |i| i + 1)..];
+    // The array's closing bracket lines up with its key; each item is one level deeper.
+    let outer = &line[..line.len() - line.trim_start_matches(' ').len()];
+    let inner = format!("{outer}  ");
+    let mut buffer = io::BufWriter::with_capacity(64 * 1024, out);
+    buffer.write_all(&text.as_bytes()[..at])?;
+    if items.is_empty() {
+        buffer.write_all(b"[]")?;
+    } else {
+        buffer.write_all(b"[")?;
+        for (batch, batch_items) in items.chunks(BATCH).enumerate() {
+            let parts = batch_items
+                .par_chunks(CHUNK)
+                .enumerate()
+                .map(|(chunk, items)| render_items(items, batch == 0 && chunk == 0, &inner, form))
+                .collect::<Result<Vec<Vec<u8>>, serde_json::Error>>()?;
+            for part in parts {
+                buffer.write_all(&part)?;
+            }
+        }
+        buffer.write_all(b"\n")?;
+        buffer.write_all(outer.as_bytes())?;
+        buffer.write_all(b"]")?;
+    }
+    buffer.write_all(&text.as_bytes()[at + marker.len()..])?;
+    buffer.write_all(b"\n")?;
+    buffer.flush()
+}
+
+/// `items` as array elements at the depth `indent` gives: each after `,` (none before the
+/// array's first), on a line of its own, its own lines moved to that depth.
+fn render_items<'a, T: Serialize>(
+    items: &'a [Diagnostic],
+    first_of_array: bool,
+    indent: &str,
+    form: fn(&'a Diagnostic) -> T,
+) -> Result<Vec<u8>, serde_json::Error> {
+    let mut part = Vec::with_capacity(items.len() * 512);
+    let mut one = Vec::with_capacity(1024);
+    for (i, item) in items.iter().enumerate() {
+        part.extend_from_slice(if first_of_array && i == 0 {
+            b"\n"
+        } else {
+            b",\n"
+        });
+        part.extend_from_slice(indent.as_bytes());
+        one.clear();
+        serde_json::to_writer_pretty(&mut one, &form(item))?;
+        // Pretty output has no raw newline inside a string: each starts a line.
+        let mut from = 0;
+        for newline in memchr::memchr_iter(b'\n', &one) {
+            part.extend_from_slice(&one[from..=newline]);
+            part.extend_from_slice(indent.as_bytes());
+            from = newline + 1;
+        }
+        part.extend_from_slice(&one[from..]);
+    }
+    Ok(part)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostic::Severity;
+    use crate::report::formats::json::{finding, Finding};
+
+    /// The items written in parallel batches give what serde_json's pretty printer gives for
+    /// the whole document: with no item, one, and more than a batch (messages with quotes,
+    /// newlines and a key-like text among them).
+    #[test]
+    fn items_written_in_batches_are_the_pretty_printers_output() {
+        #[derive(Serialize)]
+        struct Document<T: Serialize> {
+            name: &'static str,
+            nested: [Inner<T>; 1],
+            after: u32,
+        }
+        #[derive(Serialize)]
+        struct Inner<T: Serialize> {
+            items: T,
+            last: &'static str,
+        }
+        fn document<T: Serialize>(items: T) -> Document<T> {
+            Document {
+                name: "report",
+                nested: [Inner {
+                    items,
+                    last: "after the items",
+                }],
+                after: 7,
+            }
+        }
+        for count in [0, 1, 3, BATCH + CHUNK + 5] {
+            let diagnostics: Vec<Diagnostic> = (0..count)
+                .map(|i| {
+                    Diagnostic::in_file(
+                        "scope-name",
+                        Severity::Warning,
+                        format!("finding {i}: \"quoted\"\nsecond line, \"items\": ["),
+                        std::path::Path::new(&format!("api/{}.yaml", i % 7)),
+                        None,
+                    )
+                })
+                .collect();
+            let mut written = Vec::new();
+            write_with_items(&document(ItemsHere), &diagnostics, finding, &mut written).unwrap();
+            let whole: Vec<Finding<'_>> = diagnostics.iter().map(finding).collect();
+            let expected = serde_json::to_string_pretty(&document(whole)).unwrap() + "\n";
+            assert_eq!(
+                String::from_utf8(written).unwrap(),
+                expected,
+                "{count} items"
+            );
+        }
+    }
+}
