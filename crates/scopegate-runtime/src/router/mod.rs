@@ -78,6 +78,9 @@ struct Node {
     ends: (u32, u32, u32),
     /// Whether it has concrete children (most nodes under a parameter have none: no probe).
     literals: bool,
+    /// Whether it has templated children or routes spanning the rest: branches to try when
+    /// a concrete child leads nowhere.
+    alternatives: bool,
     /// Its one child when that is all it has, a whole-segment parameter (`{owner}`), and no
     /// route spans the rest from it; else 0 (the root is nobody's child). The most common
     /// step of a walk then reads this node alone.
@@ -255,6 +258,7 @@ impl Router {
             let middle = count(ends.len());
             ends.extend(node.tails.iter().map(|&(m, route)| (m, count(route))));
             n.ends = (from, middle, count(ends.len()));
+            n.alternatives = n.templated.0 < n.templated.1 || n.ends.1 < n.ends.2;
         }
         let size = (literals.len() * 2).next_power_of_two().max(8);
         router.slots = vec![Slot::default(); size];
@@ -313,7 +317,7 @@ impl Router {
     ) -> Result<Option<u32>, PathError> {
         // Down the trie without recursing while a node leaves no other branch to try.
         loop {
-            let n = self.nodes[node as usize];
+            let n = &self.nodes[node as usize];
             let Some(text) = rest else {
                 return Ok(self.end((n.ends.0, n.ends.1), method));
             };
@@ -329,19 +333,20 @@ impl Router {
                 (node, rest) = (n.parameter, next);
                 continue;
             }
-            let templated = &self.templated[n.templated.0 as usize..n.templated.1 as usize];
-            let tails = (n.ends.1, n.ends.2);
-            let alternatives = !templated.is_empty() || tails.0 < tails.1;
             let concrete = if n.literals {
                 self.literal(node, segment, head)
             } else {
                 Concrete::None
             };
-            match concrete {
-                Concrete::Exact(child) if !alternatives => {
+            if let Concrete::Exact(child) = concrete {
+                if !n.alternatives {
                     (node, rest) = (child, next);
                     continue;
                 }
+            }
+            let templated = &self.templated[n.templated.0 as usize..n.templated.1 as usize];
+            let tails = (n.ends.1, n.ends.2);
+            match concrete {
                 Concrete::Exact(child) => {
                     if let Some(found) = self.find(child, next, method)? {
                         return Ok(Some(found));
