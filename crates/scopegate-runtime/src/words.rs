@@ -77,8 +77,12 @@ pub(crate) fn fold_ascii(word: u64) -> u64 {
 #[inline]
 pub(crate) fn first_segment(text: &[u8]) -> (usize, u64) {
     let Some(word) = text.first_chunk::<8>() else {
-        let len = find_byte(b'/', text).unwrap_or(text.len());
-        return (len, head(&text[..len]));
+        // Fewer than eight bytes, as one zero-padded word (a zero is not a `/`).
+        let word = short(text);
+        return match first_in_word(word, b'/') {
+            Some(len) => (len, word & ((1u64 << (8 * len)) - 1)),
+            None => (text.len(), word),
+        };
     };
     let word = u64::from_le_bytes(*word);
     if let Some(len) = first_in_word(word, b'/') {
@@ -152,10 +156,30 @@ pub(crate) fn find_byte(needle: u8, bytes: &[u8]) -> Option<usize> {
         }
         at += 8;
     }
-    bytes[at..]
-        .iter()
-        .position(|&b| b == needle)
-        .map(|i| at + i)
+    // The fewer than eight bytes left, in one word: the last eight shifted so that only those
+    // remain, or a short text's zero-padded word; hits in the padding are masked out.
+    let left = bytes.len() - at;
+    if left == 0 {
+        return None;
+    }
+    let word = match bytes.len() {
+        0..8 => short(bytes),
+        len => {
+            u64::from_le_bytes(bytes[len - 8..].try_into().expect("eight bytes"))
+                >> (8 * (8 - left))
+        }
+    };
+    first_in_low_bytes(word, needle, left).map(|i| at + i)
+}
+
+/// Where the first `needle` is among the low `count` (1 to 7) bytes of a little-endian word.
+#[inline]
+fn first_in_low_bytes(word: u64, needle: u8, count: usize) -> Option<usize> {
+    let x = word ^ (ONES * needle as u64);
+    // As in `first_in_word`; a false hit only ever lies above a real one, so the lowest hit
+    // below `count` is real.
+    let found = x.wrapping_sub(ONES) & !x & HIGH & ((1u64 << (8 * count)) - 1);
+    (found != 0).then(|| (found.trailing_zeros() / 8) as usize)
 }
 
 #[cfg(test)]
@@ -245,17 +269,27 @@ mod tests {
         }
     }
 
+    /// Every slice of texts with and without the needle (zero bytes among them, which the
+    /// last word's padding must not be taken for), every needle: as a byte loop.
     #[test]
     fn finding_a_byte_eight_at_a_time() {
-        let text = "abcdefgh/ijklmnopqrstuv/w//xyz0123456789/";
-        for from in 0..text.len() {
-            for to in from..=text.len() {
-                let t = &text.as_bytes()[from..to];
-                assert_eq!(
-                    find_byte(b'/', t),
-                    t.iter().position(|&b| b == b'/'),
-                    "{from}..{to}"
-                );
+        let texts: [&[u8]; 3] = [
+            b"abcdefgh/ijklmnopqrstuv/w//xyz0123456789/",
+            b"a\0bcdefghijklm\0\0nopqrstuvwxyz\0",
+            b"\x80\xffabc/\x7f/\x01\x2e\x30\x2f\xff\xfe",
+        ];
+        for text in texts {
+            for needle in [b'/', 0, b'a', 0xff] {
+                for from in 0..text.len() {
+                    for to in from..=text.len() {
+                        let t = &text[from..to];
+                        assert_eq!(
+                            find_byte(needle, t),
+                            t.iter().position(|&b| b == needle),
+                            "{needle} in {from}..{to} of {text:?}"
+                        );
+                    }
+                }
             }
         }
     }
