@@ -54,18 +54,18 @@ fn scan_bytes(bytes: &[u8]) -> Scan {
 #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
 mod sse2 {
     use super::{Scan, MAX_SEGMENTS};
+    use crate::words::head;
     use core::arch::x86_64::{
         __m128i, _mm_and_si128, _mm_cmpeq_epi8, _mm_cmplt_epi8, _mm_min_epu8, _mm_movemask_epi8,
         _mm_or_si128, _mm_set1_epi8, _mm_set_epi64x, _mm_sub_epi8,
     };
 
-    /// Per byte of sixteen (bit `i` for byte `i`): unusual, `/`, `.`.
+    /// Per byte of sixteen, given as two little-endian words (bit `i` for byte `i`):
+    /// unusual, `/`, `.`.
     #[inline]
     #[target_feature(enable = "sse2")]
-    fn classify(chunk: &[u8; 16]) -> (u32, u32, u32) {
-        let (low, high) = chunk.split_at(8);
-        let word = |bytes: &[u8]| i64::from_le_bytes(bytes.try_into().expect("eight bytes"));
-        let x = _mm_set_epi64x(word(high), word(low));
+    fn classify(low: u64, high: u64) -> (u32, u32, u32) {
+        let x = _mm_set_epi64x(high as i64, low as i64);
         let splat = |b: u8| _mm_set1_epi8(b as i8);
         let equal = |v: __m128i, b: u8| _mm_cmpeq_epi8(v, splat(b));
         // `v` in `from..=from + span`: `v - from` (wrapping) is at most `span`, unsigned.
@@ -102,7 +102,8 @@ mod sse2 {
         let mut carry = 0u32;
         let mut chunks = bytes.chunks_exact(16);
         for chunk in &mut chunks {
-            let (u, slash, dot) = classify(chunk.try_into().expect("sixteen bytes"));
+            let (low, high) = chunk.split_at(8);
+            let (u, slash, dot) = classify(head(low), head(high));
             unusual |= u;
             pairs |= ((slash << 1) | carry) & (slash | dot);
             carry = slash >> 15;
@@ -114,19 +115,18 @@ mod sse2 {
         if rest > 0 {
             // The last sixteen bytes, of which only the top `rest` are new: the byte before
             // them is in the chunk, so no carry. A path shorter than sixteen is zero padded
-            // (zeros are unusual, so they are masked out).
-            let (chunk, new) = match bytes.len() {
+            // (zeros are unusual, so they are masked out), read as words, not copied.
+            let (low, high, new) = match bytes.len() {
                 len @ 0..16 => {
-                    let mut padded = [0u8; 16];
-                    padded[..len].copy_from_slice(bytes);
-                    (padded, (1u32 << len) - 1)
+                    let (low, high) = bytes.split_at(len.min(8));
+                    (head(low), head(high), (1u32 << len) - 1)
                 }
-                len => (
-                    bytes[len - 16..].try_into().expect("sixteen bytes"),
-                    0xffff & !((1u32 << (16 - rest)) - 1),
-                ),
+                len => {
+                    let (low, high) = bytes[len - 16..].split_at(8);
+                    (head(low), head(high), 0xffff & !((1u32 << (16 - rest)) - 1))
+                }
             };
-            let (u, slash, dot) = classify(&chunk);
+            let (u, slash, dot) = classify(low, high);
             unusual |= u & new;
             pairs |= (slash << 1) & (slash | dot) & new;
             if count {
