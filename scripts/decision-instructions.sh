@@ -2,8 +2,9 @@
 # Instructions and first-level data cache misses per decision on the table compiled from
 # GitHub's scoped description, counted by cachegrind: (count at ROUNDS rounds - at 0 rounds) /
 # (ROUNDS x routes); then per request through the tower layer (a 3-scope token), and the same
-# requests answered without the layer. Deterministic, so it judges a change of a few percent that timing on a shared machine
-# cannot; criterion (`cargo bench --bench evaluate`, `--bench tower`) gives the times.
+# requests answered without the layer. Deterministic, so it judges a change of a few percent
+# that timing on a shared machine cannot; criterion (`cargo bench --bench evaluate`, `--bench
+# tower`) gives the times.
 #
 #     bash scripts/decision-instructions.sh
 #

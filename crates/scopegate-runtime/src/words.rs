@@ -139,11 +139,7 @@ pub(crate) fn slash_pairs(bytes: &[u8]) -> (bool, usize) {
 /// Where the first `needle` is in a little-endian word.
 #[inline]
 fn first_in_word(word: u64, needle: u8) -> Option<usize> {
-    // A zero byte where the word has `needle` (the classic has-zero-byte test; its lowest hit
-    // is always a real one).
-    let x = word ^ (ONES * needle as u64);
-    let found = x.wrapping_sub(ONES) & !x & HIGH;
-    (found != 0).then(|| (found.trailing_zeros() / 8) as usize)
+    first_in_bytes(word, needle, HIGH)
 }
 
 /// Where the first `needle` is, eight bytes at a time.
@@ -175,10 +171,16 @@ pub(crate) fn find_byte(needle: u8, bytes: &[u8]) -> Option<usize> {
 /// Where the first `needle` is among the low `count` (1 to 7) bytes of a little-endian word.
 #[inline]
 fn first_in_low_bytes(word: u64, needle: u8, count: usize) -> Option<usize> {
+    first_in_bytes(word, needle, HIGH & ((1u64 << (8 * count)) - 1))
+}
+
+/// Where the first `needle` is among the bytes of `word` whose high bit `bytes` has.
+#[inline]
+fn first_in_bytes(word: u64, needle: u8, bytes: u64) -> Option<usize> {
+    // A zero byte where the word has `needle` (the classic has-zero-byte test): a false hit
+    // only ever lies above a real one, so the lowest hit among `bytes` is real.
     let x = word ^ (ONES * needle as u64);
-    // As in `first_in_word`; a false hit only ever lies above a real one, so the lowest hit
-    // below `count` is real.
-    let found = x.wrapping_sub(ONES) & !x & HIGH & ((1u64 << (8 * count)) - 1);
+    let found = x.wrapping_sub(ONES) & !x & bytes;
     (found != 0).then(|| (found.trailing_zeros() / 8) as usize)
 }
 

@@ -221,14 +221,10 @@ impl Router {
             router.nodes[index].literals = !node.literals.is_empty();
             for (text, child) in node.literals {
                 let bytes = text.as_bytes();
-                router.nodes[child] = Node {
-                    head: head(bytes),
-                    last: last(bytes),
-                    parent: count(index),
-                    len: count(bytes.len()),
-                    start: count(router.text.len()),
-                    ..Node::default()
-                };
+                let c = &mut router.nodes[child];
+                (c.head, c.last) = (head(bytes), last(bytes));
+                (c.parent, c.len) = (count(index), count(bytes.len()));
+                c.start = count(router.text.len());
                 router.text.extend_from_slice(bytes);
                 literals.push((index, child));
             }

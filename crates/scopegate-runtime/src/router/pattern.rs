@@ -12,8 +12,6 @@ pub(super) struct Pattern {
     shape: String,
     /// Whether its literal parts hold ASCII letters (case can matter).
     has_letters: bool,
-    /// One parameter and nothing else: any non-empty segment.
-    whole: bool,
 }
 
 #[derive(Debug)]
@@ -52,19 +50,17 @@ impl Pattern {
             })
             .collect();
         let has_letters = shape.bytes().any(|b| b.is_ascii_alphabetic());
-        let whole = matches!(parts.as_slice(), [PatternPart::Param]);
         Pattern {
             parts,
             literal_len,
             shape,
             has_letters,
-            whole,
         }
     }
 
     /// Whether it is one parameter and nothing else (it matches any non-empty segment).
     pub(super) fn is_whole(&self) -> bool {
-        self.whole
+        matches!(self.parts.as_slice(), [PatternPart::Param])
     }
 
     /// More literal text first; ties broken by shape so the order is total.
@@ -76,9 +72,6 @@ impl Pattern {
     /// non-empty part.
     #[inline]
     pub(super) fn matches(&self, segment: &[u8]) -> bool {
-        if self.whole {
-            return !segment.is_empty();
-        }
         matches_parts(&self.parts, segment, false)
     }
 
