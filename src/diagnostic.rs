@@ -182,57 +182,88 @@ impl std::fmt::Display for Diagnostic {
     }
 }
 
-/// Computes every diagnostic's line and column once. Findings of one file are visited in
-/// offset order, so columns on one long line (minified JSON) are counted incrementally
-/// instead of from the line start each time.
+/// Computes every diagnostic's line and column once, where it starts and where it ends. The
+/// offsets of one file, starts and ends together, are visited in order, so columns on one long
+/// line (minified JSON) are counted on from the previous offset: a file's text is counted over
+/// once, not once per finding (a finding's span may be a whole operation).
 pub fn locate(diagnostics: &mut [Diagnostic]) {
-    let mut order: Vec<usize> = (0..diagnostics.len())
-        .filter(|&i| diagnostics[i].span.is_some())
-        .collect();
-    order.sort_by_key(|&i| {
-        let d = &diagnostics[i];
-        (d.source.as_ref().map(Arc::as_ptr), d.span.map(|s| s.start))
-    });
-    // The previous diagnostic's file, byte offset and position.
-    let mut previous: Option<(*const SourceFile, usize, Position)> = None;
-    for i in order {
-        let d = &diagnostics[i];
+    // Per offset of a diagnostic with a place: its file, the offset on a character boundary,
+    // and which diagnostic's start (even) or end (odd) it is.
+    let mut order: Vec<(*const SourceFile, usize, usize)> = Vec::new();
+    for (i, d) in diagnostics.iter().enumerate() {
         let (Some(source), Some(span)) = (&d.source, d.span) else {
             continue;
         };
         let text = source.text.as_str();
-        let mut offset = (span.start as usize).min(text.len());
-        while !text.is_char_boundary(offset) {
-            offset -= 1;
-        }
+        let start = text.floor_char_boundary(span.start as usize);
+        let end = text.floor_char_boundary((span.end as usize).max(start));
+        order.push((Arc::as_ptr(source), start, 2 * i));
+        order.push((Arc::as_ptr(source), end, 2 * i + 1));
+    }
+    order.sort_unstable();
+    // The previous offset's file, byte offset, line index and position.
+    let mut previous: Option<(*const SourceFile, usize, usize, Position)> = None;
+    for (file, offset, slot) in order {
+        let d = &mut diagnostics[slot / 2];
+        let source = d.source.as_ref().expect("ordered by its source");
         let line = source.lines().line_of(offset);
         let position = match previous {
-            Some((file, from, p))
-                if file == Arc::as_ptr(source) && p.line as usize == line + 1 && from <= offset =>
-            {
-                Position {
-                    line: p.line,
-                    column: p.column + text[from..offset].chars().count() as u32,
-                }
-            }
+            Some((f, from, l, p)) if f == file && l == line => Position {
+                line: p.line,
+                column: p.column + source.text[from..offset].chars().count() as u32,
+            },
             _ => source.position(offset),
         };
-        previous = Some((Arc::as_ptr(source), offset, position));
-        let mut end = (span.end as usize).clamp(offset, text.len());
-        while !text.is_char_boundary(end) {
-            end -= 1;
-        }
-        // On another line (a line index lookup, not a scan of a span that may be a whole
-        // operation), or counted on from the start.
-        let end_position = if source.lines().line_of(end) != line {
-            source.position(end)
+        previous = Some((file, offset, line, position));
+        if slot % 2 == 0 {
+            d.located = Some(position);
         } else {
-            Position {
-                line: position.line,
-                column: position.column + text[offset..end].chars().count() as u32,
-            }
-        };
-        diagnostics[i].located = Some(position);
-        diagnostics[i].located_end = Some(end_position);
+            d.located_end = Some(position);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Counted on from one offset to the next, starts and ends are where the line index puts
+    /// them: on one long line with multi-byte characters, with spans that nest and overlap,
+    /// across lines, in two files, and for a diagnostic that came with a position of its own.
+    #[test]
+    fn located_starts_and_ends_are_the_files_positions() {
+        let one_line = SourceFile::new("a.json", "{\"é\": [\"ü\", {\"x\": \"ß€\"}], \"y\": 1}".into());
+        let lines = SourceFile::new("b.yaml", "a: é\nbb: [1, 2]\n\nc: ü€\n".into());
+        let spans = [
+            (&one_line, 0, 34),
+            (&one_line, 7, 12),
+            (&one_line, 2, 22),
+            (&one_line, 14, 14),
+            (&one_line, 3, 4), // inside `é`: each end is floored to its start
+            (&lines, 3, 9),
+            (&lines, 8, 30),
+            (&lines, 0, 1),
+        ];
+        let mut diagnostics: Vec<Diagnostic> = spans
+            .iter()
+            .map(|&(source, start, end)| {
+                Diagnostic::in_source("r", Severity::Error, "m", source, Span::new(start, end))
+            })
+            .collect();
+        let given = Position { line: 3, column: 7 };
+        diagnostics.push(Diagnostic::in_file(
+            "r",
+            Severity::Error,
+            "m",
+            std::path::Path::new("c.json"),
+            Some(given),
+        ));
+        locate(&mut diagnostics);
+        for (d, &(source, start, end)) in diagnostics.iter().zip(&spans) {
+            let end = end.min(source.text.len());
+            assert_eq!(d.located, Some(source.position(start)), "{start}..{end}");
+            assert_eq!(d.located_end, Some(source.position(end)), "{start}..{end}");
+        }
+        assert_eq!(diagnostics[spans.len()].position(), Some(given));
     }
 }
