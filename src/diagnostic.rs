@@ -232,7 +232,10 @@ mod tests {
     /// across lines, in two files, and for a diagnostic that came with a position of its own.
     #[test]
     fn located_starts_and_ends_are_the_files_positions() {
-        let one_line = SourceFile::new("a.json", "{\"é\": [\"ü\", {\"x\": \"ß€\"}], \"y\": 1}".into());
+        let one_line = SourceFile::new(
+            "a.json",
+            "{\"é\": [\"ü\", {\"x\": \"ß€\"}], \"y\": 1}".into(),
+        );
         let lines = SourceFile::new("b.yaml", "a: é\nbb: [1, 2]\n\nc: ü€\n".into());
         let spans = [
             (&one_line, 0, 34),

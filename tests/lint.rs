@@ -732,8 +732,34 @@ fn an_ignore_naming_an_unknown_rule_silences_nothing_and_says_so() {
         .contains("did you mean `scope-access-method`?"));
 }
 
-/// From 1 MiB on, a file is read in halves and searched for directives beside its model build:
-/// the same findings, positions and silenced rules as when it is small.
+/// From 1 MiB on, a file is read in halves and its line index built beside its parse: the same
+/// findings, positions and silenced rules as when it is small.
+/// A directive's key is read as JSON reads it: written with an escape, it silences as when
+/// written plainly (documents are no longer searched for its text).
+#[test]
+fn an_ignore_key_written_with_an_escape_silences() {
+    let dir = tempfile::tempdir().unwrap();
+    let document = |key: &str| {
+        format!(
+            r#"{{"openapi": "3.0.3", "info": {{"title": "t", "version": "1"}},
+"paths": {{"/orders": {{"get": {{"operationId": "listOrders", {key}
+"security": [], "responses": {{"200": {{"description": "ok"}}}}}}}}}}}}"#
+        )
+    };
+    let secured_findings = |name: &str, key: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, document(key)).unwrap();
+        let (_, json) = lint_json(&[path.to_str().unwrap()]);
+        rules_of(&json)
+            .into_iter()
+            .filter(|(rule, _)| rule == "operation-secured")
+            .count()
+    };
+    assert_eq!(secured_findings("plain.json", ""), 1);
+    let escaped = r#""x-scopegate-ign\u006fre": ["operation-secured"],"#;
+    assert_eq!(secured_findings("escaped.json", escaped), 0);
+}
+
 #[test]
 fn a_large_file_reads_and_suppresses_as_a_small_one() {
     let dir = tempfile::tempdir().unwrap();

@@ -146,26 +146,15 @@ fn finish(diagnostics: &mut [Diagnostic], options: Options) {
 /// The security model of a loaded document and its `x-scopegate-ignore` directives. The
 /// documents (the root and every file its `$ref`s reached) are dropped on return: the model
 /// and the findings keep only the texts, for positions and snippets.
-///
-/// A large file is searched for directives on another core while its model is built.
 fn model_and_suppressions(loaded: load::Loaded) -> (model::Model, Suppressions) {
     let mut workspace = Workspace::new(&loaded.document);
-    let root = &*loaded.document.source;
-    let (model, known) = if root.text.len() < ASIDE_FROM {
-        (model::build(&loaded, &mut workspace), None)
-    } else {
-        let (model, mentions) = rayon::join(
-            || model::build(&loaded, &mut workspace),
-            || suppress::mentioned(&root.text),
-        );
-        (model, Some((root, mentions)))
-    };
-    let suppressions = Suppressions::collect(&workspace, known);
+    let model = model::build(&loaded, &mut workspace);
+    let suppressions = Suppressions::collect(&workspace);
     (model, suppressions)
 }
 
-/// From this size on, a file's passes that do not feed its parse or its model (its line
-/// index, the search for ignore directives) run beside them, on another core when one is free.
+/// From this size on, a file's pass that does not feed its parse or its model (its line
+/// index) runs beside them, on another core when one is free.
 const ASIDE_FROM: usize = 1 << 20;
 
 /// Parses a read file and checks that it is an OpenAPI document. A large file's line index,

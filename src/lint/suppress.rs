@@ -4,11 +4,11 @@
 use std::collections::HashSet;
 
 use crate::diagnostic::{Diagnostic, Severity, INVALID_DOCUMENT};
-use crate::load::{Kind, NodeRef, Pointer, SourceFile, Workspace};
+use crate::load::{Kind, NodeRef, Pointer, Workspace};
 use crate::model::Location;
 use crate::{rules, suggest};
 
-pub const KEY: &str = "x-scopegate-ignore";
+pub const KEY: &str = crate::load::tree::IGNORE_KEY;
 
 struct Directive {
     path: std::path::PathBuf,
@@ -44,11 +44,10 @@ pub struct Suppressions {
 }
 
 impl Suppressions {
-    /// `known` is a file whose [`mentioned`] was asked already (beside the model build, for a
-    /// large file), with the answer.
-    pub fn collect(workspace: &Workspace, known: Option<(&SourceFile, bool)>) -> Suppressions {
+    /// The directives of every document the workspace read.
+    pub fn collect(workspace: &Workspace) -> Suppressions {
         let mut mistakes = Vec::new();
-        let directives = collect(workspace, known, &mut mistakes);
+        let directives = collect(workspace, &mut mistakes);
         Suppressions {
             directives,
             mistakes,
@@ -74,23 +73,12 @@ impl Suppressions {
     }
 }
 
-/// Whether `text` may hold a directive. Most files hold none, and their walk is skipped.
-pub fn mentioned(text: &str) -> bool {
-    memchr::memmem::find(text.as_bytes(), KEY.as_bytes()).is_some()
-}
-
-fn collect(
-    workspace: &Workspace,
-    known: Option<(&SourceFile, bool)>,
-    mistakes: &mut Vec<(String, Location)>,
-) -> Vec<Directive> {
+fn collect(workspace: &Workspace, mistakes: &mut Vec<(String, Location)>) -> Vec<Directive> {
     let mut out = Vec::new();
     for doc in workspace.documents() {
-        let mentions = match known {
-            Some((file, answer)) if std::ptr::eq(file, &*doc.source) => answer,
-            _ => mentioned(&doc.source.text),
-        };
-        if !mentions {
+        // Most documents hold none, and their walk is skipped: the tree noted the key while
+        // it was built.
+        if !doc.tree.has_ignore_key() {
             continue;
         }
         let mut seen = HashSet::new();

@@ -11,7 +11,7 @@ pub const MULTI_SEGMENT: &str = "x-scopegate-multi-segment";
 /// Objects the model reads keep only the members it reads; a `$ref` into anything skipped
 /// builds that subtree when it is followed.
 pub fn openapi_skip(path: &[Seg<'_>], key: &str) -> bool {
-    const IGNORE: &str = "x-scopegate-ignore";
+    const IGNORE: &str = super::tree::IGNORE_KEY;
     const ROOT: &[&str] = &[
         "openapi",
         "swagger",

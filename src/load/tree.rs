@@ -93,9 +93,20 @@ pub struct Tree {
     items: Vec<NodeId>,
     strings: String,
     root: NodeId,
+    /// Some member's key is [`IGNORE_KEY`].
+    has_ignore_key: bool,
 }
 
+/// The key of scopegate's suppression directive (`x-scopegate-ignore`), which a tree notes
+/// while it is built, so that documents without one are not walked for them.
+pub const IGNORE_KEY: &str = "x-scopegate-ignore";
+
 impl Tree {
+    /// Whether some member's key is [`IGNORE_KEY`] (as the key reads, escapes decoded).
+    pub fn has_ignore_key(&self) -> bool {
+        self.has_ignore_key
+    }
+
     pub fn root(&self) -> NodeRef<'_> {
         self.node(self.root)
     }
@@ -386,6 +397,7 @@ impl TreeBuilder {
 
     /// Sets the key for the next value of the innermost object.
     pub fn key(&mut self, key: &str, span: Span) {
+        self.tree.has_ignore_key |= key == IGNORE_KEY;
         let key = self.intern(key);
         if let Some(open) = self.open.last_mut() {
             open.pending_key = Some((key, span));
