@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
+use crate::load::source::floor_char_boundary;
 use crate::load::{LoadError, Pointer, Position, SourceFile, Span};
 #[cfg(feature = "lint")]
 use crate::model::{DocumentProblem, Location};
@@ -195,8 +196,9 @@ pub fn locate(diagnostics: &mut [Diagnostic]) {
             continue;
         };
         let text = source.text.as_str();
-        let start = text.floor_char_boundary(span.start as usize);
-        let end = text.floor_char_boundary((span.end as usize).max(start));
+        let floor = |offset: usize| floor_char_boundary(text, offset.min(text.len()));
+        let start = floor(span.start as usize);
+        let end = floor((span.end as usize).max(start));
         order.push((Arc::as_ptr(source), start, 2 * i));
         order.push((Arc::as_ptr(source), end, 2 * i + 1));
     }
