@@ -8,9 +8,10 @@
 //! A [`SkipPolicy`] names the object members whose values are validated but not built; they
 //! become [`Kind::Unbuilt`](super::tree::Kind::Unbuilt) nodes that keep their span, so a
 //! `$ref` into one can build it later with [`parse`] on that slice. Skipped values are
-//! validated by serde_json (as a borrowed `RawValue`), which skips faster than a value is
-//! read (schemas and examples are most of a description's bytes); serde_json nests at most 128
-//! levels inside one skipped value.
+//! validated without being built (schemas and examples are most of a description's bytes) by
+//! `scan`, which answers only for values serde_json reads as valid; what it does not answer
+//! for, serde_json reads (as a borrowed `RawValue`) and judges, with its error. serde_json
+//! nests at most 128 levels inside one skipped value.
 
 use std::borrow::Cow;
 
@@ -20,6 +21,8 @@ use serde_json::value::RawValue;
 
 use super::source::Span;
 use super::tree::{limits, BuildError, Tree, TreeBuilder};
+
+mod scan;
 
 /// One step of the path from the root to a container.
 #[derive(Debug, Clone)]
@@ -194,10 +197,14 @@ impl<'a> Parser<'a> {
         Ok(Some((peek, Seg::Key(key))))
     }
 
-    /// Validates the value after the current position with serde_json, records it unbuilt,
-    /// and restarts the parser after it.
+    /// Validates the value after the current position, records it unbuilt, and restarts the
+    /// parser after it. The scanner answers for valid values; what it is unsure of, or refuses,
+    /// serde_json reads again and judges.
     fn skip_value(&mut self) -> Result<(), BuildError> {
         let from = self.at();
+        if let Some((start, end)) = scan::value_span(self.text.as_bytes(), from) {
+            return self.skipped(start, end);
+        }
         let rest = &self.text[from..];
         let mut de = serde_json::Deserializer::from_str(rest);
         let raw = match <&RawValue>::deserialize(&mut de) {
@@ -222,7 +229,11 @@ impl<'a> Parser<'a> {
         };
         // The raw value borrows from `rest`, so its address gives its offset.
         let start = from + (raw.as_ptr() as usize - rest.as_ptr() as usize);
-        let end = start + raw.len();
+        self.skipped(start, start + raw.len())
+    }
+
+    /// Records the value at `start..end` unbuilt and restarts the parser after it.
+    fn skipped(&mut self, start: usize, end: usize) -> Result<(), BuildError> {
         self.builder.unbuilt(self.span(start, end))?;
         self.offset = end;
         self.jiter = Jiter::new(&self.text.as_bytes()[end..]);
