@@ -7,15 +7,16 @@
 //! over the same bytes; anything else (an error, nesting deeper than [`MAX_DEPTH`]) is `None`,
 //! and serde_json judges and words the error. The differential test below holds it to that.
 
-/// Deeper values are left to serde_json (which refuses more than 128 levels).
-const MAX_DEPTH: u32 = 100;
+/// Deeper values are left to serde_json (which refuses more than 128 levels): one bit each of a
+/// word says whether an open container is an object.
+const MAX_DEPTH: u32 = 64;
 
 /// The span `(start, end)` of the JSON value that starts after any whitespace at `from`, when
 /// it is valid as serde_json reads it; `None` when it is not, or when unsure.
 pub fn value_span(text: &[u8], from: usize) -> Option<(usize, usize)> {
     let start = whitespace(text, from);
     // Open containers: bit `d` says whether the one at depth `d + 1` is an object.
-    let mut objects: u128 = 0;
+    let mut objects: u64 = 0;
     let mut depth: u32 = 0;
     let mut at = start;
     loop {
