@@ -1,4 +1,7 @@
-//! JSON → [`Tree`], on jiter's pull parser.
+//! JSON → [`Tree`], on jiter's pull parser. Object keys and strings written without escapes
+//! (nearly all of them) are read by `scan` and borrowed from the text: jiter's decoding was most
+//! of the cost of reading one. What `scan` does not answer for, jiter reads, and words the
+//! errors.
 //!
 //! The parser is a loop with an explicit stack, so nesting depth costs heap, not stack, and is
 //! bounded by [`limits::MAX_DEPTH`]. Strict JSON only (RFC 8259: no comments, trailing commas,
@@ -153,6 +156,21 @@ impl<'a> Parser<'a> {
     /// closed).
     fn object_step(&mut self, first: bool) -> Result<Option<(Peek, Seg<'a>)>, BuildError> {
         let before = self.at();
+        // Most keys are read by the scanner (a fifth of jiter's cost for one); one with an
+        // escape, or a mistake, is left to jiter, which decodes it or words the error.
+        match scan::next_member(self.text.as_bytes(), before, first) {
+            Some(scan::Member::End(after)) => {
+                self.restart(after);
+                self.close()?;
+                return Ok(None);
+            }
+            Some(scan::Member::Key { start, end, value }) => {
+                let key = Cow::Borrowed(&self.text[start + 1..end - 1]);
+                self.restart(value);
+                return self.member_at(start, end, key);
+            }
+            None => {}
+        }
         let key = match if first {
             self.jiter.known_object()
         } else {
@@ -185,6 +203,17 @@ impl<'a> Parser<'a> {
         let end = text[..colon]
             .trim_end_matches([' ', '\t', '\n', '\r'])
             .len();
+        self.member_at(start, end, key)
+    }
+
+    /// [`Parser::member`] for the key written at `start..end` (its quotes included), the
+    /// parser standing after its `:`.
+    fn member_at(
+        &mut self,
+        start: usize,
+        end: usize,
+        key: Cow<'a, str>,
+    ) -> Result<Option<(Peek, Seg<'a>)>, BuildError> {
         let skip = self
             .skip
             .is_some_and(|policy| policy(&self.path[1..], &key));
@@ -235,9 +264,14 @@ impl<'a> Parser<'a> {
     /// Records the value at `start..end` unbuilt and restarts the parser after it.
     fn skipped(&mut self, start: usize, end: usize) -> Result<(), BuildError> {
         self.builder.unbuilt(self.span(start, end))?;
-        self.offset = end;
-        self.jiter = Jiter::new(&self.text.as_bytes()[end..]);
+        self.restart(end);
         Ok(())
+    }
+
+    /// Goes on reading at `at`, after what was read without jiter.
+    fn restart(&mut self, at: usize) {
+        self.offset = at;
+        self.jiter = Jiter::new(&self.text.as_bytes()[at..]);
     }
 
     fn open(&mut self, is_object: bool, start: usize, step: Seg<'a>) -> Result<(), BuildError> {
@@ -263,6 +297,13 @@ impl<'a> Parser<'a> {
     fn scalar(&mut self, peek: Peek, start: usize) -> Result<(), BuildError> {
         match peek {
             Peek::String => {
+                // As a key: the scanner reads one without escapes, jiter the others.
+                if let Some(end) = scan::plain_string_end(self.text.as_bytes(), start) {
+                    self.restart(end);
+                    let value = &self.text[start + 1..end - 1];
+                    self.builder.string(value, self.span(start, end))?;
+                    return Ok(());
+                }
                 let value = match self.jiter.known_str() {
                     Ok(s) => of_text(self.text, s),
                     Err(e) => return Err(self.error(e)),

@@ -82,6 +82,52 @@ pub fn value_span(text: &[u8], from: usize) -> Option<(usize, usize)> {
     }
 }
 
+/// What follows in an object, read by [`next_member`].
+pub enum Member {
+    /// The object's `}`: the parser goes on after it.
+    End(usize),
+    /// A key without escapes, written at `start..end` (its quotes included), and where its
+    /// value may start (after its `:`).
+    Key {
+        start: usize,
+        end: usize,
+        value: usize,
+    },
+}
+
+/// The object's next member at `at` (its first, after the `{` at `at`, when `first`): its key,
+/// when it is written without escapes, or the object's end; `None` for anything else (a key
+/// with an escape, a mistake), which the caller reads another way.
+pub fn next_member(text: &[u8], at: usize, first: bool) -> Option<Member> {
+    let mut at = whitespace(text, at);
+    let opening = if first { b'{' } else { b',' };
+    match *text.get(at)? {
+        b'}' if !first => return Some(Member::End(at + 1)),
+        b if b == opening => at = whitespace(text, at + 1),
+        _ => return None,
+    }
+    if first && text.get(at) == Some(&b'}') {
+        return Some(Member::End(at + 1));
+    }
+    let end = plain_string_end(text, at)?;
+    let colon = whitespace(text, end);
+    (text.get(colon) == Some(&b':')).then_some(Member::Key {
+        start: at,
+        end,
+        value: colon + 1,
+    })
+}
+
+/// Where the string whose opening quote is at `at` ends (after its closing quote), when it has
+/// no escape and no control character.
+pub fn plain_string_end(text: &[u8], at: usize) -> Option<usize> {
+    if text.get(at) != Some(&b'"') {
+        return None;
+    }
+    let close = special(text, at + 1);
+    (text.get(close) == Some(&b'"')).then_some(close + 1)
+}
+
 /// After a member's key starting at `at` (its quote), its `:`: where its value starts.
 fn member_value(text: &[u8], at: usize) -> Option<usize> {
     if text.get(at) != Some(&b'"') {
