@@ -15,9 +15,13 @@ pub fn junit(outcome: &Outcome) -> String {
 
 /// JUnit XML, written to `out` with quick-xml (its escaping, and the layout JUnit viewers
 /// read: quick-junit's, byte for byte) as it is produced. quick-junit itself passed every
-/// string through an ANSI-escape filter that cost more than linting the corpus.
+/// string through an ANSI-escape filter that cost more than linting the corpus. The files'
+/// suites are rendered in parallel, a batch at a time: on one thread, writing the corpus's
+/// 87,285 findings kept one core busy while the other waited (JUnit took 12-17% longer than
+/// json).
 pub fn write_junit(outcome: &Outcome, out: &mut dyn io::Write) -> io::Result<()> {
-    use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
+    use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, Event};
+    use rayon::prelude::*;
 
     let mut by_file: Vec<(&str, Vec<&Diagnostic>)> = outcome
         .files
@@ -47,44 +51,71 @@ pub fn write_junit(outcome: &Outcome, out: &mut dyn io::Write) -> io::Result<()>
     suites.push_attribute(("failures", failures.to_string().as_str()));
     suites.push_attribute(("errors", "0"));
     xml.write_event(Event::Start(suites))?;
-    for (path, list) in &by_file {
-        let path = xml_text(path);
-        let mut suite = BytesStart::new("testsuite");
-        suite.push_attribute(("name", path.as_ref()));
-        suite.push_attribute(("tests", list.len().max(1).to_string().as_str()));
-        suite.push_attribute(("skipped", "0"));
-        suite.push_attribute(("errors", "0"));
-        suite.push_attribute(("failures", list.len().to_string().as_str()));
-        xml.write_event(Event::Start(suite))?;
-        if list.is_empty() {
-            let mut case = BytesStart::new("testcase");
-            case.push_attribute(("name", "no findings"));
-            case.push_attribute(("classname", path.as_ref()));
-            xml.write_event(Event::Empty(case))?;
+    for batch in by_file.chunks(SUITES_PER_BATCH) {
+        let parts = batch
+            .par_iter()
+            .map(|(path, list)| suite(path, list))
+            .collect::<io::Result<Vec<Vec<u8>>>>()?;
+        for part in parts {
+            xml.get_mut().write_all(&part[WRAPPER.len()..])?;
         }
-        for d in list {
-            let place = d
-                .position()
-                .map(|p| format!(":{}:{}", p.line, p.column))
-                .unwrap_or_default();
-            let mut case = BytesStart::new("testcase");
-            case.push_attribute(("name", xml_text(&format!("{}{place}", d.rule)).as_ref()));
-            case.push_attribute(("classname", path.as_ref()));
-            xml.write_event(Event::Start(case))?;
-            let mut failure = BytesStart::new("failure");
-            failure.push_attribute(("message", xml_text(&d.message).as_ref()));
-            failure.push_attribute(("type", d.rule));
-            xml.write_event(Event::Start(failure))?;
-            let description = format!("{} {path}{place}: {}: {}", d.severity, d.rule, d.message);
-            xml.write_event(Event::Text(BytesText::new(&xml_text(&description))))?;
-            xml.write_event(Event::End(BytesEnd::new("failure")))?;
-            xml.write_event(Event::End(BytesEnd::new("testcase")))?;
-        }
-        xml.write_event(Event::End(BytesEnd::new("testsuite")))?;
     }
     xml.write_event(Event::End(BytesEnd::new("testsuites")))?;
     // A trailing newline, as quick-junit ends.
     xml.write_indent()
+}
+
+/// Suites rendered together, in parallel; a batch is written before the next is rendered.
+const SUITES_PER_BATCH: usize = 256;
+
+/// The start of the element a suite is rendered in, one level deep as under `<testsuites>`;
+/// left out of what is written.
+const WRAPPER: &str = "<x>";
+
+/// One file's suite, after [`WRAPPER`]: what the report's own writer writes for it after
+/// `<testsuites ...>` or the suite before.
+fn suite(path: &str, list: &[&Diagnostic]) -> io::Result<Vec<u8>> {
+    use quick_xml::events::{BytesEnd, BytesStart, BytesText, Event};
+
+    let mut rendered = Vec::with_capacity(256 + list.len() * 640);
+    let mut xml = quick_xml::Writer::new_with_indent(&mut rendered, b' ', 4);
+    xml.write_event(Event::Start(BytesStart::new(
+        &WRAPPER[1..WRAPPER.len() - 1],
+    )))?;
+    let path = xml_text(path);
+    let mut suite = BytesStart::new("testsuite");
+    suite.push_attribute(("name", path.as_ref()));
+    suite.push_attribute(("tests", list.len().max(1).to_string().as_str()));
+    suite.push_attribute(("skipped", "0"));
+    suite.push_attribute(("errors", "0"));
+    suite.push_attribute(("failures", list.len().to_string().as_str()));
+    xml.write_event(Event::Start(suite))?;
+    if list.is_empty() {
+        let mut case = BytesStart::new("testcase");
+        case.push_attribute(("name", "no findings"));
+        case.push_attribute(("classname", path.as_ref()));
+        xml.write_event(Event::Empty(case))?;
+    }
+    for d in list {
+        let place = d
+            .position()
+            .map(|p| format!(":{}:{}", p.line, p.column))
+            .unwrap_or_default();
+        let mut case = BytesStart::new("testcase");
+        case.push_attribute(("name", xml_text(&format!("{}{place}", d.rule)).as_ref()));
+        case.push_attribute(("classname", path.as_ref()));
+        xml.write_event(Event::Start(case))?;
+        let mut failure = BytesStart::new("failure");
+        failure.push_attribute(("message", xml_text(&d.message).as_ref()));
+        failure.push_attribute(("type", d.rule));
+        xml.write_event(Event::Start(failure))?;
+        let description = format!("{} {path}{place}: {}: {}", d.severity, d.rule, d.message);
+        xml.write_event(Event::Text(BytesText::new(&xml_text(&description))))?;
+        xml.write_event(Event::End(BytesEnd::new("failure")))?;
+        xml.write_event(Event::End(BytesEnd::new("testcase")))?;
+    }
+    xml.write_event(Event::End(BytesEnd::new("testsuite")))?;
+    Ok(rendered)
 }
 
 /// Text without the control characters XML 1.0 cannot hold (quick-xml escapes the rest).
@@ -104,6 +135,70 @@ mod tests {
     use super::*;
     use crate::diagnostic::Severity;
     use crate::lint::FileSummary;
+
+    fn finding(path: &str, rule: &'static str, message: &str) -> Diagnostic {
+        Diagnostic::in_file(
+            rule,
+            Severity::Error,
+            message,
+            std::path::Path::new(path),
+            Some(crate::load::Position { line: 3, column: 7 }),
+        )
+    }
+
+    /// Suites rendered apart (in parallel) are laid out as one writer lays out the whole: a
+    /// clean file's passing case, findings with a message over two lines, more suites than a
+    /// batch holds, and no suite at all.
+    #[test]
+    fn suites_rendered_apart_are_laid_out_as_one_document() {
+        let file = |path: &str| FileSummary {
+            path: path.into(),
+            spec_version: None,
+            operations: 1,
+        };
+        let outcome = Outcome {
+            files: vec![file("a.yaml"), file("b.yaml")],
+            diagnostics: vec![
+                finding("b.yaml", "scope-name", "first"),
+                finding("b.yaml", "scope-unused", "two\nlines"),
+            ],
+            unreadable: 0,
+        };
+        let expected = r#"<?xml version="1.0" encoding="UTF-8"?>
+<testsuites name="scopegate" tests="3" skipped="0" failures="2" errors="0">
+    <testsuite name="a.yaml" tests="1" skipped="0" errors="0" failures="0">
+        <testcase name="no findings" classname="a.yaml"/>
+    </testsuite>
+    <testsuite name="b.yaml" tests="2" skipped="0" errors="0" failures="2">
+        <testcase name="scope-name:3:7" classname="b.yaml">
+            <failure message="first" type="scope-name">error b.yaml:3:7: scope-name: first</failure>
+        </testcase>
+        <testcase name="scope-unused:3:7" classname="b.yaml">
+            <failure message="two
+lines" type="scope-unused">error b.yaml:3:7: scope-unused: two
+lines</failure>
+        </testcase>
+    </testsuite>
+</testsuites>
+"#;
+        assert_eq!(junit(&outcome), expected);
+        let many = Outcome {
+            files: (0..SUITES_PER_BATCH + 3)
+                .map(|i| file(&format!("f{i}.yaml")))
+                .collect(),
+            diagnostics: Vec::new(),
+            unreadable: 0,
+        };
+        let xml = junit(&many);
+        assert_eq!(xml.matches("<testsuite ").count(), SUITES_PER_BATCH + 3);
+        assert!(xml.contains("    </testsuite>\n    <testsuite name=\"f256.yaml\""));
+        assert!(xml.ends_with("    </testsuite>\n</testsuites>\n"), "{xml}");
+        let none = Outcome::default();
+        assert_eq!(
+            junit(&none),
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"scopegate\" tests=\"0\" skipped=\"0\" failures=\"0\" errors=\"0\">\n</testsuites>\n"
+        );
+    }
 
     /// Markup and quotes in a finding are escaped, and control characters XML cannot hold
     /// (an ANSI escape's ESC among them) are dropped, so the report still parses.
