@@ -73,7 +73,7 @@ pub(super) fn write_with_items<'a, T: Serialize>(
 }
 
 /// `items` as array elements at the depth `indent` gives: each after `,` (none before the
-/// array's first), on a line of its own, its own lines moved to that depth.
+/// array's first), on a line of its own, its own lines at that depth and deeper.
 fn render_items<'a, T: Serialize>(
     items: &'a [Diagnostic],
     first_of_array: bool,
@@ -81,7 +81,6 @@ fn render_items<'a, T: Serialize>(
     form: fn(&'a Diagnostic) -> T,
 ) -> Result<Vec<u8>, serde_json::Error> {
     let mut part = Vec::with_capacity(items.len() * 512);
-    let mut one = Vec::with_capacity(1024);
     for (i, item) in items.iter().enumerate() {
         part.extend_from_slice(if first_of_array && i == 0 {
             b"\n"
@@ -89,18 +88,99 @@ fn render_items<'a, T: Serialize>(
             b",\n"
         });
         part.extend_from_slice(indent.as_bytes());
-        one.clear();
-        serde_json::to_writer_pretty(&mut one, &form(item))?;
-        // Pretty output has no raw newline inside a string: each starts a line.
-        let mut from = 0;
-        for newline in memchr::memchr_iter(b'\n', &one) {
-            part.extend_from_slice(&one[from..=newline]);
-            part.extend_from_slice(indent.as_bytes());
-            from = newline + 1;
-        }
-        part.extend_from_slice(&one[from..]);
+        let formatter = Indented {
+            base: indent.as_bytes(),
+            level: 0,
+            has_value: false,
+        };
+        form(item).serialize(&mut serde_json::Serializer::with_formatter(
+            &mut part, formatter,
+        ))?;
     }
     Ok(part)
+}
+
+/// serde_json's pretty printer (two spaces a level) for a value that starts `base` deep:
+/// written in place, where re-indenting each line of its output afterwards copied every byte
+/// twice more (SARIF's results run over many lines).
+struct Indented<'a> {
+    base: &'a [u8],
+    level: usize,
+    has_value: bool,
+}
+
+impl Indented<'_> {
+    fn indent<W: ?Sized + io::Write>(&self, writer: &mut W) -> io::Result<()> {
+        writer.write_all(self.base)?;
+        for _ in 0..self.level {
+            writer.write_all(b"  ")?;
+        }
+        Ok(())
+    }
+}
+
+impl serde_json::ser::Formatter for Indented<'_> {
+    fn begin_array<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.level += 1;
+        self.has_value = false;
+        writer.write_all(b"[")
+    }
+
+    fn end_array<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.level -= 1;
+        if self.has_value {
+            writer.write_all(b"\n")?;
+            self.indent(writer)?;
+        }
+        writer.write_all(b"]")
+    }
+
+    fn begin_array_value<W: ?Sized + io::Write>(
+        &mut self,
+        writer: &mut W,
+        first: bool,
+    ) -> io::Result<()> {
+        writer.write_all(if first { b"\n" } else { b",\n" })?;
+        self.indent(writer)
+    }
+
+    fn end_array_value<W: ?Sized + io::Write>(&mut self, _: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+
+    fn begin_object<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.level += 1;
+        self.has_value = false;
+        writer.write_all(b"{")
+    }
+
+    fn end_object<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.level -= 1;
+        if self.has_value {
+            writer.write_all(b"\n")?;
+            self.indent(writer)?;
+        }
+        writer.write_all(b"}")
+    }
+
+    fn begin_object_key<W: ?Sized + io::Write>(
+        &mut self,
+        writer: &mut W,
+        first: bool,
+    ) -> io::Result<()> {
+        writer.write_all(if first { b"\n" } else { b",\n" })?;
+        self.indent(writer)
+    }
+
+    fn begin_object_value<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        writer.write_all(b": ")
+    }
+
+    fn end_object_value<W: ?Sized + io::Write>(&mut self, _: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -112,6 +192,14 @@ mod tests {
     /// The items written in parallel batches give what serde_json's pretty printer gives for
     /// the whole document: with no item, one, and more than a batch (messages with quotes,
     /// newlines and a key-like text among them).
+    fn nested(d: &Diagnostic) -> serde_json::Value {
+        serde_json::json!({
+            "empty": [], "none": {}, "message": d.message,
+            "list": [1, {"deep": [], "deeper": [{"at": [3, 7]}]}, []],
+            "object": {"inner": {"values": [true, null]}, "after": "x"}
+        })
+    }
+
     #[test]
     fn items_written_in_batches_are_the_pretty_printers_output() {
         #[derive(Serialize)]
@@ -155,6 +243,16 @@ mod tests {
                 String::from_utf8(written).unwrap(),
                 expected,
                 "{count} items"
+            );
+            // Items nested as SARIF's are: empty and full arrays and objects, several deep.
+            let mut written = Vec::new();
+            write_with_items(&document(ItemsHere), &diagnostics, nested, &mut written).unwrap();
+            let whole: Vec<serde_json::Value> = diagnostics.iter().map(nested).collect();
+            let expected = serde_json::to_string_pretty(&document(whole)).unwrap() + "\n";
+            assert_eq!(
+                String::from_utf8(written).unwrap(),
+                expected,
+                "{count} nested"
             );
         }
     }
