@@ -96,20 +96,31 @@ fn suite(path: &str, list: &[&Diagnostic]) -> io::Result<Vec<u8>> {
         case.push_attribute(("classname", path.as_ref()));
         xml.write_event(Event::Empty(case))?;
     }
+    // A finding's test case name (`rule:line:column`) and description, written into buffers
+    // the suite's findings share.
+    let (mut name, mut description) = (String::new(), String::new());
     for d in list {
-        let place = d
-            .position()
-            .map(|p| format!(":{}:{}", p.line, p.column))
-            .unwrap_or_default();
+        use std::fmt::Write as _;
+        name.clear();
+        name.push_str(d.rule);
+        if let Some(p) = d.position() {
+            let _ = write!(name, ":{}:{}", p.line, p.column);
+        }
+        let place = &name[d.rule.len()..];
         let mut case = BytesStart::new("testcase");
-        case.push_attribute(("name", xml_text(&format!("{}{place}", d.rule)).as_ref()));
+        case.push_attribute(("name", xml_text(&name).as_ref()));
         case.push_attribute(("classname", path.as_ref()));
         xml.write_event(Event::Start(case))?;
         let mut failure = BytesStart::new("failure");
         failure.push_attribute(("message", xml_text(&d.message).as_ref()));
         failure.push_attribute(("type", d.rule));
         xml.write_event(Event::Start(failure))?;
-        let description = format!("{} {path}{place}: {}: {}", d.severity, d.rule, d.message);
+        description.clear();
+        let _ = write!(
+            description,
+            "{} {path}{place}: {}: {}",
+            d.severity, d.rule, d.message
+        );
         xml.write_event(Event::Text(BytesText::new(&xml_text(&description))))?;
         xml.write_event(Event::End(BytesEnd::new("failure")))?;
         xml.write_event(Event::End(BytesEnd::new("testcase")))?;
@@ -123,7 +134,8 @@ fn xml_text(text: &str) -> std::borrow::Cow<'_, str> {
     let invalid = |c: char| matches!(c, '\x00'..='\x08' | '\x0b' | '\x0c' | '\x0e'..='\x1f');
     // Bytes, not characters: they are ASCII, and a byte scan decodes no UTF-8 (the character
     // scan was 15% of the JUnit writer's time on the corpus).
-    if text.bytes().any(|b| invalid(char::from(b))) {
+    // Below 0x20 first: one comparison for nearly every byte.
+    if text.bytes().any(|b| b < 0x20 && invalid(char::from(b))) {
         std::borrow::Cow::Owned(text.replace(invalid, ""))
     } else {
         std::borrow::Cow::Borrowed(text)
