@@ -111,6 +111,13 @@ struct Indented<'a> {
 
 impl Indented<'_> {
     fn indent<W: ?Sized + io::Write>(&self, writer: &mut W) -> io::Result<()> {
+        // The base and the levels in one write where they fit (a write of two bytes a level
+        // was a call to `memcpy` each).
+        const SPACES: &[u8; 64] = &[b' '; 64];
+        let levels = 2 * self.level;
+        if self.base.iter().all(|&b| b == b' ') && self.base.len() + levels <= SPACES.len() {
+            return writer.write_all(&SPACES[..self.base.len() + levels]);
+        }
         writer.write_all(self.base)?;
         for _ in 0..self.level {
             writer.write_all(b"  ")?;
