@@ -51,13 +51,30 @@ pub fn write_junit(outcome: &Outcome, out: &mut dyn io::Write) -> io::Result<()>
     suites.push_attribute(("failures", failures.to_string().as_str()));
     suites.push_attribute(("errors", "0"));
     xml.write_event(Event::Start(suites))?;
-    for batch in by_file.chunks(SUITES_PER_BATCH) {
+    // A suite of many findings (22,361 in one corpus file) in parts, so that it is rendered on
+    // both cores too.
+    let pieces: Vec<Piece<'_>> = by_file
+        .iter()
+        .flat_map(|(path, list)| {
+            let parts = list.len().div_ceil(CASES_PER_PIECE).max(1);
+            (0..parts).map(move |i| Piece {
+                path,
+                findings: list.len(),
+                cases: list
+                    .get(i * CASES_PER_PIECE..)
+                    .map_or(&[][..], |rest| &rest[..rest.len().min(CASES_PER_PIECE)]),
+                head: i == 0,
+                tail: i + 1 == parts,
+            })
+        })
+        .collect();
+    for batch in pieces.chunks(PIECES_PER_BATCH) {
         let parts = batch
             .par_iter()
-            .map(|(path, list)| suite(path, list))
-            .collect::<io::Result<Vec<Vec<u8>>>>()?;
-        for part in parts {
-            xml.get_mut().write_all(&part[WRAPPER.len()..])?;
+            .map(Piece::render)
+            .collect::<io::Result<Vec<(Vec<u8>, usize)>>>()?;
+        for (part, from) in parts {
+            xml.get_mut().write_all(&part[from..])?;
         }
     }
     xml.write_event(Event::End(BytesEnd::new("testsuites")))?;
@@ -65,68 +82,90 @@ pub fn write_junit(outcome: &Outcome, out: &mut dyn io::Write) -> io::Result<()>
     xml.write_indent()
 }
 
-/// Suites rendered together, in parallel; a batch is written before the next is rendered.
-const SUITES_PER_BATCH: usize = 256;
+/// Pieces rendered together, in parallel; a batch is written before the next is rendered.
+const PIECES_PER_BATCH: usize = 256;
 
-/// The start of the element a suite is rendered in, one level deep as under `<testsuites>`;
-/// left out of what is written.
-const WRAPPER: &str = "<x>";
+/// The most test cases a piece of a suite renders.
+const CASES_PER_PIECE: usize = 512;
 
-/// One file's suite, after [`WRAPPER`]: what the report's own writer writes for it after
-/// `<testsuites ...>` or the suite before.
-fn suite(path: &str, list: &[&Diagnostic]) -> io::Result<Vec<u8>> {
-    use quick_xml::events::{BytesEnd, BytesStart, BytesText, Event};
+/// A file's suite, or a part of it: its start when `head`, some of its test cases, its end
+/// when `tail`.
+struct Piece<'a> {
+    path: &'a str,
+    /// The file's findings, all of them (its counts).
+    findings: usize,
+    cases: &'a [&'a Diagnostic],
+    head: bool,
+    tail: bool,
+}
 
-    let mut rendered = Vec::with_capacity(256 + list.len() * 640);
-    let mut xml = quick_xml::Writer::new_with_indent(&mut rendered, b' ', 4);
-    xml.write_event(Event::Start(BytesStart::new(
-        &WRAPPER[1..WRAPPER.len() - 1],
-    )))?;
-    let path = xml_text(path);
-    let mut suite = BytesStart::new("testsuite");
-    suite.push_attribute(("name", path.as_ref()));
-    suite.push_attribute(("tests", list.len().max(1).to_string().as_str()));
-    suite.push_attribute(("skipped", "0"));
-    suite.push_attribute(("errors", "0"));
-    suite.push_attribute(("failures", list.len().to_string().as_str()));
-    xml.write_event(Event::Start(suite))?;
-    if list.is_empty() {
-        let mut case = BytesStart::new("testcase");
-        case.push_attribute(("name", "no findings"));
-        case.push_attribute(("classname", path.as_ref()));
-        xml.write_event(Event::Empty(case))?;
-    }
-    // A finding's test case name (`rule:line:column`) and description, written into buffers
-    // the suite's findings share.
-    let (mut name, mut description) = (String::new(), String::new());
-    for d in list {
-        use std::fmt::Write as _;
-        name.clear();
-        name.push_str(d.rule);
-        if let Some(p) = d.position() {
-            let _ = write!(name, ":{}:{}", p.line, p.column);
+impl Piece<'_> {
+    /// The piece as the report's own writer writes it, rendered by a writer of its own inside
+    /// wrapper elements (to start as deep) that are left out: the bytes from the second value
+    /// on.
+    fn render(&self) -> io::Result<(Vec<u8>, usize)> {
+        use quick_xml::events::{BytesEnd, BytesStart, BytesText, Event};
+
+        let mut rendered = Vec::with_capacity(256 + self.cases.len() * 640);
+        let mut xml = quick_xml::Writer::new_with_indent(&mut rendered, b' ', 4);
+        xml.write_event(Event::Start(BytesStart::new("x")))?;
+        let path = xml_text(self.path);
+        let mut suite = BytesStart::new("testsuite");
+        if self.head {
+            suite.push_attribute(("name", path.as_ref()));
+            suite.push_attribute(("tests", self.findings.max(1).to_string().as_str()));
+            suite.push_attribute(("skipped", "0"));
+            suite.push_attribute(("errors", "0"));
+            suite.push_attribute(("failures", self.findings.to_string().as_str()));
         }
-        let place = &name[d.rule.len()..];
-        let mut case = BytesStart::new("testcase");
-        case.push_attribute(("name", xml_text(&name).as_ref()));
-        case.push_attribute(("classname", path.as_ref()));
-        xml.write_event(Event::Start(case))?;
-        let mut failure = BytesStart::new("failure");
-        failure.push_attribute(("message", xml_text(&d.message).as_ref()));
-        failure.push_attribute(("type", d.rule));
-        xml.write_event(Event::Start(failure))?;
-        description.clear();
-        let _ = write!(
-            description,
-            "{} {path}{place}: {}: {}",
-            d.severity, d.rule, d.message
-        );
-        xml.write_event(Event::Text(BytesText::new(&xml_text(&description))))?;
-        xml.write_event(Event::End(BytesEnd::new("failure")))?;
-        xml.write_event(Event::End(BytesEnd::new("testcase")))?;
+        let wrapper = xml.get_ref().len();
+        xml.write_event(Event::Start(suite))?;
+        // A later part leaves out the suite's start too.
+        let from = if self.head {
+            wrapper
+        } else {
+            xml.get_ref().len()
+        };
+        if self.findings == 0 {
+            let mut case = BytesStart::new("testcase");
+            case.push_attribute(("name", "no findings"));
+            case.push_attribute(("classname", path.as_ref()));
+            xml.write_event(Event::Empty(case))?;
+        }
+        // A finding's test case name (`rule:line:column`) and description, written into
+        // buffers the piece's findings share.
+        let (mut name, mut description) = (String::new(), String::new());
+        for d in self.cases {
+            use std::fmt::Write as _;
+            name.clear();
+            name.push_str(d.rule);
+            if let Some(p) = d.position() {
+                let _ = write!(name, ":{}:{}", p.line, p.column);
+            }
+            let place = &name[d.rule.len()..];
+            let mut case = BytesStart::new("testcase");
+            case.push_attribute(("name", xml_text(&name).as_ref()));
+            case.push_attribute(("classname", path.as_ref()));
+            xml.write_event(Event::Start(case))?;
+            let mut failure = BytesStart::new("failure");
+            failure.push_attribute(("message", xml_text(&d.message).as_ref()));
+            failure.push_attribute(("type", d.rule));
+            xml.write_event(Event::Start(failure))?;
+            description.clear();
+            let _ = write!(
+                description,
+                "{} {path}{place}: {}: {}",
+                d.severity, d.rule, d.message
+            );
+            xml.write_event(Event::Text(BytesText::new(&xml_text(&description))))?;
+            xml.write_event(Event::End(BytesEnd::new("failure")))?;
+            xml.write_event(Event::End(BytesEnd::new("testcase")))?;
+        }
+        if self.tail {
+            xml.write_event(Event::End(BytesEnd::new("testsuite")))?;
+        }
+        Ok((rendered, from))
     }
-    xml.write_event(Event::End(BytesEnd::new("testsuite")))?;
-    Ok(rendered)
 }
 
 /// Text without the control characters XML 1.0 cannot hold (quick-xml escapes the rest).
@@ -195,16 +234,38 @@ lines</failure>
 "#;
         assert_eq!(junit(&outcome), expected);
         let many = Outcome {
-            files: (0..SUITES_PER_BATCH + 3)
+            files: (0..PIECES_PER_BATCH + 3)
                 .map(|i| file(&format!("f{i}.yaml")))
                 .collect(),
             diagnostics: Vec::new(),
             unreadable: 0,
         };
         let xml = junit(&many);
-        assert_eq!(xml.matches("<testsuite ").count(), SUITES_PER_BATCH + 3);
+        assert_eq!(xml.matches("<testsuite ").count(), PIECES_PER_BATCH + 3);
         assert!(xml.contains("    </testsuite>\n    <testsuite name=\"f256.yaml\""));
         assert!(xml.ends_with("    </testsuite>\n</testsuites>\n"), "{xml}");
+        // A file with more findings than a piece renders: its suite is written in parts, and
+        // reads as the suite rendered whole.
+        let big: Vec<Diagnostic> = (0..2 * CASES_PER_PIECE + 5)
+            .map(|i| finding("c.yaml", "scope-name", &format!("finding {i}")))
+            .collect();
+        let whole = Piece {
+            path: "c.yaml",
+            findings: big.len(),
+            cases: &big.iter().collect::<Vec<_>>(),
+            head: true,
+            tail: true,
+        }
+        .render()
+        .unwrap();
+        let split = junit(&Outcome {
+            files: vec![file("c.yaml")],
+            diagnostics: big,
+            unreadable: 0,
+        });
+        let expected = String::from_utf8(whole.0[whole.1..].to_vec()).unwrap();
+        assert!(split.ends_with(&format!(" errors=\"0\">{expected}\n</testsuites>\n")));
+        assert_eq!(split.matches("<testsuite ").count(), 1);
         let none = Outcome::default();
         assert_eq!(
             junit(&none),
