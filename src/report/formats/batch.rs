@@ -46,7 +46,7 @@ pub(super) fn write_with_items<'a, T: Serialize>(
     let line = &text[text[..at].rfind('\n').map_or(0, |i| i + 1)..];
     // The array's closing bracket lines up with its key; each item is one level deeper.
     let outer = &line[..line.len() - line.trim_start_matches(' ').len()];
-    let inner = format!("{outer}  ");
+    let inner = outer.len() + 2;
     let mut buffer = io::BufWriter::with_capacity(64 * 1024, out);
     buffer.write_all(&text.as_bytes()[..at])?;
     if items.is_empty() {
@@ -57,7 +57,7 @@ pub(super) fn write_with_items<'a, T: Serialize>(
             let parts = batch_items
                 .par_chunks(CHUNK)
                 .enumerate()
-                .map(|(chunk, items)| render_items(items, batch == 0 && chunk == 0, &inner, form))
+                .map(|(chunk, items)| render_items(items, batch == 0 && chunk == 0, inner, form))
                 .collect::<Result<Vec<Vec<u8>>, serde_json::Error>>()?;
             for part in parts {
                 buffer.write_all(&part)?;
@@ -72,27 +72,25 @@ pub(super) fn write_with_items<'a, T: Serialize>(
     buffer.flush()
 }
 
-/// `items` as array elements at the depth `indent` gives: each after `,` (none before the
-/// array's first), on a line of its own, its own lines at that depth and deeper.
+/// `items` as array elements `indent` spaces deep: each after `,` (none before the array's
+/// first), on a line of its own, its own lines at that depth and deeper.
 fn render_items<'a, T: Serialize>(
     items: &'a [Diagnostic],
     first_of_array: bool,
-    indent: &str,
+    indent: usize,
     form: fn(&'a Diagnostic) -> T,
 ) -> Result<Vec<u8>, serde_json::Error> {
     let mut part = Vec::with_capacity(items.len() * 512);
     for (i, item) in items.iter().enumerate() {
-        part.extend_from_slice(if first_of_array && i == 0 {
-            b"\n"
-        } else {
-            b",\n"
-        });
-        part.extend_from_slice(indent.as_bytes());
         let formatter = Indented {
-            base: indent.as_bytes(),
+            base: indent,
             level: 0,
             has_value: false,
         };
+        // The item's line as one of the array's values.
+        formatter
+            .line(&mut part, first_of_array && i == 0)
+            .map_err(serde_json::Error::io)?;
         form(item).serialize(&mut serde_json::Serializer::with_formatter(
             &mut part, formatter,
         ))?;
@@ -100,46 +98,54 @@ fn render_items<'a, T: Serialize>(
     Ok(part)
 }
 
-/// serde_json's pretty printer (two spaces a level) for a value that starts `base` deep:
-/// written in place, where re-indenting each line of its output afterwards copied every byte
-/// twice more (SARIF's results run over many lines).
-struct Indented<'a> {
-    base: &'a [u8],
+/// serde_json's pretty printer (two spaces a level) for a value that starts `base` spaces
+/// deep: written in place, where re-indenting each line of its output afterwards copied every
+/// byte twice more (SARIF's results run over many lines).
+struct Indented {
+    base: usize,
     level: usize,
     has_value: bool,
 }
 
-impl Indented<'_> {
-    fn indent<W: ?Sized + io::Write>(&self, writer: &mut W) -> io::Result<()> {
-        // The base and the levels in one write where they fit (a write of two bytes a level
-        // was a call to `memcpy` each).
+impl Indented {
+    /// A new line at the current depth, after `,` unless it holds the first value.
+    fn line<W: ?Sized + io::Write>(&self, writer: &mut W, first: bool) -> io::Result<()> {
+        writer.write_all(if first { b"\n" } else { b",\n" })?;
+        // The spaces in one write, or a few (a write of two bytes a level was a call to
+        // `memcpy` each).
         const SPACES: &[u8; 64] = &[b' '; 64];
-        let levels = 2 * self.level;
-        if self.base.iter().all(|&b| b == b' ') && self.base.len() + levels <= SPACES.len() {
-            return writer.write_all(&SPACES[..self.base.len() + levels]);
-        }
-        writer.write_all(self.base)?;
-        for _ in 0..self.level {
-            writer.write_all(b"  ")?;
+        let mut left = self.base + 2 * self.level;
+        while left > 0 {
+            let n = left.min(SPACES.len());
+            writer.write_all(&SPACES[..n])?;
+            left -= n;
         }
         Ok(())
     }
-}
 
-impl serde_json::ser::Formatter for Indented<'_> {
-    fn begin_array<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
+    fn open<W: ?Sized + io::Write>(&mut self, writer: &mut W, bracket: &[u8]) -> io::Result<()> {
         self.level += 1;
         self.has_value = false;
-        writer.write_all(b"[")
+        writer.write_all(bracket)
+    }
+
+    /// Closes an array or object, on a line of its own unless it is empty.
+    fn close<W: ?Sized + io::Write>(&mut self, writer: &mut W, bracket: &[u8]) -> io::Result<()> {
+        self.level -= 1;
+        if self.has_value {
+            self.line(writer, true)?;
+        }
+        writer.write_all(bracket)
+    }
+}
+
+impl serde_json::ser::Formatter for Indented {
+    fn begin_array<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.open(writer, b"[")
     }
 
     fn end_array<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
-        self.level -= 1;
-        if self.has_value {
-            writer.write_all(b"\n")?;
-            self.indent(writer)?;
-        }
-        writer.write_all(b"]")
+        self.close(writer, b"]")
     }
 
     fn begin_array_value<W: ?Sized + io::Write>(
@@ -147,8 +153,7 @@ impl serde_json::ser::Formatter for Indented<'_> {
         writer: &mut W,
         first: bool,
     ) -> io::Result<()> {
-        writer.write_all(if first { b"\n" } else { b",\n" })?;
-        self.indent(writer)
+        self.line(writer, first)
     }
 
     fn end_array_value<W: ?Sized + io::Write>(&mut self, _: &mut W) -> io::Result<()> {
@@ -157,18 +162,11 @@ impl serde_json::ser::Formatter for Indented<'_> {
     }
 
     fn begin_object<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
-        self.level += 1;
-        self.has_value = false;
-        writer.write_all(b"{")
+        self.open(writer, b"{")
     }
 
     fn end_object<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
-        self.level -= 1;
-        if self.has_value {
-            writer.write_all(b"\n")?;
-            self.indent(writer)?;
-        }
-        writer.write_all(b"}")
+        self.close(writer, b"}")
     }
 
     fn begin_object_key<W: ?Sized + io::Write>(
@@ -176,8 +174,7 @@ impl serde_json::ser::Formatter for Indented<'_> {
         writer: &mut W,
         first: bool,
     ) -> io::Result<()> {
-        writer.write_all(if first { b"\n" } else { b",\n" })?;
-        self.indent(writer)
+        self.line(writer, first)
     }
 
     fn begin_object_value<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
