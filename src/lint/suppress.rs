@@ -4,11 +4,10 @@
 use std::collections::HashSet;
 
 use crate::diagnostic::{Diagnostic, Severity, INVALID_DOCUMENT};
+use crate::load::tree::IGNORE_KEY;
 use crate::load::{Kind, NodeRef, Pointer, Workspace};
 use crate::model::Location;
 use crate::{rules, suggest};
-
-pub const KEY: &str = crate::load::tree::IGNORE_KEY;
 
 struct Directive {
     path: std::path::PathBuf,
@@ -90,13 +89,13 @@ fn collect(workspace: &Workspace, mistakes: &mut Vec<(String, Location)>) -> Vec
             match node.kind() {
                 Kind::Object => {
                     for entry in node.members() {
-                        if entry.key == KEY {
+                        if entry.key == IGNORE_KEY {
                             let at = |pointer: Pointer, node: NodeRef<'_>| Location {
                                 file: doc.source.clone(),
                                 pointer,
                                 span: node.span(),
                             };
-                            let own = pointer.join(KEY);
+                            let own = pointer.join(IGNORE_KEY);
                             let rules = rules_of(entry.value, &own, &mut |message, p, node| {
                                 mistakes.push((message, at(p, node)))
                             });
@@ -139,7 +138,7 @@ fn rules_of<'t>(
         kind => {
             mistake(
                 format!(
-                    "`{KEY}` takes a rule id, a list of rule ids or \"*\", not {}",
+                    "`{IGNORE_KEY}` takes a rule id, a list of rule ids or \"*\", not {}",
                     kind.name()
                 ),
                 pointer.clone(),
@@ -153,7 +152,7 @@ fn rules_of<'t>(
         let Some(name) = node.as_str() else {
             mistake(
                 format!(
-                    "`{KEY}` lists rule ids, and this is {}, not a string",
+                    "`{IGNORE_KEY}` lists rule ids, and this is {}, not a string",
                     node.kind().name()
                 ),
                 at,
@@ -168,7 +167,7 @@ fn rules_of<'t>(
             let ids = rules::ALL.iter().map(|r| r.id);
             mistake(
                 format!(
-                    "`{KEY}` names `{name}`, which is not a rule, so it silences nothing{}",
+                    "`{IGNORE_KEY}` names `{name}`, which is not a rule, so it silences nothing{}",
                     suggest::did_you_mean(name, ids)
                 ),
                 at,

@@ -22,30 +22,23 @@ pub fn value_span(text: &[u8], from: usize) -> Option<(usize, usize)> {
     loop {
         // A value at `at`.
         match *text.get(at)? {
-            b'{' => {
+            open @ (b'{' | b'[') => {
+                let object = open == b'{';
                 at = whitespace(text, at + 1);
-                if text.get(at) == Some(&b'}') {
+                // `}` and `]` are two past `{` and `[`.
+                if text.get(at) == Some(&(open + 2)) {
                     at += 1;
                 } else {
                     if depth == MAX_DEPTH {
                         return None;
                     }
-                    objects |= 1 << depth;
                     depth += 1;
-                    at = member_value(text, at)?;
-                    continue;
-                }
-            }
-            b'[' => {
-                at = whitespace(text, at + 1);
-                if text.get(at) == Some(&b']') {
-                    at += 1;
-                } else {
-                    if depth == MAX_DEPTH {
-                        return None;
+                    if object {
+                        objects |= 1 << (depth - 1);
+                        at = member_value(text, at)?;
+                    } else {
+                        objects &= !(1 << (depth - 1));
                     }
-                    objects &= !(1 << depth);
-                    depth += 1;
                     continue;
                 }
             }
