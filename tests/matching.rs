@@ -15,7 +15,7 @@ use serde_json::json;
 
 use scopegate::runtime::{Evaluator, Principal, SharedEvaluator, Table};
 use scopegate::tower::{Authentication, ScopeGateLayer};
-use support::{free_port, launch, now, request, Server};
+use support::{launch, now, request, Server};
 
 const SECRET: &[u8] = b"a-secret-for-the-matching-test-0123456789";
 
@@ -127,7 +127,6 @@ fn shop() -> tempfile::TempDir {
 }
 
 fn serve(dir: &Path, mode: &str) -> Server {
-    let (port, admin) = (free_port(), free_port());
     let args: Vec<String> = [
         "serve",
         "--gateway",
@@ -145,14 +144,8 @@ fn serve(dir: &Path, mode: &str) -> Server {
     ]
     .iter()
     .map(|s| s.to_string())
-    .chain([
-        "--listen".into(),
-        format!("127.0.0.1:{port}"),
-        "--admin-listen".into(),
-        format!("127.0.0.1:{admin}"),
-    ])
     .collect();
-    launch(dir, &args, port, admin, Stdio::null())
+    launch(dir, &args, Stdio::null())
 }
 
 /// A serve answer as a decision: its code, or `invalid-path` when the HTTP stack refused the

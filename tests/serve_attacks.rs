@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use support::{free_port, launch, now, request, Reply, Server};
+use support::{launch, now, request, Reply, Server};
 
 use base64::Engine;
 use jsonwebtoken::{encode, Algorithm, EncodingKey, Header};
@@ -96,7 +96,6 @@ fn serve(work: &Work, extra: &[&str]) -> Server {
 }
 
 fn serve_with(work: &Work, extra: &[&str], stdout: Stdio) -> Server {
-    let (port, admin) = (free_port(), free_port());
     let mut args: Vec<String> = [
         "serve",
         "--table",
@@ -117,13 +116,11 @@ fn serve_with(work: &Work, extra: &[&str], stdout: Stdio) -> Server {
     .iter()
     .map(|s| s.to_string())
     .collect();
-    args.extend(["--listen".into(), format!("127.0.0.1:{port}")]);
-    args.extend(["--admin-listen".into(), format!("127.0.0.1:{admin}")]);
     if !extra.contains(&"--decision-log") {
         args.extend(["--decision-log".into(), "off".into()]);
     }
     args.extend(extra.iter().map(|s| s.to_string()));
-    launch(work.dir.path(), &args, port, admin, stdout)
+    launch(work.dir.path(), &args, stdout)
 }
 
 /// An nginx-form decision: the original request in the two headers.

@@ -1,22 +1,15 @@
-//! What the tests that run `scopegate serve` as a process share: free ports, raw requests on
-//! a socket (headers exactly as given, duplicates included), and a server killed when dropped.
+//! What the tests that run `scopegate serve` as a process share: a server started on ports it
+//! picks, raw requests on a socket (headers exactly as given, duplicates included), and a
+//! server killed when dropped.
 #![allow(dead_code)]
 
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-
-pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 pub fn now() -> u64 {
     std::time::SystemTime::now()
@@ -39,17 +32,56 @@ impl Drop for Server {
     }
 }
 
-/// Runs `scopegate` with `args` in `dir` and waits until its admin listener says ready.
-pub fn launch(dir: &Path, args: &[String], port: u16, admin: u16, stdout: Stdio) -> Server {
-    let child = Command::new(env!("CARGO_BIN_EXE_scopegate"))
+/// Runs `scopegate` with `args` in `dir`, its two listeners on ports the system picks, and
+/// waits until its admin listener says ready. The ports are read from the server's own
+/// `listening` event: a port found free beforehand can be taken by another test (or be the
+/// same twice) before the server binds it, and the server then never became ready.
+pub fn launch(dir: &Path, args: &[String], stdout: Stdio) -> Server {
+    use std::io::BufRead;
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_scopegate"))
         .args(args)
+        .args(["--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0"])
         .current_dir(dir)
         .stdout(stdout)
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let server = Server { child, port, admin };
+    // stderr is read to its end on a thread of its own (a full pipe would block the server);
+    // its lines come back here until the listening event, and are kept for a failure's message.
+    let (lines, from_server) = std::sync::mpsc::channel();
+    let stderr = child.stderr.take().unwrap();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr).lines() {
+            let Ok(line) = line else { break };
+            let _ = lines.send(line);
+        }
+    });
     let deadline = Instant::now() + Duration::from_secs(20);
+    let mut said = Vec::new();
+    let (port, admin) = loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let line = match from_server.recv_timeout(left) {
+            Ok(line) => line,
+            Err(_) => {
+                let _ = child.kill();
+                panic!(
+                    "scopegate serve did not start listening; it said:\n{}",
+                    said.join("\n")
+                );
+            }
+        };
+        let event: Value = serde_json::from_str(&line).unwrap_or(Value::Null);
+        if event["event"] == "listening" {
+            let port_of = |key: &str| -> u16 {
+                let address: std::net::SocketAddr = event[key].as_str().unwrap().parse().unwrap();
+                address.port()
+            };
+            break (port_of("address"), port_of("admin"));
+        }
+        said.push(line);
+    };
+    let server = Server { child, port, admin };
     while Instant::now() < deadline {
         if let Ok(r) = request(admin, "GET", "/readyz", &[]) {
             if r.status == 200 {
