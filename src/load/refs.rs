@@ -77,7 +77,7 @@ pub struct Workspace {
     /// here, so that no other document takes its address) and their text: a description names
     /// one parameter from hundreds of operations, and finding it again scanned its siblings
     /// each time (1,500 instructions a reference on the corpus).
-    resolved: HashMap<usize, (Arc<Document>, HashMap<String, Target>)>,
+    resolved: foldhash::HashMap<usize, (Arc<Document>, foldhash::HashMap<String, Target>)>,
 }
 
 impl Workspace {
@@ -88,7 +88,7 @@ impl Workspace {
             root: root.clone(),
             files,
             fragments: HashMap::new(),
-            resolved: HashMap::new(),
+            resolved: foldhash::HashMap::default(),
         }
     }
 
@@ -153,7 +153,7 @@ impl Workspace {
                         .map_err(|(kind, message)| fail(kind, message))?;
                     self.resolved
                         .entry(written_in)
-                        .or_insert_with(|| (current.doc.clone(), HashMap::new()))
+                        .or_insert_with(|| (current.doc.clone(), foldhash::HashMap::default()))
                         .1
                         .insert(reference.to_string(), target.clone());
                     target

@@ -1,16 +1,16 @@
 //! What the security model never reads in an OpenAPI document, so that loading JSON leaves it
 //! unbuilt (the model's knowledge, handed to the JSON reader as its skip policy).
 
-use super::json::Seg;
+use super::json::{Members, Seg};
 
 /// The path-parameter extension that lets a parameter span segments (`true` or `false`).
 pub const MULTI_SEGMENT: &str = "x-scopegate-multi-segment";
 
 /// Decides which members of an OpenAPI document the security model never reads, so that
 /// loading JSON leaves them unbuilt: schemas, examples, bodies, responses, descriptions.
-/// Objects the model reads keep only the members it reads; a `$ref` into anything skipped
-/// builds that subtree when it is followed.
-pub fn openapi_skip(path: &[Seg<'_>], key: &str) -> bool {
+/// Objects the model reads keep only the members it reads (and the suppression directive); a
+/// `$ref` into anything skipped builds that subtree when it is followed.
+pub fn openapi_skip(path: &[Seg<'_>]) -> Members {
     const IGNORE: &str = super::tree::IGNORE_KEY;
     const ROOT: &[&str] = &[
         "openapi",
@@ -25,8 +25,9 @@ pub fn openapi_skip(path: &[Seg<'_>], key: &str) -> bool {
         "paths",
         "webhooks",
         "parameters",
+        IGNORE,
     ];
-    const COMPONENTS: &[&str] = &["securitySchemes", "parameters", "pathItems"];
+    const COMPONENTS: &[&str] = &["securitySchemes", "parameters", "pathItems", IGNORE];
     const PATH_ITEM: &[&str] = &[
         "$ref",
         "parameters",
@@ -41,10 +42,10 @@ pub fn openapi_skip(path: &[Seg<'_>], key: &str) -> bool {
         "trace",
         "query",
         "additionalOperations",
+        IGNORE,
     ];
-    const OPERATION: &[&str] = &["operationId", "security", "parameters", "servers"];
-    const PARAMETER: &[&str] = &["$ref", "name", "in", "required", MULTI_SEGMENT];
-    let keep = |list: &[&str]| key == IGNORE || list.contains(&key);
+    const OPERATION: &[&str] = &["operationId", "security", "parameters", "servers", IGNORE];
+    const PARAMETER: &[&str] = &["$ref", "name", "in", "required", MULTI_SEGMENT, IGNORE];
     let is_path_map = |s: &Seg<'_>| s.is("paths") || s.is("webhooks");
     let is_path_item_map = |p: &[Seg<'_>]| match p {
         [m] => is_path_map(m),
@@ -70,15 +71,15 @@ pub fn openapi_skip(path: &[Seg<'_>], key: &str) -> bool {
         _ => false,
     };
     match path {
-        [] => !keep(ROOT),
-        [c] if c.is("components") => !keep(COMPONENTS),
+        [] => Members::Only(ROOT),
+        [c] if c.is("components") => Members::Only(COMPONENTS),
         // Named parameters: Swagger 2.0's top-level ones and OpenAPI 3's components.
-        [params, _] if params.is("parameters") => !keep(PARAMETER),
-        [c, params, _] if c.is("components") && params.is("parameters") => !keep(PARAMETER),
-        [list @ .., Seg::Index] if is_parameter_list(list) => !keep(PARAMETER),
-        [items @ .., _] if is_path_item_map(items) => !keep(PATH_ITEM),
-        p if is_operation(p) => !keep(OPERATION),
-        _ => false,
+        [params, _] if params.is("parameters") => Members::Only(PARAMETER),
+        [c, params, _] if c.is("components") && params.is("parameters") => Members::Only(PARAMETER),
+        [list @ .., Seg::Index] if is_parameter_list(list) => Members::Only(PARAMETER),
+        [items @ .., _] if is_path_item_map(items) => Members::Only(PATH_ITEM),
+        p if is_operation(p) => Members::Only(OPERATION),
+        _ => Members::All,
     }
 }
 
@@ -86,16 +87,21 @@ pub fn openapi_skip(path: &[Seg<'_>], key: &str) -> bool {
 mod tests {
     use super::*;
 
+    /// Whether the policy leaves the member `key` of the object at `path` unbuilt.
+    fn skips(path: &[Seg<'_>], key: &str) -> bool {
+        openapi_skip(path).skips(key)
+    }
+
     #[test]
     fn the_skip_policy_keeps_what_the_model_reads() {
         let key = |k: &'static str| Seg::Key(k.into());
         let op = [key("paths"), key("/a"), key("get")];
-        assert!(openapi_skip(&op, "responses"));
-        assert!(openapi_skip(&op, "description"));
-        assert!(!openapi_skip(&op, "security"));
-        assert!(!openapi_skip(&op, "x-scopegate-ignore"));
-        assert!(!openapi_skip(&op[..2], "get"));
-        assert!(openapi_skip(&op[..2], "summary"));
+        assert!(skips(&op, "responses"));
+        assert!(skips(&op, "description"));
+        assert!(!skips(&op, "security"));
+        assert!(!skips(&op, "x-scopegate-ignore"));
+        assert!(!skips(&op[..2], "get"));
+        assert!(skips(&op[..2], "summary"));
         let param = [
             key("paths"),
             key("/a"),
@@ -103,13 +109,13 @@ mod tests {
             key("parameters"),
             Seg::Index,
         ];
-        assert!(openapi_skip(&param, "schema"));
-        assert!(!openapi_skip(&param, "in"));
-        assert!(!openapi_skip(&[], "components"));
-        assert!(openapi_skip(&[], "definitions"));
-        assert!(openapi_skip(&[key("components")], "schemas"));
-        assert!(!openapi_skip(&[key("components")], "securitySchemes"));
-        assert!(!openapi_skip(
+        assert!(skips(&param, "schema"));
+        assert!(!skips(&param, "in"));
+        assert!(!skips(&[], "components"));
+        assert!(skips(&[], "definitions"));
+        assert!(skips(&[key("components")], "schemas"));
+        assert!(!skips(&[key("components")], "securitySchemes"));
+        assert!(!skips(
             &[key("components"), key("securitySchemes"), key("o")],
             "flows"
         ));
@@ -119,10 +125,10 @@ mod tests {
             key("additionalOperations"),
             key("COPY"),
         ];
-        assert!(!openapi_skip(&extra, "security"));
-        assert!(openapi_skip(&extra, "responses"));
-        assert!(!openapi_skip(&extra[..3], "COPY"));
-        assert!(!openapi_skip(&op[..2], "query"));
+        assert!(!skips(&extra, "security"));
+        assert!(skips(&extra, "responses"));
+        assert!(!skips(&extra[..3], "COPY"));
+        assert!(!skips(&op[..2], "query"));
         let extra_param = [
             key("paths"),
             key("/a"),
@@ -131,10 +137,10 @@ mod tests {
             key("parameters"),
             Seg::Index,
         ];
-        assert!(!openapi_skip(&extra_param, "in"));
-        assert!(openapi_skip(&extra_param, "schema"));
+        assert!(!skips(&extra_param, "in"));
+        assert!(skips(&extra_param, "schema"));
         let item = [key("components"), key("pathItems"), key("t"), key("get")];
-        assert!(!openapi_skip(&item, "operationId"));
-        assert!(openapi_skip(&item, "requestBody"));
+        assert!(!skips(&item, "operationId"));
+        assert!(skips(&item, "requestBody"));
     }
 }

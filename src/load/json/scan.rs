@@ -205,8 +205,9 @@ fn string_end(text: &[u8], mut at: usize) -> Option<usize> {
 }
 
 /// The first quote, backslash or control character at or after `at` (the text's length when
-/// there is none).
-fn special(text: &[u8], mut at: usize) -> usize {
+/// there is none): the bytes a JSON string cannot hold as they are. (The reports' JSON writer
+/// searches with it for what to escape.)
+pub(crate) fn special(text: &[u8], mut at: usize) -> usize {
     #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
     while let Some(chunk) = text.get(at..at + 16) {
         // SAFETY: compiled only where the build enables SSE2 (every x86-64 target does: it is

@@ -5,6 +5,7 @@ use std::io;
 
 use serde::Serialize;
 
+use super::pretty_json::Pretty;
 use crate::diagnostic::Diagnostic;
 
 /// Where a report's findings go: its skeleton is serialized with this marker in their place,
@@ -24,15 +25,15 @@ impl Serialize for ItemsHere {
 const BATCH: usize = 16 * 1024;
 const CHUNK: usize = 512;
 
-/// Pretty JSON of `skeleton`, with `items` (each in the form `form` gives it) as the array in
+/// Pretty JSON of `skeleton`, with `items` (each written by `write_item`) as the array in
 /// place of its [`ItemsHere`]: byte for byte what serde_json's pretty printer writes for the
-/// whole, and a newline. The items are serialized in parallel a batch at a time (the writing
-/// after linting would otherwise keep one core busy while the other waits), and neither the
-/// items' forms nor their text are ever held whole.
-pub(super) fn write_with_items<'a, T: Serialize>(
+/// whole, and a newline. The items are written in parallel a batch at a time (the writing
+/// after linting would otherwise keep one core busy while the other waits), and their text is
+/// never held whole.
+pub(super) fn write_with_items(
     skeleton: &impl Serialize,
-    items: &'a [Diagnostic],
-    form: fn(&'a Diagnostic) -> T,
+    items: &[Diagnostic],
+    write_item: fn(&mut Pretty<'_>, &Diagnostic),
     out: &mut dyn io::Write,
 ) -> io::Result<()> {
     use io::Write as _;
@@ -57,8 +58,10 @@ pub(super) fn write_with_items<'a, T: Serialize>(
             let parts = batch_items
                 .par_chunks(CHUNK)
                 .enumerate()
-                .map(|(chunk, items)| render_items(items, batch == 0 && chunk == 0, inner, form))
-                .collect::<Result<Vec<Vec<u8>>, serde_json::Error>>()?;
+                .map(|(chunk, items)| {
+                    render_items(items, batch == 0 && chunk == 0, inner, write_item)
+                })
+                .collect::<Vec<Vec<u8>>>();
             for part in parts {
                 buffer.write_all(&part)?;
             }
@@ -74,136 +77,86 @@ pub(super) fn write_with_items<'a, T: Serialize>(
 
 /// `items` as array elements `indent` spaces deep: each after `,` (none before the array's
 /// first), on a line of its own, its own lines at that depth and deeper.
-fn render_items<'a, T: Serialize>(
-    items: &'a [Diagnostic],
+fn render_items(
+    items: &[Diagnostic],
     first_of_array: bool,
     indent: usize,
-    form: fn(&'a Diagnostic) -> T,
-) -> Result<Vec<u8>, serde_json::Error> {
+    write_item: fn(&mut Pretty<'_>, &Diagnostic),
+) -> Vec<u8> {
     let mut part = Vec::with_capacity(items.len() * 512);
+    let mut writer = Pretty::new(&mut part, indent);
     for (i, item) in items.iter().enumerate() {
-        let formatter = Indented {
-            base: indent,
-            level: 0,
-            has_value: false,
-        };
-        // The item's line as one of the array's values.
-        formatter
-            .line(&mut part, first_of_array && i == 0)
-            .map_err(serde_json::Error::io)?;
-        form(item).serialize(&mut serde_json::Serializer::with_formatter(
-            &mut part, formatter,
-        ))?;
+        writer.line(first_of_array && i == 0);
+        write_item(&mut writer, item);
     }
-    Ok(part)
-}
-
-/// serde_json's pretty printer (two spaces a level) for a value that starts `base` spaces
-/// deep: written in place, where re-indenting each line of its output afterwards copied every
-/// byte twice more (SARIF's results run over many lines).
-struct Indented {
-    base: usize,
-    level: usize,
-    has_value: bool,
-}
-
-impl Indented {
-    /// A new line at the current depth, after `,` unless it holds the first value.
-    fn line<W: ?Sized + io::Write>(&self, writer: &mut W, first: bool) -> io::Result<()> {
-        writer.write_all(if first { b"\n" } else { b",\n" })?;
-        // The spaces in one write, or a few (a write of two bytes a level was a call to
-        // `memcpy` each).
-        const SPACES: &[u8; 64] = &[b' '; 64];
-        let mut left = self.base + 2 * self.level;
-        while left > 0 {
-            let n = left.min(SPACES.len());
-            writer.write_all(&SPACES[..n])?;
-            left -= n;
-        }
-        Ok(())
-    }
-
-    fn open<W: ?Sized + io::Write>(&mut self, writer: &mut W, bracket: &[u8]) -> io::Result<()> {
-        self.level += 1;
-        self.has_value = false;
-        writer.write_all(bracket)
-    }
-
-    /// Closes an array or object, on a line of its own unless it is empty.
-    fn close<W: ?Sized + io::Write>(&mut self, writer: &mut W, bracket: &[u8]) -> io::Result<()> {
-        self.level -= 1;
-        if self.has_value {
-            self.line(writer, true)?;
-        }
-        writer.write_all(bracket)
-    }
-}
-
-impl serde_json::ser::Formatter for Indented {
-    fn begin_array<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
-        self.open(writer, b"[")
-    }
-
-    fn end_array<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
-        self.close(writer, b"]")
-    }
-
-    fn begin_array_value<W: ?Sized + io::Write>(
-        &mut self,
-        writer: &mut W,
-        first: bool,
-    ) -> io::Result<()> {
-        self.line(writer, first)
-    }
-
-    fn end_array_value<W: ?Sized + io::Write>(&mut self, _: &mut W) -> io::Result<()> {
-        self.has_value = true;
-        Ok(())
-    }
-
-    fn begin_object<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
-        self.open(writer, b"{")
-    }
-
-    fn end_object<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
-        self.close(writer, b"}")
-    }
-
-    fn begin_object_key<W: ?Sized + io::Write>(
-        &mut self,
-        writer: &mut W,
-        first: bool,
-    ) -> io::Result<()> {
-        self.line(writer, first)
-    }
-
-    fn begin_object_value<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
-        writer.write_all(b": ")
-    }
-
-    fn end_object_value<W: ?Sized + io::Write>(&mut self, _: &mut W) -> io::Result<()> {
-        self.has_value = true;
-        Ok(())
-    }
+    part
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::diagnostic::Severity;
-    use crate::report::formats::json::{finding, Finding};
+
+    /// An item as a flat object.
+    fn flat(w: &mut Pretty<'_>, d: &Diagnostic) {
+        w.object(|w| {
+            w.key("rule").string(d.rule);
+            w.key("message").string(&d.message);
+        });
+    }
+
+    #[derive(Serialize)]
+    struct Flat<'a> {
+        rule: &'a str,
+        message: &'a str,
+    }
+
+    /// An item nested as SARIF's are: empty and full arrays and objects, several deep (keys in
+    /// order, as a `Value`'s map may sort them).
+    fn nested(w: &mut Pretty<'_>, d: &Diagnostic) {
+        w.object(|w| {
+            w.key("empty").array(|_| {});
+            w.key("list").array(|w| {
+                w.item().number(1);
+                w.item().object(|w| {
+                    w.key("deep").array(|_| {});
+                    w.key("deeper").array(|w| {
+                        w.item().object(|w| {
+                            w.key("at").array(|w| {
+                                w.item().number(3);
+                                w.item().number(7);
+                            });
+                        });
+                    });
+                });
+                w.item().array(|_| {});
+            });
+            w.key("message").string(&d.message);
+            w.key("none").object(|_| {});
+            w.key("object").object(|w| {
+                w.key("after").string("x");
+                w.key("inner").object(|w| {
+                    w.key("values").array(|w| {
+                        w.item().null();
+                    });
+                });
+            });
+        });
+    }
+
+    fn nested_value(d: &Diagnostic) -> serde_json::Value {
+        serde_json::json!({
+            "empty": [],
+            "list": [1, {"deep": [], "deeper": [{"at": [3, 7]}]}, []],
+            "message": d.message,
+            "none": {},
+            "object": {"after": "x", "inner": {"values": [null]}}
+        })
+    }
 
     /// The items written in parallel batches give what serde_json's pretty printer gives for
     /// the whole document: with no item, one, and more than a batch (messages with quotes,
     /// newlines and a key-like text among them).
-    fn nested(d: &Diagnostic) -> serde_json::Value {
-        serde_json::json!({
-            "empty": [], "none": {}, "message": d.message,
-            "list": [1, {"deep": [], "deeper": [{"at": [3, 7]}]}, []],
-            "object": {"inner": {"values": [true, null]}, "after": "x"}
-        })
-    }
-
     #[test]
     fn items_written_in_batches_are_the_pretty_printers_output() {
         #[derive(Serialize)]
@@ -240,18 +193,23 @@ mod tests {
                 })
                 .collect();
             let mut written = Vec::new();
-            write_with_items(&document(ItemsHere), &diagnostics, finding, &mut written).unwrap();
-            let whole: Vec<Finding<'_>> = diagnostics.iter().map(finding).collect();
+            write_with_items(&document(ItemsHere), &diagnostics, flat, &mut written).unwrap();
+            let whole: Vec<Flat<'_>> = diagnostics
+                .iter()
+                .map(|d| Flat {
+                    rule: d.rule,
+                    message: &d.message,
+                })
+                .collect();
             let expected = serde_json::to_string_pretty(&document(whole)).unwrap() + "\n";
             assert_eq!(
                 String::from_utf8(written).unwrap(),
                 expected,
                 "{count} items"
             );
-            // Items nested as SARIF's are: empty and full arrays and objects, several deep.
             let mut written = Vec::new();
             write_with_items(&document(ItemsHere), &diagnostics, nested, &mut written).unwrap();
-            let whole: Vec<serde_json::Value> = diagnostics.iter().map(nested).collect();
+            let whole: Vec<serde_json::Value> = diagnostics.iter().map(nested_value).collect();
             let expected = serde_json::to_string_pretty(&document(whole)).unwrap() + "\n";
             assert_eq!(
                 String::from_utf8(written).unwrap(),

@@ -8,6 +8,7 @@ mod batch;
 mod github;
 mod json;
 mod junit;
+mod pretty_json;
 mod sarif;
 
 pub use github::{escape_data, escape_property, github, write_github};

@@ -7,75 +7,11 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use super::batch::{write_with_items, ItemsHere};
+use super::pretty_json::Pretty;
 use super::to_string;
 use crate::diagnostic::{Diagnostic, Severity, NOT_RULES};
 use crate::lint::Outcome;
 use crate::rules;
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct SarifResult<'a> {
-    rule_id: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    rule_index: Option<usize>,
-    level: &'static str,
-    message: Text<'a>,
-    partial_fingerprints: Fingerprints,
-    locations: [SarifLocation<'a>; 1],
-}
-
-#[derive(Serialize)]
-struct Fingerprints {
-    #[serde(rename = "primaryLocationLineHash/v1")]
-    primary: String,
-}
-
-#[derive(Serialize)]
-struct Text<'a> {
-    text: &'a str,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct SarifLocation<'a> {
-    physical_location: Physical,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    logical_locations: Option<[Logical<'a>; 1]>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Physical {
-    artifact_location: Artifact,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    region: Option<Region>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Artifact {
-    uri: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    uri_base_id: Option<&'static str>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Region {
-    start_line: u32,
-    start_column: u32,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    end_line: Option<u32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    end_column: Option<u32>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Logical<'a> {
-    fully_qualified_name: &'a str,
-    kind: &'static str,
-}
 
 fn sarif_level(s: Severity) -> &'static str {
     match s {
@@ -91,36 +27,51 @@ pub fn sarif(outcome: &Outcome) -> String {
 }
 
 /// One finding as a SARIF result.
-fn sarif_result(d: &Diagnostic) -> SarifResult<'_> {
-    SarifResult {
-        rule_id: d.rule,
-        rule_index: rule_index(d.rule),
-        level: sarif_level(d.severity),
-        message: Text { text: &d.message },
-        partial_fingerprints: Fingerprints {
-            primary: fingerprint(d),
-        },
-        locations: [SarifLocation {
-            physical_location: Physical {
-                artifact_location: artifact(&d.path),
-                region: d.position().map(|p| {
-                    let end = d.located_end.filter(|e| *e > p);
-                    Region {
-                        start_line: p.line,
-                        start_column: p.column,
-                        end_line: end.map(|e| e.line),
-                        end_column: end.map(|e| e.column),
+fn write_result(w: &mut Pretty<'_>, d: &Diagnostic) {
+    w.object(|w| {
+        w.key("ruleId").string(d.rule);
+        if let Some(index) = rule_index(d.rule) {
+            w.key("ruleIndex").number(index as u64);
+        }
+        w.key("level").string(sarif_level(d.severity));
+        w.key("message").object(|w| {
+            w.key("text").string(&d.message);
+        });
+        w.key("partialFingerprints").object(|w| {
+            w.key("primaryLocationLineHash/v1").string(&fingerprint(d));
+        });
+        w.key("locations").array(|w| {
+            w.item().object(|w| {
+                w.key("physicalLocation").object(|w| {
+                    let artifact = artifact(&d.path);
+                    w.key("artifactLocation").object(|w| {
+                        w.key("uri").string(&artifact.uri);
+                        if let Some(base) = artifact.uri_base_id {
+                            w.key("uriBaseId").string(base);
+                        }
+                    });
+                    if let Some(start) = d.position() {
+                        w.key("region").object(|w| {
+                            w.key("startLine").number(start.line.into());
+                            w.key("startColumn").number(start.column.into());
+                            if let Some(end) = d.located_end.filter(|end| *end > start) {
+                                w.key("endLine").number(end.line.into());
+                                w.key("endColumn").number(end.column.into());
+                            }
+                        });
                     }
-                }),
-            },
-            logical_locations: d.pointer.as_ref().map(|p| {
-                [Logical {
-                    fully_qualified_name: p.as_str(),
-                    kind: "member",
-                }]
-            }),
-        }],
-    }
+                });
+                if let Some(pointer) = &d.pointer {
+                    w.key("logicalLocations").array(|w| {
+                        w.item().object(|w| {
+                            w.key("fullyQualifiedName").string(pointer.as_str());
+                            w.key("kind").string("member");
+                        });
+                    });
+                }
+            });
+        });
+    });
 }
 
 /// The index of rule `id` among the SARIF driver's rules.
@@ -184,7 +135,7 @@ pub fn write_sarif(outcome: &Outcome, out: &mut dyn io::Write) -> io::Result<()>
             }),
         }],
     };
-    write_with_items(&sarif, &outcome.diagnostics, sarif_result, out)
+    write_with_items(&sarif, &outcome.diagnostics, write_result, out)
 }
 
 #[derive(Serialize)]
@@ -221,6 +172,12 @@ fn source_root() -> String {
         root.push('/');
     }
     root
+}
+
+/// Where a result's file is: its URI, and the base a relative one is resolved against.
+struct Artifact {
+    uri: String,
+    uri_base_id: Option<&'static str>,
 }
 
 /// A relative path under `%SRCROOT%`, an absolute one as a `file:` URI.
@@ -284,9 +241,157 @@ fn uri(path: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::load::{Pointer, Position};
 
     #[test]
     fn uris_are_percent_encoded() {
         assert_eq!(uri("api/my spec(1).yaml"), "api/my%20spec%281%29.yaml");
+    }
+
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct SarifResult<'a> {
+        rule_id: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        rule_index: Option<usize>,
+        level: &'static str,
+        message: Text<'a>,
+        partial_fingerprints: Fingerprints,
+        locations: [SarifLocation<'a>; 1],
+    }
+
+    #[derive(Serialize)]
+    struct Fingerprints {
+        #[serde(rename = "primaryLocationLineHash/v1")]
+        primary: String,
+    }
+
+    #[derive(Serialize)]
+    struct Text<'a> {
+        text: &'a str,
+    }
+
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct SarifLocation<'a> {
+        physical_location: Physical,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        logical_locations: Option<[Logical<'a>; 1]>,
+    }
+
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Physical {
+        artifact_location: ArtifactForm,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        region: Option<Region>,
+    }
+
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct ArtifactForm {
+        uri: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        uri_base_id: Option<&'static str>,
+    }
+
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Region {
+        start_line: u32,
+        start_column: u32,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        end_line: Option<u32>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        end_column: Option<u32>,
+    }
+
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Logical<'a> {
+        fully_qualified_name: &'a str,
+        kind: &'static str,
+    }
+
+    /// One finding as the SARIF result serde writes (the form the hand-written one must equal).
+    fn sarif_result(d: &Diagnostic) -> SarifResult<'_> {
+        SarifResult {
+            rule_id: d.rule,
+            rule_index: rule_index(d.rule),
+            level: sarif_level(d.severity),
+            message: Text { text: &d.message },
+            partial_fingerprints: Fingerprints {
+                primary: fingerprint(d),
+            },
+            locations: [SarifLocation {
+                physical_location: Physical {
+                    artifact_location: {
+                        let a = artifact(&d.path);
+                        ArtifactForm {
+                            uri: a.uri,
+                            uri_base_id: a.uri_base_id,
+                        }
+                    },
+                    region: d.position().map(|p| {
+                        let end = d.located_end.filter(|e| *e > p);
+                        Region {
+                            start_line: p.line,
+                            start_column: p.column,
+                            end_line: end.map(|e| e.line),
+                            end_column: end.map(|e| e.column),
+                        }
+                    }),
+                },
+                logical_locations: d.pointer.as_ref().map(|p| {
+                    [Logical {
+                        fully_qualified_name: p.as_str(),
+                        kind: "member",
+                    }]
+                }),
+            }],
+        }
+    }
+
+    /// Results with and without a position, an end past it, a pointer, a known rule; relative
+    /// and absolute files; texts that need escapes: each as serde_json writes the result's form.
+    #[test]
+    fn results_are_written_as_serde_writes_them() {
+        let at = |line, column| Position { line, column };
+        let mut results = Vec::new();
+        for rule in [
+            "scope-name",
+            crate::diagnostic::INVALID_CONFIG,
+            "not-a-rule",
+        ] {
+            for (start, end) in [
+                (None, None),
+                (Some(at(2, 5)), None),
+                (Some(at(2, 5)), Some(at(2, 5))),
+                (Some(at(2, 5)), Some(at(9, 1))),
+            ] {
+                for path in ["api/my spec.yaml", "/abs/é\"q.json", "./rel.yaml"] {
+                    let mut d = Diagnostic::in_file(
+                        rule,
+                        Severity::Hint,
+                        "a \"message\"\nwith\tescapes \u{7} é",
+                        std::path::Path::new(path),
+                        start,
+                    );
+                    d.located_end = end;
+                    if end.is_some() {
+                        d.pointer = Some(Pointer::root().join("paths").join("/a~b"));
+                    }
+                    results.push(d);
+                }
+            }
+        }
+        for d in &results {
+            let mut written = Vec::new();
+            write_result(&mut Pretty::new(&mut written, 6), d);
+            let expected = serde_json::to_string_pretty(&sarif_result(d))
+                .unwrap()
+                .replace('\n', "\n      ");
+            assert_eq!(String::from_utf8(written).unwrap(), expected);
+        }
     }
 }
