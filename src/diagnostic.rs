@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use crate::load::source::floor_char_boundary;
+use crate::load::source::{count_chars, floor_char_boundary};
 use crate::load::{LoadError, Pointer, Position, SourceFile, Span};
 #[cfg(feature = "lint")]
 use crate::model::{DocumentProblem, Location};
@@ -212,7 +212,7 @@ pub fn locate(diagnostics: &mut [Diagnostic]) {
         let position = match previous {
             Some((f, from, l, p)) if f == file && l == line => Position {
                 line: p.line,
-                column: p.column + source.text[from..offset].chars().count() as u32,
+                column: p.column + count_chars(&source.text[from..offset]) as u32,
             },
             _ => source.position(offset),
         };

@@ -75,12 +75,17 @@ impl LineIndex {
         let offset = floor_char_boundary(text, offset.min(text.len()));
         let line = self.line_of(offset);
         let start = self.line_start(line);
-        let column = text[start..offset].chars().count();
+        let column = count_chars(&text[start..offset]);
         Position {
             line: line as u32 + 1,
             column: column as u32 + 1,
         }
     }
+}
+
+/// The characters of `text`, as a column counts them (Unicode scalar values).
+pub fn count_chars(text: &str) -> usize {
+    bytecount::num_chars(text.as_bytes())
 }
 
 /// `offset`, or the start of the character it falls inside.
@@ -132,6 +137,22 @@ impl SourceFile {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every length from 0 to 300 bytes (the SIMD paths' blocks and the tails after them) of
+    /// texts mixing one- to four-byte characters: counted as `chars()` counts them.
+    #[test]
+    fn characters_are_counted_as_chars_counts_them() {
+        let text = "a é 日本 😀 z".repeat(30);
+        for end in (0..=300).filter(|&end| text.is_char_boundary(end)) {
+            for start in [0, 1, 2]
+                .into_iter()
+                .filter(|&s| s <= end && text.is_char_boundary(s))
+            {
+                let part = &text[start..end];
+                assert_eq!(count_chars(part), part.chars().count(), "{start}..{end}");
+            }
+        }
+    }
 
     #[test]
     fn line_starts_are_found_in_every_place_of_a_chunk() {
