@@ -1021,3 +1021,53 @@ fn completions_man_page_and_suggestions_come_from_the_real_options() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("'--format'"));
 }
+
+/// Two documents that name one parameter of a shared file report its mistake once, and the
+/// findings come in order of file and place whichever file's findings came first.
+#[test]
+fn a_shared_files_finding_is_reported_once_and_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::write(
+        root.join("common.yaml"),
+        "components:\n  parameters:\n    bad:\n      name: q\n",
+    )
+    .unwrap();
+    for name in ["a", "b"] {
+        let doc = format!(
+            "openapi: 3.1.0\ninfo: {{title: {name}, version: '1'}}\npaths:\n  /{name}:\n    get:\n      \
+             parameters:\n        - $ref: 'common.yaml#/components/parameters/bad'\n      \
+             responses: {{'200': {{description: ok}}}}\n"
+        );
+        std::fs::write(root.join(format!("{name}.yaml")), doc).unwrap();
+    }
+    let out = scopegate(&["lint", "--format", "json", "--threads", "2", "."], root);
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let findings = json["findings"].as_array().unwrap();
+    let places: Vec<(String, u64, u64)> = findings
+        .iter()
+        .map(|f| {
+            let file = f["file"].as_str().unwrap().trim_start_matches("./");
+            let at = |k: &str| f[k].as_u64().unwrap_or(0);
+            (file.to_string(), at("line"), at("column"))
+        })
+        .collect();
+    let mut sorted = places.clone();
+    sorted.sort();
+    assert_eq!(places, sorted);
+    let shared: Vec<_> = findings
+        .iter()
+        .filter(|f| f["file"].as_str().unwrap().ends_with("common.yaml"))
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        shared,
+        ["a parameter needs `name` and `in`"],
+        "{findings:#?}"
+    );
+    let files: Vec<&str> = places.iter().map(|p| p.0.as_str()).collect();
+    assert!(
+        files.contains(&"a.yaml") && files.contains(&"b.yaml"),
+        "{files:?}"
+    );
+}

@@ -64,24 +64,42 @@ impl Outcome {
 pub fn run(inputs: &[(Input, &Settings)], options: Options, tick: &(dyn Fn() + Sync)) -> Outcome {
     // Largest files first, so that the one that takes longest does not start last while the
     // other threads run out of work (the findings are sorted afterwards).
-    let mut order: Vec<(u64, &(Input, &Settings))> = inputs
+    let mut by_size: Vec<(u64, &(Input, &Settings))> = inputs
         .iter()
         .map(|i| (std::fs::metadata(&i.0.path).map_or(0, |m| m.len()), i))
         .collect();
-    order.sort_by_key(|(size, _)| std::cmp::Reverse(*size));
-    let mut per_file: Vec<FileResult> = order
+    by_size.sort_by_key(|(size, _)| std::cmp::Reverse(*size));
+    let mut per_file: Vec<FileResult> = by_size
         .par_iter()
         .with_max_len(1)
         .map(|(_, (input, settings))| {
             let mut result = lint_file(input, settings, options);
-            // Sorted here, in parallel, so that the sort of all findings below finds them in
-            // runs already in order: one pass when no two files' findings interleave.
+            // Sorted here, in parallel: when no two files' findings interleave, the files'
+            // findings in a row are all of them in order.
             sort(&mut result.diagnostics);
             tick();
             result
         })
         .collect();
     per_file.sort_by(|a, b| first_path(a).cmp(first_path(b)));
+    // Whether each file's findings all come before the next file's, the last of one and the
+    // first of the next not duplicates: then the findings in a row are sorted, and only
+    // findings of one file can be duplicates, which are removed file by file, in parallel.
+    let in_order = {
+        let ends: Vec<(&Diagnostic, &Diagnostic)> = per_file
+            .iter()
+            .filter_map(|r| Some((r.diagnostics.first()?, r.diagnostics.last()?)))
+            .collect();
+        ends.windows(2).all(|pair| {
+            let (last, next) = (pair[0].1, pair[1].0);
+            order(last, next).is_lt() && key(last) != key(next)
+        })
+    };
+    if in_order {
+        per_file
+            .par_iter_mut()
+            .for_each(|r| r.diagnostics.dedup_by(|a, b| key(a) == key(b)));
+    }
     let mut outcome = Outcome {
         diagnostics: Vec::with_capacity(per_file.iter().map(|r| r.diagnostics.len()).sum()),
         ..Outcome::default()
@@ -93,9 +111,11 @@ pub fn run(inputs: &[(Input, &Settings)], options: Options, tick: &(dyn Fn() + S
     }
     outcome.files.sort_by(|a, b| a.path.cmp(&b.path));
     outcome.files.dedup_by(|a, b| a.path == b.path);
-    sort(&mut outcome.diagnostics);
-    // Two documents that share a $ref'd file would report its findings twice.
-    outcome.diagnostics.dedup_by(|a, b| key(a) == key(b));
+    if !in_order {
+        sort(&mut outcome.diagnostics);
+        // Two documents that share a $ref'd file would report its findings twice.
+        outcome.diagnostics.dedup_by(|a, b| key(a) == key(b));
+    }
     outcome
 }
 
@@ -116,22 +136,25 @@ fn key(d: &Diagnostic) -> (&str, Option<u32>, &str, &str, Option<&str>) {
 
 /// Findings by file, then place, then rule and message.
 pub fn sort(diagnostics: &mut [Diagnostic]) {
-    diagnostics.sort_by(|a, b| {
-        (
-            a.path.as_str(),
-            a.position(),
-            a.rule,
-            a.message.as_str(),
-            a.pointer.as_ref(),
-        )
-            .cmp(&(
-                b.path.as_str(),
-                b.position(),
-                b.rule,
-                b.message.as_str(),
-                b.pointer.as_ref(),
-            ))
-    });
+    diagnostics.sort_by(order);
+}
+
+/// The order of [`sort`].
+fn order(a: &Diagnostic, b: &Diagnostic) -> std::cmp::Ordering {
+    (
+        a.path.as_str(),
+        a.position(),
+        a.rule,
+        a.message.as_str(),
+        a.pointer.as_ref(),
+    )
+        .cmp(&(
+            b.path.as_str(),
+            b.position(),
+            b.rule,
+            b.message.as_str(),
+            b.pointer.as_ref(),
+        ))
 }
 
 fn finish(diagnostics: &mut [Diagnostic], options: Options) {
