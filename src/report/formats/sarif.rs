@@ -1,6 +1,5 @@
 //! SARIF 2.1.0, for GitHub code scanning.
 
-use std::fmt::Write as _;
 use std::io;
 
 use serde::Serialize;
@@ -224,17 +223,25 @@ fn fingerprint(d: &Diagnostic) -> String {
 /// A relative path as a URI reference: `/` separators, and the characters URIs reserve
 /// percent-encoded.
 fn uri(path: &str) -> String {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
     let mut out = String::with_capacity(path.len());
-    for b in path.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
-                out.push(b as char)
-            }
-            _ => {
-                let _ = write!(out, "%{b:02X}");
-            }
+    // Runs of characters kept as they are, pushed whole rather than one at a time. A run is
+    // ASCII, so it starts and ends at character boundaries; between the bytes of a multi-byte
+    // character, each encoded, there is no run (and no slice).
+    let mut run = 0;
+    for (i, b) in path.bytes().enumerate() {
+        if let b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' = b {
+            continue;
         }
+        if run < i {
+            out.push_str(&path[run..i]);
+        }
+        out.push('%');
+        out.push(char::from(HEX[usize::from(b >> 4)]));
+        out.push(char::from(HEX[usize::from(b & 15)]));
+        run = i + 1;
     }
+    out.push_str(&path[run..]);
     out
 }
 
@@ -246,6 +253,8 @@ mod tests {
     #[test]
     fn uris_are_percent_encoded() {
         assert_eq!(uri("api/my spec(1).yaml"), "api/my%20spec%281%29.yaml");
+        assert_eq!(uri("é/ü x~"), "%C3%A9/%C3%BC%20x~");
+        assert_eq!(uri("%"), "%25");
     }
 
     #[derive(Serialize)]
