@@ -347,13 +347,8 @@ pub(crate) struct TreeBuilder {
 
 impl TreeBuilder {
     pub fn new(size_hint: usize) -> TreeBuilder {
-        // Reserved ahead, from the text's length: the vectors grew by doubling, each step a
-        // copy into fresh pages (the copies faulted in an eighth of the corpus's pages).
-        // Capacity never written is address space, not memory.
         let mut tree = Tree::default();
         tree.nodes.reserve(size_hint / 16);
-        tree.members.reserve(size_hint / 16);
-        tree.items.reserve(size_hint / 64);
         tree.strings.reserve(size_hint / 4);
         TreeBuilder {
             tree,

@@ -24,16 +24,6 @@ impl<'a> Pretty<'a> {
         }
     }
 
-    /// How many bytes have been written.
-    pub fn written(&self) -> usize {
-        self.out.len()
-    }
-
-    /// Room for `more` bytes without growing.
-    pub fn reserve(&mut self, more: usize) {
-        self.out.reserve(more);
-    }
-
     /// A new line at the current depth, after `,` unless it holds the first value.
     pub fn line(&mut self, first: bool) {
         const SPACES: [u8; 64] = [b' '; 64];
