@@ -32,10 +32,20 @@ def without_cargo(path):
                            if d and not os.path.exists(os.path.join(d, "cargo")))
 
 
+_handed_out = set()
+
+
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A port nothing listens on now, and never one handed out before in this run: the system
+    may give a port closed a moment ago to the next bind to port 0, and a server and its admin
+    listener given the same port would not start."""
+    while True:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if port not in _handed_out:
+            _handed_out.add(port)
+            return port
 
 
 def b64url(data):
